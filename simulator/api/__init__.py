@@ -1,0 +1,1 @@
+"""The HTTP-shaped layer: parse a request, call the engine, shape Paigo's reply; no billing here."""

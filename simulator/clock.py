@@ -1,0 +1,106 @@
+"""The one clock every billing rule reads (B14): system time, or a manual clock tests advance."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+__all__ = ["Clock", "ManualClock", "SystemClock"]
+
+
+class Clock(Protocol):
+    """Something that tells the simulator what time it is, always as an aware UTC datetime."""
+
+    def now(self) -> datetime:
+        """Return the current time, timezone-aware, in UTC."""
+        ...
+
+
+class SystemClock:
+    """Read the wall clock on every call, so that freezegun's frozen time is honoured."""
+
+    def now(self) -> datetime:
+        """Return the current wall-clock time in UTC."""
+        return datetime.now(UTC)
+
+    def __repr__(self) -> str:
+        return "SystemClock()"
+
+
+class ManualClock:
+    """A clock that stands still until it is advanced or set.
+
+    Listeners registered with `on_change` run synchronously, in registration order, after every
+    change, so the simulator can close each billing cycle that became due before `advance` returns.
+
+    Raises:
+        ValueError: when given a naive datetime or asked to move backwards.
+    """
+
+    def __init__(self, start: datetime | None = None) -> None:
+        if start is None:
+            start = datetime.now(UTC).replace(microsecond=0)
+        self._now = _require_aware(start)
+        self._lock = threading.RLock()
+        self._listeners: list[Callable[[datetime], None]] = []
+
+    def now(self) -> datetime:
+        """Return the clock's current time."""
+        with self._lock:
+            return self._now
+
+    def advance(
+        self,
+        delta: timedelta | None = None,
+        *,
+        days: float = 0,
+        hours: float = 0,
+        minutes: float = 0,
+        seconds: float = 0,
+    ) -> datetime:
+        """Move the clock forward and return the new time.
+
+        Raises:
+            ValueError: when the resulting step is negative.
+        """
+        step = (delta or timedelta()) + timedelta(
+            days=days, hours=hours, minutes=minutes, seconds=seconds
+        )
+        if step < timedelta():
+            raise ValueError("ManualClock cannot move backwards")
+        with self._lock:
+            return self._move_to(self._now + step)
+
+    def set(self, moment: datetime) -> datetime:
+        """Move the clock to `moment`, which must not be earlier than now.
+
+        Raises:
+            ValueError: when `moment` is naive or in the past of this clock.
+        """
+        moment = _require_aware(moment)
+        with self._lock:
+            if moment < self._now:
+                raise ValueError("ManualClock cannot move backwards")
+            return self._move_to(moment)
+
+    def on_change(self, listener: Callable[[datetime], None]) -> None:
+        """Call `listener(new_now)` after every change of this clock."""
+        with self._lock:
+            self._listeners.append(listener)
+
+    def _move_to(self, moment: datetime) -> datetime:
+        self._now = moment
+        for listener in list(self._listeners):
+            listener(moment)
+        return moment
+
+    def __repr__(self) -> str:
+        return f"ManualClock({self._now.isoformat()})"
+
+
+def _require_aware(moment: datetime) -> datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("the simulator clock needs a timezone-aware datetime")
+    return moment.astimezone(UTC)

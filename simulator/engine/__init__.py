@@ -1,0 +1,1 @@
+"""The billing engine: Paigo's state and rules, with no knowledge of HTTP."""

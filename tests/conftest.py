@@ -1,0 +1,24 @@
+"""Settings shared by the whole suite."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _clean_paigo_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Keep a developer's PAIGO_* variables from leaking into any test."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("PAIGO_"):
+            monkeypatch.delenv(name, raising=False)
+    yield
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """Run async tests on asyncio only."""
+    return "asyncio"
