@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
 
 import pytest
 
 
 @pytest.fixture(autouse=True)
-def _clean_paigo_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _clean_paigo_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Keep a developer's PAIGO_* variables from leaking into any test."""
-    import os
-
     for name in list(os.environ):
         if name.startswith("PAIGO_"):
             monkeypatch.delenv(name, raising=False)
-    yield
 
 
 @pytest.fixture
