@@ -1,5 +1,44 @@
 """A typed client for the Paigo usage-based billing API."""
 
+from paigo_sdk._sentinels import NOT_GIVEN, NotGiven
 from paigo_sdk._version import __version__
+from paigo_sdk.errors import (
+    APIConnectionError,
+    APIResponseValidationError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    BatcherClosedError,
+    ClientValidationError,
+    ConflictError,
+    InternalServerError,
+    NotFoundError,
+    PaigoError,
+    PermissionDeniedError,
+    QueueFullError,
+    RateLimitError,
+)
+from paigo_sdk.types import INFINITY
 
-__all__ = ["__version__"]
+__all__ = [
+    "INFINITY",
+    "NOT_GIVEN",
+    "APIConnectionError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "BatcherClosedError",
+    "ClientValidationError",
+    "ConflictError",
+    "InternalServerError",
+    "NotFoundError",
+    "NotGiven",
+    "PaigoError",
+    "PermissionDeniedError",
+    "QueueFullError",
+    "RateLimitError",
+    "__version__",
+]

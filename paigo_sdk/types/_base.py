@@ -1,0 +1,384 @@
+"""The base models and the wire types every Paigo model is built from.
+
+- `PaigoModel` parses replies: camelCase aliases, unknown fields kept, frozen.
+- `ParamsModel` checks requests: the same aliases, unknown fields rejected.
+- `DecimalString` / `DecimalNumber`: money and quantities as `Decimal`, written as a JSON string
+  or a JSON number respectively; floats, NaN, infinities and exponent strings are rejected.
+- `INFINITY`: Paigo's `"inf"` (an unlimited entitlement or an open last tier).
+- `Timestamp`: an aware datetime, written as RFC 3339 UTC with milliseconds (`...T08:00:00.000Z`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, date, datetime, time
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Annotated, Any, Final, TypeVar, final
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    WithJsonSchema,
+)
+from pydantic.alias_generators import to_camel
+from pydantic_core import core_schema
+
+from paigo_sdk import _json
+
+__all__ = [
+    "INFINITY",
+    "BoolString",
+    "DecimalInput",
+    "DecimalNumber",
+    "DecimalString",
+    "Entitlement",
+    "Infinity",
+    "MessageResponse",
+    "Metadata",
+    "OpenEnum",
+    "PaigoModel",
+    "ParamsModel",
+    "ReadTimestamp",
+    "Timestamp",
+    "UpperBound",
+    "dump_json",
+    "format_timestamp",
+    "parse_decimal",
+    "parse_timestamp",
+    "to_wire",
+]
+
+DecimalInput = Decimal | int | str
+"""What callers may pass where Paigo expects a number: never a float."""
+
+_PLAIN_DECIMAL: Final = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)\Z")
+
+
+@final
+class Infinity:
+    """The type of `INFINITY`, Paigo's `"inf"`: greater than every number, equal only to itself."""
+
+    _instance: Infinity | None = None
+
+    def __new__(cls) -> Infinity:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "INFINITY"
+
+    def __str__(self) -> str:
+        return "inf"
+
+    def __reduce__(self) -> str:
+        return "INFINITY"
+
+    def __hash__(self) -> int:
+        return hash("inf")
+
+    def __eq__(self, other: object) -> bool:
+        return other is self
+
+    def __gt__(self, other: object) -> bool:
+        if isinstance(other, Decimal | int):
+            return True
+        return NotImplemented if other is not self else False
+
+    def __ge__(self, other: object) -> bool:
+        if isinstance(other, Decimal | int) or other is self:
+            return True
+        return NotImplemented
+
+    def __lt__(self, other: object) -> bool:
+        if isinstance(other, Decimal | int) or other is self:
+            return False
+        return NotImplemented
+
+    def __le__(self, other: object) -> bool:
+        if other is self:
+            return True
+        if isinstance(other, Decimal | int):
+            return False
+        return NotImplemented
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> core_schema.CoreSchema:
+        return core_schema.no_info_plain_validator_function(
+            _to_infinity,
+            serialization=core_schema.plain_serializer_function_ser_schema(lambda _: "inf"),
+        )
+
+
+INFINITY: Final = Infinity()
+"""Paigo's `"inf"`: an unlimited usage entitlement or the open upper bound of the last tier."""
+
+
+def _to_infinity(value: object) -> Infinity:
+    if value is INFINITY or value == "inf":
+        return INFINITY
+    raise ValueError('expected "inf"')
+
+
+def parse_decimal(value: object) -> Decimal:
+    """Convert a `Decimal`, an `int` or a plain decimal string such as `"0.87"` to a `Decimal`.
+
+    Raises:
+        ValueError: for a float, a bool, NaN or an infinity, an exponent string such as `"1e3"`,
+            an empty or padded string, or any other type.
+    """
+    if isinstance(value, bool):
+        raise ValueError("a bool is not a number")
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"{value} is not a finite number")
+        return value
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        raise ValueError(
+            "floats are not accepted because they lose precision; "
+            "pass a Decimal, an int or a decimal string such as '0.87'"
+        )
+    if isinstance(value, str):
+        if not _PLAIN_DECIMAL.match(value):
+            raise ValueError(f"{value!r} is not a plain decimal string such as '0.87'")
+        try:
+            return Decimal(value)
+        except InvalidOperation as error:  # pragma: no cover - the pattern already excludes these
+            raise ValueError(f"{value!r} is not a decimal") from error
+    raise ValueError(f"expected a Decimal, an int or a decimal string, not {type(value).__name__}")
+
+
+def _decimal_to_string(value: Decimal) -> str:
+    return format(value, "f")
+
+
+def _bound(value: object) -> Decimal | Infinity:
+    if value is INFINITY or value == "inf":
+        return INFINITY
+    return parse_decimal(value)
+
+
+def _bound_to_string(value: Decimal | Infinity) -> str:
+    return "inf" if isinstance(value, Infinity) else format(value, "f")
+
+
+def _entitlement_to_wire(value: Decimal | Infinity) -> Decimal | str:
+    return "inf" if isinstance(value, Infinity) else value
+
+
+def _entitlement_to_json(value: Decimal | Infinity) -> str:
+    return _bound_to_string(value)
+
+
+DecimalString = Annotated[
+    Decimal,
+    PlainValidator(parse_decimal),
+    PlainSerializer(_decimal_to_string, return_type=str),
+    WithJsonSchema({"type": "string", "pattern": _PLAIN_DECIMAL.pattern}),
+]
+"""A number that Paigo carries as a JSON string, e.g. `recordValue` or `consumptionPrice`."""
+
+DecimalNumber = Annotated[
+    Decimal,
+    PlainValidator(parse_decimal),
+    PlainSerializer(_decimal_to_string, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "number"}),
+]
+"""A number that Paigo carries as a JSON number, e.g. `subscriptionPrice` or an invoice total.
+
+It stays a `Decimal` in Python dumps, so `to_wire` writes it as a JSON number without a float;
+`model_dump_json` writes it as a string because pydantic cannot write a `Decimal` as a number.
+"""
+
+UpperBound = Annotated[
+    Decimal | Infinity,
+    PlainValidator(_bound),
+    PlainSerializer(_bound_to_string, return_type=str),
+    WithJsonSchema({"type": "string"}),
+]
+"""A tier's inclusive upper bound: a decimal string or `INFINITY` (`"inf"` on the wire)."""
+
+Entitlement = Annotated[
+    Decimal | Infinity,
+    PlainValidator(_bound),
+    PlainSerializer(_entitlement_to_wire, when_used="unless-none"),
+    WithJsonSchema({"oneOf": [{"type": "number"}, {"type": "string", "enum": ["inf"]}]}),
+]
+"""A usage entitlement: a JSON number, or `INFINITY` (`"inf"` on the wire) for unlimited."""
+
+
+def _bool_string(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if value in ("true", "false"):
+        return value == "true"
+    raise ValueError('expected a bool or the string "true" or "false"')
+
+
+def _bool_to_string(value: bool) -> str:
+    return "true" if value else "false"
+
+
+BoolString = Annotated[
+    bool,
+    PlainValidator(_bool_string),
+    PlainSerializer(_bool_to_string, return_type=str),
+    WithJsonSchema({"type": "string", "enum": ["true", "false"]}),
+]
+"""A flag Paigo carries as the string `"true"` or `"false"`, e.g. `overageAllowed`."""
+
+_E = TypeVar("_E", bound=StrEnum)
+
+OpenEnum = Annotated[_E | str, Field(union_mode="left_to_right")]
+"""A reply field with known values: the enum member when known, the raw string otherwise."""
+
+
+def parse_timestamp(value: object, *, assume_utc: bool = False) -> datetime:
+    """Convert a datetime or an RFC 3339 string to an aware datetime.
+
+    Args:
+        value: a `datetime` or an RFC 3339 / ISO 8601 string.
+        assume_utc: read a naive value as UTC instead of rejecting it (used for replies only).
+
+    Raises:
+        ValueError: for a naive value (unless `assume_utc`), a malformed string or another type.
+    """
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError as error:
+            raise ValueError(f"{value!r} is not an RFC 3339 timestamp") from error
+    elif isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, date) and assume_utc:
+        parsed = datetime.combine(value, time())
+    else:
+        raise ValueError(f"expected a datetime or an RFC 3339 string, not {type(value).__name__}")
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        if not assume_utc:
+            raise ValueError(
+                "timestamps must be timezone-aware, "
+                "e.g. datetime.now(UTC) or '2026-01-01T00:00:00Z'"
+            )
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed
+
+
+def format_timestamp(value: datetime) -> str:
+    """Write an aware datetime as RFC 3339 UTC with milliseconds, e.g. `2026-11-24T08:00:00.000Z`.
+
+    Raises:
+        ValueError: for a naive datetime.
+    """
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("timestamps must be timezone-aware")
+    utc = value.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def _read_timestamp(value: object) -> datetime:
+    return parse_timestamp(value, assume_utc=True)
+
+
+Timestamp = Annotated[
+    datetime,
+    PlainValidator(parse_timestamp),
+    PlainSerializer(format_timestamp, return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
+"""A timestamp sent to Paigo: must be timezone-aware; written in UTC with milliseconds."""
+
+ReadTimestamp = Annotated[
+    datetime,
+    PlainValidator(_read_timestamp),
+    PlainSerializer(format_timestamp, return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
+"""A timestamp read from Paigo; a value without an offset is taken as UTC."""
+
+
+def _metadata(value: object) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ValueError(f"metadata must be a mapping, not {type(value).__name__}")
+    try:
+        json.dumps(value, allow_nan=False, default=_decimal_default)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"metadata must be JSON-serialisable: {error}") from error
+    return value
+
+
+def _decimal_default(value: object) -> object:
+    if isinstance(value, Decimal) and value.is_finite():
+        return format(value, "f")
+    raise TypeError(f"{type(value).__name__} is not JSON-serialisable")
+
+
+Metadata = Annotated[
+    dict[str, Any],
+    PlainValidator(_metadata),
+    WithJsonSchema({"type": "object"}),
+]
+"""A free-form key-value map that must be JSON-serialisable. In updates a `None` value deletes."""
+
+
+_COMMON: Final = ConfigDict(
+    alias_generator=to_camel,
+    validate_by_name=True,
+    validate_by_alias=True,
+    serialize_by_alias=True,
+    frozen=True,
+    use_enum_values=False,
+    ser_json_timedelta="float",
+)
+
+
+class PaigoModel(BaseModel):
+    """The base of every reply model: camelCase aliases, unknown fields kept, frozen.
+
+    Fields the server sends that the model does not declare are kept and reachable through
+    `model_extra` (and attribute access by their wire name).
+    """
+
+    model_config = ConfigDict(**_COMMON, extra="allow")
+
+
+class ParamsModel(BaseModel):
+    """The base of every request model: camelCase aliases, unknown fields rejected."""
+
+    model_config = ConfigDict(**_COMMON, extra="forbid")
+
+
+class MessageResponse(PaigoModel):
+    """A reply that carries only Paigo's free-text `message`."""
+
+    message: str | None = None
+    """Free text; Paigo documents that its wording may change."""
+
+
+def to_wire(model: BaseModel) -> Any:
+    """Return the JSON value Paigo expects for a request model, ready for `_json.dumps`.
+
+    Only fields that were set are included, so `None` set explicitly becomes `null` (for metadata,
+    "delete") while an omitted field stays absent. Decimal strings become plain strings; JSON number
+    fields stay `Decimal` so they are written as numbers.
+
+    Raises:
+        pydantic_core.PydanticSerializationError: if a field cannot be serialised.
+    """
+    return model.model_dump(mode="python", by_alias=True, exclude_unset=True)
+
+
+def dump_json(model: BaseModel) -> str:
+    """Serialise a request model to the exact JSON text sent to Paigo.
+
+    Raises:
+        pydantic_core.PydanticSerializationError: if a field cannot be serialised.
+    """
+    return _json.dumps(to_wire(model))
