@@ -1,0 +1,357 @@
+"""Serve the simulator's handler over HTTP: a plain ASGI adapter, and a uvicorn runner for it.
+
+The adapter converts an ASGI scope and its body into the same `ApiRequest` the in-process
+transport builds, so both ways of reaching the simulator share one handler. uvicorn is imported
+only when a server starts (the "server" extra).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import ipaddress
+import logging
+import signal
+import socket
+import threading
+from collections.abc import Awaitable, Callable, MutableMapping
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
+
+from simulator.api.messages import ApiHandler, ApiRequest, ApiResponse
+from simulator.faults import FaultPlan, Faults, fault_response
+
+if TYPE_CHECKING:
+    import uvicorn
+
+__all__ = [
+    "MAX_BODY_BYTES",
+    "AsgiApp",
+    "SimulatorServer",
+    "format_base_url",
+    "is_loopback",
+]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+MAX_BODY_BYTES = 8 * 1024 * 1024
+"""Bodies larger than this are refused with 413 before they reach the handler."""
+
+_TOO_LARGE = ApiResponse(
+    413,
+    (("content-type", "application/json"),),
+    b'{"statusCode": 413, "message": "request entity too large", "error": "Payload Too Large"}',
+)
+_INCOMPLETE_RESPONSE_LOG = "ASGI callable returned without completing response."
+# Set while the app deliberately drops a connection, so that uvicorn's complaint about the
+# unfinished response (logged in the same task, after the app returns) can be silenced.
+_dropping: contextvars.ContextVar[bool] = contextvars.ContextVar("_dropping", default=False)
+_logger = logging.getLogger(__name__)
+
+
+class AsgiApp:
+    """An ASGI application answering every HTTP request with `handler.handle`.
+
+    The handler runs in a worker thread, so a slow request never blocks the event loop; the
+    handler must be thread-safe (the `Simulator` serialises its own). Fault rules, when given,
+    are applied here: latency and `hang` wait on the event loop, a `drop` or `lost_response`
+    closes the connection after the status line so the client sees a broken response.
+
+    Args:
+        on_shutdown: called once when the server's lifespan ends.
+    """
+
+    def __init__(
+        self,
+        handler: ApiHandler,
+        *,
+        faults: Faults | None = None,
+        max_body_bytes: int = MAX_BODY_BYTES,
+        on_shutdown: Callable[[], None] | None = None,
+    ) -> None:
+        self.handler = handler
+        self.faults = faults
+        self.max_body_bytes = max_body_bytes
+        self._on_shutdown = on_shutdown
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve one ASGI connection scope ("http" or "lifespan"; others are ignored)."""
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+        elif scope["type"] == "http":
+            await self._http(scope, receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                if self._on_shutdown is not None:
+                    self._on_shutdown()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        body = await _read_body(receive, self.max_body_bytes)
+        if body is None:  # the client went away before sending its body
+            return
+        if isinstance(body, ApiResponse):
+            await _send_response(send, body)
+            return
+        request = scope_to_api_request(scope, body)
+        plan = FaultPlan() if self.faults is None else self.faults.prepare(request)
+        if plan.latency > 0:
+            await asyncio.sleep(plan.latency)
+        outcome = plan.outcome
+        if outcome is None:
+            await _send_response(send, await asyncio.to_thread(self.handler.handle, request))
+        elif outcome.kind == "status":
+            await _send_response(send, fault_response(outcome))
+        elif outcome.kind == "hang":
+            await _wait_for_disconnect(receive, outcome.hang_seconds)
+            await _drop(send)
+        elif outcome.kind == "lost_response":
+            await asyncio.to_thread(self.handler.handle, request)
+            await _drop(send)
+        else:
+            await _drop(send)
+
+
+def scope_to_api_request(scope: Scope, body: bytes) -> ApiRequest:
+    """Convert an ASGI HTTP scope and its body into the handler's `ApiRequest`."""
+    headers: dict[str, str] = {}
+    for raw_name, raw_value in scope.get("headers", ()):
+        name = bytes(raw_name).decode("latin-1").lower()
+        value = bytes(raw_value).decode("latin-1")
+        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    query_string = bytes(scope.get("query_string", b"")).decode("latin-1")
+    return ApiRequest(
+        method=str(scope["method"]).upper(),
+        path=str(scope["path"]),
+        query=tuple(parse_qsl(query_string, keep_blank_values=True)),
+        headers=headers,
+        body=body,
+    )
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes | ApiResponse | None:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunk = bytes(message.get("body", b""))
+        size += len(chunk)
+        if size > limit:
+            return _TOO_LARGE
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+async def _send_response(send: Send, response: ApiResponse) -> None:
+    headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
+    if not any(name == b"content-length" for name, _ in headers):
+        headers.append((b"content-length", str(len(response.body)).encode()))
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    await send({"type": "http.response.body", "body": response.body})
+
+
+async def _drop(send: Send) -> None:
+    # ASGI has no way to close a connection silently; a response promising a body that never
+    # comes makes the server close the socket, and the client sees a broken response.
+    _dropping.set(True)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", b"64")],
+        }
+    )
+
+
+async def _wait_for_disconnect(receive: Receive, seconds: float) -> None:
+    async def disconnected() -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(disconnected(), timeout=seconds)
+
+
+class _DropLogFilter(logging.Filter):
+    """Hide uvicorn's error line for connections the simulator dropped on purpose."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (_dropping.get() and record.getMessage() == _INCOMPLETE_RESPONSE_LOG)
+
+
+def is_loopback(host: str) -> bool:
+    """Tell whether `host` names only this machine (127.0.0.0/8, ::1 or localhost)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def format_base_url(host: str, port: int) -> str:
+    """Return `http://host:port`, bracketing an IPv6 address."""
+    bare = host.strip("[]")
+    if ":" in bare:
+        return f"http://[{bare}]:{port}"
+    return f"http://{bare}:{port}"
+
+
+class SimulatorServer:
+    """Run an `AsgiApp` under uvicorn on a socket bound at construction.
+
+    Binding first means `port=0` gets a free port whose number is known (`port`, `url`) before
+    the server runs. `run()` serves in the calling thread until SIGINT/SIGTERM (main thread) or
+    `stop()`; `start()` serves in a background thread, and the context manager form starts and
+    stops it.
+
+    Raises:
+        OSError: when the address cannot be bound.
+        ModuleNotFoundError: from `run`/`start` when uvicorn (the "server" extra) is missing.
+    """
+
+    def __init__(
+        self,
+        app: AsgiApp,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        log_level: str = "warning",
+    ) -> None:
+        self.app = app
+        self.host = host
+        self.log_level = log_level
+        self._socket = _bind(host, port)
+        self.port: int = self._socket.getsockname()[1]
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._stop_requested = False
+
+    @property
+    def url(self) -> str:
+        """The base URL clients use (the API and, under `/oauth/token`, the token endpoint)."""
+        return format_base_url(self.host, self.port)
+
+    def run(self) -> None:
+        """Serve until SIGINT or SIGTERM (when called from the main thread) or `stop()`.
+
+        A signal shuts the server down gracefully and `run` returns normally.
+
+        Raises:
+            ModuleNotFoundError: when uvicorn is not installed.
+        """
+        server = self._make_server()
+        in_main = threading.current_thread() is threading.main_thread()
+        previous: dict[int, Any] = {}
+        if in_main:
+            # uvicorn installs its own handlers while serving and, afterwards, re-raises the
+            # signal it caught against the handlers it found: these, which only ask to stop, so
+            # the process exits with status 0 instead of dying from the re-raised signal.
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                previous[sig] = signal.signal(sig, self._request_stop)
+        log_filter = _DropLogFilter()
+        uvicorn_logger = logging.getLogger("uvicorn.error")
+        uvicorn_logger.addFilter(log_filter)
+        try:
+            server.run(sockets=[self._socket])
+        finally:
+            uvicorn_logger.removeFilter(log_filter)
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+            self._socket.close()
+
+    def start(self) -> SimulatorServer:
+        """Serve in a daemon thread and return once the server accepts connections.
+
+        Raises:
+            ModuleNotFoundError: when uvicorn is not installed.
+            RuntimeError: when the server fails to start.
+        """
+        self._make_server()
+        self._thread = threading.Thread(target=self.run, name="paigo-simulator-server", daemon=True)
+        self._thread.start()
+        while not (self._server is not None and self._server.started):
+            if not self._thread.is_alive():
+                raise RuntimeError("the simulator server failed to start")
+            self._thread.join(0.01)
+        return self
+
+    def stop(self, timeout: float | None = 10.0) -> None:
+        """Ask the server to shut down gracefully and wait for a background thread to end."""
+        self._stop_requested = True
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        else:
+            self._socket.close()
+
+    def __enter__(self) -> SimulatorServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def _request_stop(self, *_signal_args: object) -> None:
+        self._stop_requested = True
+        if self._server is not None:
+            self._server.should_exit = True
+
+    def _make_server(self) -> uvicorn.Server:
+        if self._server is None:
+            try:
+                import uvicorn
+            except ModuleNotFoundError as exc:
+                raise ModuleNotFoundError(
+                    "serving the simulator needs uvicorn: pip install 'paigo-sdk[server]'"
+                ) from exc
+            config = uvicorn.Config(
+                self.app,
+                http="h11",
+                lifespan="on",
+                log_level=self.log_level,
+                access_log=False,
+                timeout_graceful_shutdown=5,
+            )
+            self._server = uvicorn.Server(config)
+            self._server.should_exit = self._stop_requested
+        return self._server
+
+    def __repr__(self) -> str:
+        return f"SimulatorServer(url={self.url!r})"
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    infos = socket.getaddrinfo(
+        host.strip("[]"), port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )
+    family, kind, proto, _, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(128)
+    except OSError:
+        sock.close()
+        raise
+    return sock

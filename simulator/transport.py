@@ -1,0 +1,140 @@
+"""The in-process httpx transport: each request goes to the simulator's handler, no sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+
+import httpx
+
+from simulator.api.messages import ApiHandler, ApiRequest, ApiResponse
+from simulator.faults import FaultPlan, FaultRule, Faults, fault_response
+
+__all__ = ["SimulatorTransport", "to_api_request"]
+
+
+class SimulatorTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """Answer httpx requests from a simulator handler, for both `httpx.Client` and `AsyncClient`.
+
+    Built like `httpx.MockTransport`: the request is read, converted to an `ApiRequest`, answered
+    by `handler.handle`, and the `ApiResponse` becomes an `httpx.Response`. When `faults` is given,
+    its rules are applied here with the exceptions a real network would raise: a `hang` raises
+    `httpx.ReadTimeout` without applying the request, a `drop` raises `httpx.RemoteProtocolError`
+    without applying it, and a `lost_response` applies the request and then raises
+    `httpx.RemoteProtocolError`.
+
+    Args:
+        sleep: how latency faults wait in sync clients (default `time.sleep`).
+        async_sleep: how latency faults wait in async clients (default `asyncio.sleep`).
+
+    Raises:
+        httpx.ReadTimeout: from a request hit by a `hang` fault.
+        httpx.RemoteProtocolError: from a request hit by a `drop` or `lost_response` fault.
+    """
+
+    def __init__(
+        self,
+        handler: ApiHandler,
+        *,
+        faults: Faults | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        async_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.handler = handler
+        self.faults = faults
+        self._sleep = sleep
+        self._async_sleep = async_sleep
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        """Answer one request from a sync client.
+
+        Raises:
+            httpx.ReadTimeout: when a `hang` fault fires.
+            httpx.RemoteProtocolError: when a `drop` or `lost_response` fault fires.
+        """
+        request.read()
+        api_request = to_api_request(request)
+        plan = self._plan(api_request)
+        if plan.latency > 0:
+            self._sleep(plan.latency)
+        return self._answer(request, api_request, plan)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Answer one request from an async client.
+
+        Raises:
+            httpx.ReadTimeout: when a `hang` fault fires.
+            httpx.RemoteProtocolError: when a `drop` or `lost_response` fault fires.
+        """
+        await request.aread()
+        api_request = to_api_request(request)
+        plan = self._plan(api_request)
+        if plan.latency > 0:
+            await self._async_sleep(plan.latency)
+        return self._answer(request, api_request, plan)
+
+    def _plan(self, api_request: ApiRequest) -> FaultPlan:
+        return FaultPlan() if self.faults is None else self.faults.prepare(api_request)
+
+    def _answer(
+        self, request: httpx.Request, api_request: ApiRequest, plan: FaultPlan
+    ) -> httpx.Response:
+        outcome = plan.outcome
+        if outcome is None:
+            return _to_httpx_response(self.handler.handle(api_request), request)
+        if outcome.kind == "status":
+            return _to_httpx_response(fault_response(outcome), request)
+        if outcome.kind == "hang":
+            raise httpx.ReadTimeout(
+                _describe(outcome, "timed out (request not applied)"), request=request
+            )
+        if outcome.kind == "lost_response":
+            self.handler.handle(api_request)
+            raise httpx.RemoteProtocolError(
+                _describe(outcome, "connection lost after the request was applied"),
+                request=request,
+            )
+        raise httpx.RemoteProtocolError(
+            _describe(outcome, "server disconnected without sending a response"), request=request
+        )
+
+    def close(self) -> None:
+        """Release nothing: the transport holds no connections."""
+
+    async def aclose(self) -> None:
+        """Release nothing: the transport holds no connections."""
+
+    def __repr__(self) -> str:
+        return f"SimulatorTransport({self.handler!r})"
+
+
+def to_api_request(request: httpx.Request) -> ApiRequest:
+    """Convert an already-read httpx request into the handler's `ApiRequest`.
+
+    Header names become lower-case; repeated headers are joined with `, ` as HTTP allows.
+    """
+    headers: dict[str, str] = {}
+    for name, value in request.headers.multi_items():
+        key = name.lower()
+        headers[key] = f"{headers[key]}, {value}" if key in headers else value
+    return ApiRequest(
+        method=request.method.upper(),
+        path=request.url.path,
+        query=tuple(request.url.params.multi_items()),
+        headers=headers,
+        body=request.content,
+    )
+
+
+def _to_httpx_response(response: ApiResponse, request: httpx.Request) -> httpx.Response:
+    return httpx.Response(
+        response.status,
+        headers=list(response.headers),
+        content=response.body,
+        request=request,
+    )
+
+
+def _describe(rule: FaultRule, what: str) -> str:
+    return f"simulated {rule.kind} fault on {rule.method} {rule.path}: {what}"

@@ -1,0 +1,91 @@
+"""The simulator's clocks: a system clock that follows the wall (and freezegun), a manual clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from freezegun import freeze_time
+
+from simulator.clock import ManualClock, SystemClock
+
+START = datetime(2026, 1, 31, 23, 0, tzinfo=UTC)
+
+
+def test_system_clock_returns_aware_utc():
+    now = SystemClock().now()
+    assert now.tzinfo is not None
+    assert now.utcoffset() == timedelta(0)
+
+
+def test_system_clock_honours_freezegun():
+    with freeze_time("2026-03-01T12:00:00Z"):
+        assert SystemClock().now() == datetime(2026, 3, 1, 12, tzinfo=UTC)
+
+
+def test_manual_clock_stands_still_until_moved():
+    clock = ManualClock(START)
+    assert clock.now() == START
+    assert clock.now() == START
+
+
+def test_manual_clock_advances_by_delta_and_units():
+    clock = ManualClock(START)
+    assert clock.advance(timedelta(hours=1)) == START + timedelta(hours=1)
+    assert clock.advance(days=1, minutes=30, seconds=5) == START + timedelta(
+        days=1, hours=1, minutes=30, seconds=5
+    )
+
+
+def test_manual_clock_converts_other_offsets_to_utc():
+    clock = ManualClock(datetime(2026, 1, 1, 2, tzinfo=timezone(timedelta(hours=2))))
+    assert clock.now() == datetime(2026, 1, 1, tzinfo=UTC)
+    assert clock.now().utcoffset() == timedelta(0)
+
+
+def test_manual_clock_refuses_naive_datetimes():
+    with pytest.raises(ValueError, match="timezone-aware"):
+        ManualClock(datetime(2026, 1, 1))  # noqa: DTZ001 - the point of the test
+    with pytest.raises(ValueError, match="timezone-aware"):
+        ManualClock(START).set(datetime(2027, 1, 1))  # noqa: DTZ001 - the point of the test
+
+
+def test_manual_clock_never_moves_backwards():
+    clock = ManualClock(START)
+    with pytest.raises(ValueError, match="backwards"):
+        clock.advance(seconds=-1)
+    with pytest.raises(ValueError, match="backwards"):
+        clock.set(START - timedelta(microseconds=1))
+    assert clock.now() == START
+
+
+def test_set_to_the_same_moment_is_allowed():
+    clock = ManualClock(START)
+    assert clock.set(START) == START
+
+
+def test_listeners_run_in_order_after_each_change_before_advance_returns():
+    clock = ManualClock(START)
+    calls: list[tuple[str, datetime]] = []
+    clock.on_change(lambda now: calls.append(("first", now)))
+    clock.on_change(lambda now: calls.append(("second", clock.now())))
+    clock.advance(days=1)
+    clock.set(START + timedelta(days=40))
+    assert calls == [
+        ("first", START + timedelta(days=1)),
+        ("second", START + timedelta(days=1)),
+        ("first", START + timedelta(days=40)),
+        ("second", START + timedelta(days=40)),
+    ]
+
+
+def test_default_start_is_the_current_second():
+    before = datetime.now(UTC).replace(microsecond=0)
+    clock = ManualClock()
+    assert before <= clock.now() <= datetime.now(UTC)
+    assert clock.now().microsecond == 0
+
+
+def test_reprs_name_the_clock():
+    assert repr(SystemClock()) == "SystemClock()"
+    assert repr(ManualClock(START)) == f"ManualClock({START.isoformat()})"

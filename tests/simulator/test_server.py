@@ -1,0 +1,206 @@
+"""The ASGI adapter and the uvicorn runner, with a fake handler, over real loopback sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from typing import Any
+
+import httpx
+import pytest
+
+from simulator.api.messages import ApiRequest, ApiResponse
+from simulator.faults import FaultRule, Faults
+from simulator.server import (
+    AsgiApp,
+    SimulatorServer,
+    format_base_url,
+    is_loopback,
+    scope_to_api_request,
+)
+
+
+class EchoHandler:
+    """Answer 201 with a description of the request; thread-safe."""
+
+    def __init__(self) -> None:
+        self.requests: list[ApiRequest] = []
+        self._lock = threading.Lock()
+
+    def handle(self, request: ApiRequest) -> ApiResponse:
+        with self._lock:
+            self.requests.append(request)
+        body = {
+            "path": request.path,
+            "query": [list(pair) for pair in request.query],
+            "auth": request.headers.get("authorization"),
+            "size": len(request.body),
+        }
+        return ApiResponse(201, (("content-type", "application/json"),), json.dumps(body).encode())
+
+
+def run_asgi(app: AsgiApp, scope: dict[str, Any], chunks: list[bytes]) -> list[dict[str, Any]]:
+    """Drive one HTTP request through the app without a server; return what it sent."""
+    incoming: list[dict[str, Any]] = [
+        {"type": "http.request", "body": chunk, "more_body": i < len(chunks) - 1}
+        for i, chunk in enumerate(chunks)
+    ]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        if incoming:
+            return incoming.pop(0)
+        await asyncio.sleep(3600)
+        raise AssertionError("unreachable")
+
+    async def send(message: Any) -> None:
+        sent.append(dict(message))
+
+    asyncio.run(app(scope, receive, send))
+    return sent
+
+
+def http_scope(path: str = "/x", query: bytes = b"", method: str = "POST") -> dict[str, Any]:
+    return {
+        "type": "http",
+        "method": method,
+        "path": path,
+        "query_string": query,
+        "headers": [(b"Authorization", b"Bearer t"), (b"x-a", b"1"), (b"X-A", b"2")],
+    }
+
+
+class TestAdapter:
+    def test_scope_becomes_an_api_request(self):
+        request = scope_to_api_request(http_scope("/usage", b"a=1&a=%20two&b="), b"{}")
+        assert request.method == "POST"
+        assert request.path == "/usage"
+        assert request.query == (("a", "1"), ("a", " two"), ("b", ""))
+        assert request.headers == {"authorization": "Bearer t", "x-a": "1, 2"}
+        assert request.body == b"{}"
+
+    def test_chunked_body_is_joined_and_reply_sent(self):
+        handler = EchoHandler()
+        sent = run_asgi(AsgiApp(handler), http_scope(), [b"ab", b"cd", b""])
+        assert handler.requests[0].body == b"abcd"
+        start, body = sent
+        assert start["status"] == 201
+        assert (b"content-length", str(len(body["body"])).encode()) in start["headers"]
+        assert json.loads(body["body"])["size"] == 4
+
+    def test_oversized_body_is_refused_before_the_handler(self):
+        handler = EchoHandler()
+        sent = run_asgi(AsgiApp(handler, max_body_bytes=3), http_scope(), [b"ab", b"cd"])
+        assert sent[0]["status"] == 413
+        assert json.loads(sent[1]["body"])["error"] == "Payload Too Large"
+        assert handler.requests == []
+
+    def test_lifespan_runs_the_shutdown_callback(self):
+        stopped: list[bool] = []
+        app = AsgiApp(EchoHandler(), on_shutdown=lambda: stopped.append(True))
+        messages = [{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}]
+        sent: list[Any] = []
+
+        async def receive() -> dict[str, Any]:
+            return messages.pop(0)
+
+        async def send(message: Any) -> None:
+            sent.append(message["type"])
+
+        asyncio.run(app({"type": "lifespan"}, receive, send))
+        assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+        assert stopped == [True]
+
+
+class TestAddresses:
+    @pytest.mark.parametrize(
+        ("host", "expected"),
+        [
+            ("127.0.0.1", True),
+            ("127.1.2.3", True),
+            ("::1", True),
+            ("[::1]", True),
+            ("localhost", True),
+            ("0.0.0.0", False),
+            ("192.168.1.10", False),
+            ("example.com", False),
+        ],
+    )
+    def test_is_loopback(self, host, expected):
+        assert is_loopback(host) is expected
+
+    def test_format_base_url_brackets_ipv6(self):
+        assert format_base_url("127.0.0.1", 80) == "http://127.0.0.1:80"
+        assert format_base_url("::1", 80) == "http://[::1]:80"
+
+
+@pytest.fixture
+def handler() -> EchoHandler:
+    return EchoHandler()
+
+
+@pytest.fixture
+def faults() -> Faults:
+    return Faults()
+
+
+@pytest.fixture
+def server(handler, faults):
+    with SimulatorServer(AsgiApp(handler, faults=faults), host="127.0.0.1", port=0) as running:
+        yield running
+
+
+class TestOverSockets:
+    def test_port_zero_picks_a_free_port_reported_in_the_url(self, server):
+        assert server.port > 0
+        assert server.url == f"http://127.0.0.1:{server.port}"
+
+    def test_request_round_trip(self, server, handler):
+        with httpx.Client(base_url=server.url) as client:
+            response = client.post("/usage?x=1", content=b"abc", headers={"Authorization": "B t"})
+        assert response.status_code == 201
+        assert response.json() == {
+            "path": "/usage",
+            "query": [["x", "1"]],
+            "auth": "B t",
+            "size": 3,
+        }
+
+    def test_status_fault(self, server, handler, faults):
+        faults.add(FaultRule(kind="status", status=503, times=1))
+        with httpx.Client(base_url=server.url) as client:
+            assert client.get("/a").status_code == 503
+            assert client.get("/a").status_code == 201
+        assert len(handler.requests) == 1
+
+    def test_drop_closes_the_connection_without_applying(self, server, handler, faults):
+        faults.add(FaultRule(kind="drop", times=1))
+        with httpx.Client(base_url=server.url) as client:
+            with pytest.raises(httpx.RemoteProtocolError):
+                client.post("/usage", content=b"{}")
+            assert client.get("/after").status_code == 201
+        assert [r.path for r in handler.requests] == ["/after"]
+
+    def test_lost_response_applies_then_closes(self, server, handler, faults):
+        faults.add(FaultRule(kind="lost_response", times=1))
+        with httpx.Client(base_url=server.url) as client, pytest.raises(httpx.RemoteProtocolError):
+            client.post("/usage", content=b"{}")
+        assert [r.path for r in handler.requests] == ["/usage"]
+
+    def test_hang_outlasts_the_client_timeout_without_applying(self, server, handler, faults):
+        faults.add(FaultRule(kind="hang", hang_seconds=60, times=1))
+        with httpx.Client(base_url=server.url, timeout=0.2) as client:
+            with pytest.raises(httpx.ReadTimeout):
+                client.post("/usage", content=b"{}")
+            assert client.get("/after", timeout=10).status_code == 201
+        assert [r.path for r in handler.requests] == ["/after"]
+
+
+def test_stop_ends_the_background_thread(handler):
+    server = SimulatorServer(AsgiApp(handler)).start()
+    with httpx.Client(base_url=server.url) as client:
+        assert client.get("/x").status_code == 201
+    server.stop()
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(server.url + "/x", timeout=5)
