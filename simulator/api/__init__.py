@@ -1,1 +1,210 @@
-"""The HTTP-shaped layer: parse a request, call the engine, shape Paigo's reply; no billing here."""
+"""The HTTP-shaped layer: parse a request, call the engine, shape Paigo's reply; no billing here.
+
+`Api.handle` is the single handler both transports (in-process and server) call, so they cannot
+drift apart. It never raises: every failure becomes one of Paigo's error replies.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+import threading
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Final
+
+from simulator.api import replies
+from simulator.api.auth import (
+    DEFAULT_AUDIENCE,
+    DEFAULT_CLIENT_ID,
+    DEFAULT_CLIENT_SECRET,
+    Principal,
+    TokenStore,
+)
+from simulator.api.call import Call
+from simulator.api.messages import ApiHandler, ApiRequest, ApiResponse
+from simulator.api.routes import Route, match
+from simulator.clock import Clock
+
+if TYPE_CHECKING:
+    from simulator.engine import Engine
+
+__all__ = [
+    "DEFAULT_AUDIENCE",
+    "DEFAULT_CLIENT_ID",
+    "DEFAULT_CLIENT_SECRET",
+    "Api",
+    "ApiHandler",
+    "ApiRequest",
+    "ApiResponse",
+    "RejectedRequest",
+]
+
+logger = logging.getLogger("simulator")
+
+MAX_REJECTED_REQUESTS: Final = 1000
+DEFAULT_HOST: Final = "paigo-simulator.local"
+
+
+@dataclass(frozen=True, slots=True)
+class RejectedRequest:
+    """One request the simulator refused: what was asked, and what it answered."""
+
+    method: str
+    path: str
+    status: int
+    messages: tuple[str, ...]
+    at: datetime
+
+
+class Api:
+    """Serve Paigo's API (and the simulator's own routes) over one engine.
+
+    Every Paigo route needs a valid bearer token from `POST /oauth/token`; before handling one, the
+    API closes every billing cycle that became due (B14). Requests are handled one at a time.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        clock: Clock,
+        credentials: Mapping[str, str] | None = None,
+        token_lifetime: float = 86400,
+        audience: str = DEFAULT_AUDIENCE,
+        admin_enabled: bool = True,
+        admin_token: str | None = None,
+    ) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.tokens = TokenStore(
+            clock=clock, credentials=credentials, lifetime=token_lifetime, audience=audience
+        )
+        self.admin_enabled = admin_enabled
+        self._admin_token = admin_token
+        self._rejected: deque[RejectedRequest] = deque(maxlen=MAX_REJECTED_REQUESTS)
+        self._lock = threading.RLock()
+        self.snapshots: dict[str, Any] = {}
+        self.url_signing_key = secrets.token_bytes(32)
+
+    def __repr__(self) -> str:
+        return f"Api(admin_enabled={self.admin_enabled!r}, tokens={self.tokens!r})"
+
+    # ----------------------------------------------------------------- public API
+
+    def handle(self, request: ApiRequest) -> ApiResponse:
+        """Answer one request exactly as Paigo would; never raises."""
+        with self._lock:
+            try:
+                response = self._dispatch(request)
+            except Exception:
+                logger.exception("unexpected error handling %s %s", request.method, request.path)
+                response = replies.internal_error()
+            if response.status >= 400:
+                self._record_rejection(request, response)
+            return response
+
+    def expire_tokens(self) -> int:
+        """Expire every bearer token issued so far; return how many were still valid."""
+        return self.tokens.expire_tokens()
+
+    def revoke_token(self, token: str) -> bool:
+        """Revoke one bearer token; return whether it was known."""
+        return self.tokens.revoke_token(token)
+
+    @property
+    def rejected_requests(self) -> list[RejectedRequest]:
+        """The most recent rejected requests (at most 1000), oldest first."""
+        with self._lock:
+            return list(self._rejected)
+
+    def clear_rejected_requests(self) -> None:
+        """Forget the rejected requests recorded so far."""
+        with self._lock:
+            self._rejected.clear()
+
+    @staticmethod
+    def public_base_url(request: ApiRequest) -> str:
+        """Return the origin the client used (from `Host` and `X-Forwarded-Proto`), for links."""
+        host = request.headers.get("host") or DEFAULT_HOST
+        scheme = request.headers.get("x-forwarded-proto") or "http"
+        return f"{scheme}://{host}"
+
+    # ----------------------------------------------------------------- dispatch
+
+    def _dispatch(self, request: ApiRequest) -> ApiResponse:
+        method = request.method.upper()
+        found = match(method, request.path)
+        if found is None:
+            return replies.route_not_found(method, request.path)
+        route = found.route
+        if route.access == "admin":
+            refusal = self.authorize_admin(request)
+            if refusal is not None:
+                return refusal
+        principal: Principal | None = None
+        if route.access in ("paigo", "portal"):
+            principal = self.tokens.check(request.headers.get("authorization"))
+            if principal is None:
+                return replies.unauthorized()
+            if principal.kind == "portal" and not self._portal_allowed(
+                route, found.params, principal
+            ):
+                return replies.forbidden()
+        if route.access in ("paigo", "portal", "admin"):
+            self.engine.close_due_cycles()
+        call = Call(api=self, request=request, params=found.params, principal=principal)
+        try:
+            return route.handler(call)
+        except Exception as exc:
+            response = replies.from_error(exc)
+            if response is None:
+                raise
+            return response
+
+    def authorize_admin(self, request: ApiRequest) -> ApiResponse | None:
+        """Return None when `request` may use the `/_simulator/` routes, else the reply refusing it.
+
+        Admin routes answer 404 (as if absent) when disabled, and 401 when an admin token is set and
+        the request does not carry it in `X-Simulator-Admin-Token` or `Authorization: Bearer`.
+        """
+        if not self.admin_enabled:
+            return replies.admin_disabled(request.method.upper(), request.path)
+        if not self._admin_allowed(request):
+            return replies.unauthorized()
+        return None
+
+    def _admin_allowed(self, request: ApiRequest) -> bool:
+        if self._admin_token is None:
+            return True
+        given = request.headers.get("x-simulator-admin-token")
+        if given is None:
+            scheme, _, value = (request.headers.get("authorization") or "").partition(" ")
+            given = value.strip() if scheme.lower() == "bearer" else None
+        return given is not None and _same(given, self._admin_token)
+
+    @staticmethod
+    def _portal_allowed(route: Route, params: Mapping[str, str], principal: Principal) -> bool:
+        if route.access != "portal":
+            return False
+        customer_id = params.get("customerId")
+        # Routes without a customer in the path (the invoice) check ownership in the handler.
+        return customer_id is None or customer_id == principal.customer_id
+
+    def _record_rejection(self, request: ApiRequest, response: ApiResponse) -> None:
+        self._rejected.append(
+            RejectedRequest(
+                method=request.method.upper(),
+                path=request.path,
+                status=response.status,
+                messages=tuple(replies.status_messages(response)),
+                at=self.clock.now(),
+            )
+        )
+
+
+def _same(given: str, expected: str) -> bool:
+    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))

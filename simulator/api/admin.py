@@ -1,0 +1,337 @@
+"""The simulator's own routes under `/_simulator/`: control and inspection, not part of Paigo.
+
+Every route can be disabled (`Api(admin_enabled=False)`: they answer 404 as if absent) or
+protected by its own token (`Api(admin_token=...)`, sent as `X-Simulator-Admin-Token` or
+`Authorization: Bearer`). Replies use Paigo's `{message, data}` envelope.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+from decimal import Decimal
+from typing import Final
+
+from simulator.api import replies, views
+from simulator.api.call import Call, Handler
+from simulator.api.customers import customer_view
+from simulator.api.messages import ApiResponse
+from simulator.api.parsing import (
+    Array,
+    BadRequest,
+    Boolean,
+    Field,
+    Id,
+    Number,
+    Object,
+    String,
+    Timestamp,
+)
+from simulator.clock import ManualClock
+from simulator.engine import NotFound
+
+__all__ = [
+    "ADMIN_ROUTES",
+    "advance_clock",
+    "clear_rejected_requests",
+    "create_period_invoice",
+    "create_snapshot",
+    "expire_tokens",
+    "inspect_customer",
+    "list_deliveries",
+    "list_entitlement_excess",
+    "list_late_records",
+    "list_rejected_requests",
+    "list_unmatched_records",
+    "list_usage_records",
+    "preview_invoice",
+    "read_clock",
+    "read_options",
+    "reset",
+    "restore_snapshot",
+    "revoke_token",
+    "update_options",
+]
+
+_ADVANCE = Object(
+    {
+        "days": Field(Number(minimum=Decimal(0))),
+        "hours": Field(Number(minimum=Decimal(0))),
+        "minutes": Field(Number(minimum=Decimal(0))),
+        "seconds": Field(Number(minimum=Decimal(0))),
+        "to": Field(Timestamp()),
+    }
+)
+_OPTIONS = Object(
+    {
+        "deduplication": Field(Boolean()),
+        "arrayBatches": Field(Boolean()),
+        "failStripeCharges": Field(Boolean()),
+        "failStripeChargesFor": Field(Array(Id())),
+    }
+)
+_PERIOD = Object(
+    {
+        "customerId": Field(Id(), required=True),
+        "startTime": Field(Timestamp(), required=True),
+        "endTime": Field(Timestamp(), required=True),
+    }
+)
+_REVOKE = Object({"token": Field(String(), required=True)})
+
+
+def reset(call: Call) -> ApiResponse:
+    """Empty the engine: every resource, record and invoice is gone; tokens stay valid."""
+    call.engine.reset()
+    call.api.snapshots.clear()
+    return replies.ok({"message": "Simulator reset"})
+
+
+def create_snapshot(call: Call) -> ApiResponse:
+    """Take a snapshot of the engine's state; replies 201 `{message, snapshotId}`."""
+    snapshot_id = f"snap-{len(call.api.snapshots) + 1}"
+    call.api.snapshots[snapshot_id] = call.engine.snapshot()
+    return replies.created({"message": "Snapshot taken", "snapshotId": snapshot_id})
+
+
+def restore_snapshot(call: Call) -> ApiResponse:
+    """Restore the engine to a snapshot taken earlier.
+
+    Raises:
+        NotFound: no such snapshot.
+    """
+    snapshot_id = call.params["snapshotId"]
+    snapshot = call.api.snapshots.get(snapshot_id)
+    if snapshot is None:
+        raise NotFound("snapshot", snapshot_id)
+    call.engine.restore(snapshot)
+    return replies.ok({"message": "Snapshot restored", "snapshotId": snapshot_id})
+
+
+def read_clock(call: Call) -> ApiResponse:
+    """Return the simulator clock's time and whether it can be advanced."""
+    return replies.ok(
+        {
+            "message": "Clock read",
+            "now": replies.wire_time(call.api.clock.now()),
+            "manual": isinstance(call.api.clock, ManualClock),
+        }
+    )
+
+
+def advance_clock(call: Call) -> ApiResponse:
+    """Advance a manual clock by `days/hours/minutes/seconds`, or set it forward `to` a moment.
+
+    Every billing cycle that became due is closed before the reply (B14).
+
+    Raises:
+        BadRequest: the clock is not a ManualClock, the body is invalid, or the move goes backwards.
+    """
+    clock = call.api.clock
+    if not isinstance(clock, ManualClock):
+        raise BadRequest(
+            ["the simulator clock is not a ManualClock; start it with one to advance it"]
+        )
+    params = call.body(_ADVANCE)
+    try:
+        if "to" in params:
+            if len(params) > 1:
+                raise BadRequest(["give either to or days/hours/minutes/seconds, not both"])
+            clock.set(params["to"])
+        else:
+            step = timedelta(
+                days=float(params.get("days", 0)),
+                hours=float(params.get("hours", 0)),
+                minutes=float(params.get("minutes", 0)),
+            ) + timedelta(microseconds=int(params.get("seconds", Decimal(0)) * 1_000_000))
+            clock.advance(step)
+    except ValueError as exc:
+        raise BadRequest([str(exc)]) from None
+    call.engine.close_due_cycles()
+    return replies.ok({"message": "Clock advanced", "now": replies.wire_time(clock.now())})
+
+
+def read_options(call: Call) -> ApiResponse:
+    """Return the simulator-only options (deduplication, array batches, failing Stripe charges)."""
+    return replies.ok({"message": "Options read", "data": _options_view(call)})
+
+
+def update_options(call: Call) -> ApiResponse:
+    """Change simulator-only options; unspecified ones keep their value.
+
+    Raises:
+        BadRequest: the body is invalid.
+    """
+    params = call.body(_OPTIONS)
+    options = call.engine.options
+    if "deduplication" in params:
+        options.deduplication = params["deduplication"]
+    if "array_batches" in params:
+        options.array_batches = params["array_batches"]
+    if "fail_stripe_charges" in params:
+        options.fail_stripe_charges = params["fail_stripe_charges"]
+    if "fail_stripe_charges_for" in params:
+        options.fail_stripe_charges_for = set(params["fail_stripe_charges_for"])
+    return replies.ok({"message": "Options updated", "data": _options_view(call)})
+
+
+def _options_view(call: Call) -> dict[str, object]:
+    options = call.engine.options
+    return {
+        "deduplication": options.deduplication,
+        "arrayBatches": options.array_batches,
+        "failStripeCharges": options.fail_stripe_charges,
+        "failStripeChargesFor": sorted(options.fail_stripe_charges_for),
+    }
+
+
+def list_usage_records(call: Call) -> ApiResponse:
+    """List stored usage records, optionally for one `customerId` and/or `dimensionId`.
+
+    Raises:
+        BadRequest: a query parameter is malformed.
+    """
+    records = call.engine.usage_records(
+        customer_id=call.query("customerId", Id()), dimension_id=call.query("dimensionId", Id())
+    )
+    return replies.listing("Usage records", [views.usage_record(r) for r in records])
+
+
+def list_late_records(call: Call) -> ApiResponse:
+    """List records dated inside periods already invoiced, never billed (B9).
+
+    Raises:
+        BadRequest: `customerId` is malformed.
+    """
+    records = call.engine.late_records(customer_id=call.query("customerId", Id()))
+    return replies.listing("Late usage records", [views.usage_record(r) for r in records])
+
+
+def list_unmatched_records(call: Call) -> ApiResponse:
+    """List records matching no metadata group of a grouped-tier dimension, never billed (B3).
+
+    Raises:
+        BadRequest: `customerId` is malformed.
+    """
+    records = call.engine.unmatched_records(customer_id=call.query("customerId", Id()))
+    return replies.listing("Unmatched usage records", [views.usage_record(r) for r in records])
+
+
+def list_entitlement_excess(call: Call) -> ApiResponse:
+    """List usage beyond entitlements that allow no overage, never billed (B6).
+
+    Raises:
+        BadRequest: `customerId` is malformed.
+    """
+    excess = call.engine.entitlement_excess(customer_id=call.query("customerId", Id()))
+    return replies.listing("Entitlement excess", [views.entitlement_excess(x) for x in excess])
+
+
+def list_deliveries(call: Call) -> ApiResponse:
+    """List webhook deliveries and their attempts (B15), optionally for one `webhookId`.
+
+    Raises:
+        BadRequest: `webhookId` is malformed.
+    """
+    deliveries = call.engine.webhook_deliveries(webhook_id=call.query("webhookId", Id()))
+    return replies.listing("Webhook deliveries", [views.webhook_delivery(d) for d in deliveries])
+
+
+def list_rejected_requests(call: Call) -> ApiResponse:
+    """List the most recent rejected requests (method, path, status, messages), oldest first."""
+    data = [
+        {
+            "method": r.method,
+            "path": r.path,
+            "status": r.status,
+            "messages": list(r.messages),
+            "at": replies.wire_time(r.at),
+        }
+        for r in call.api.rejected_requests
+    ]
+    return replies.listing("Rejected requests", data)
+
+
+def clear_rejected_requests(call: Call) -> ApiResponse:
+    """Forget the rejected requests recorded so far."""
+    call.api.clear_rejected_requests()
+    return replies.ok({"message": "Rejected requests cleared"})
+
+
+def create_period_invoice(call: Call) -> ApiResponse:
+    """Invoice a customer's arrear usage in `[startTime, endTime)` (B9 extension); replies 201.
+
+    Paigo offers this "select a billing period" off-cycle invoice only in its dashboard.
+
+    Raises:
+        BadRequest: the body is invalid.
+        NotFound: no such customer.
+        Invalid: the period is empty or in the future.
+    """
+    params = call.body(_PERIOD)
+    invoice = call.engine.create_period_invoice(
+        params["customer_id"], start=params["start_time"], end=params["end_time"]
+    )
+    return replies.created(
+        {"message": "Invoice created successfully", "invoiceId": invoice.invoice_id}
+    )
+
+
+def preview_invoice(call: Call) -> ApiResponse:
+    """Show what a customer's open cycle would invoice if it closed now (not stored).
+
+    Raises:
+        NotFound: no such customer.
+    """
+    invoice = call.engine.preview_invoice(call.params["customerId"])
+    return replies.one("Invoice preview", views.invoice(invoice))
+
+
+def inspect_customer(call: Call) -> ApiResponse:
+    """Return a customer as Paigo shows it, without needing a Paigo token.
+
+    Raises:
+        NotFound: no such customer.
+    """
+    found = call.engine.retrieve_customer(call.params["customerId"])
+    return replies.one("Customer", customer_view(call, found))
+
+
+def expire_tokens(call: Call) -> ApiResponse:
+    """Expire every bearer token issued so far (clients must fetch new ones)."""
+    count = call.api.expire_tokens()
+    return replies.ok({"message": "Tokens expired", "expired": count})
+
+
+def revoke_token(call: Call) -> ApiResponse:
+    """Revoke one bearer token.
+
+    Raises:
+        BadRequest: the body is invalid.
+    """
+    params = call.body(_REVOKE)
+    known = call.api.revoke_token(params["token"])
+    return replies.ok({"message": "Token revoked" if known else "Token unknown", "revoked": known})
+
+
+ADMIN_ROUTES: Final[Sequence[tuple[str, str, Handler]]] = (
+    ("POST", "/_simulator/reset", reset),
+    ("POST", "/_simulator/snapshots", create_snapshot),
+    ("POST", "/_simulator/snapshots/{snapshotId}/restore", restore_snapshot),
+    ("GET", "/_simulator/clock", read_clock),
+    ("POST", "/_simulator/clock/advance", advance_clock),
+    ("GET", "/_simulator/options", read_options),
+    ("PUT", "/_simulator/options", update_options),
+    ("GET", "/_simulator/usage-records", list_usage_records),
+    ("GET", "/_simulator/late-records", list_late_records),
+    ("GET", "/_simulator/unmatched-records", list_unmatched_records),
+    ("GET", "/_simulator/entitlement-excess", list_entitlement_excess),
+    ("GET", "/_simulator/webhook-deliveries", list_deliveries),
+    ("GET", "/_simulator/rejected-requests", list_rejected_requests),
+    ("DELETE", "/_simulator/rejected-requests", clear_rejected_requests),
+    ("POST", "/_simulator/invoices/period", create_period_invoice),
+    ("GET", "/_simulator/customers/{customerId}/invoice-preview", preview_invoice),
+    ("GET", "/_simulator/customers/{customerId}", inspect_customer),
+    ("POST", "/_simulator/tokens/expire", expire_tokens),
+    ("POST", "/_simulator/tokens/revoke", revoke_token),
+)

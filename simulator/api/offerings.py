@@ -1,0 +1,100 @@
+"""Offerings (Paigo's product plans): list, create, retrieve, update, delete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from simulator.api import replies, schemas, views
+from simulator.api.call import Call
+from simulator.api.dimensions import dimension_view, to_overrides
+from simulator.api.messages import ApiResponse
+from simulator.engine import NotFound, Offering
+
+__all__ = [
+    "create_offering",
+    "delete_offering",
+    "list_offerings",
+    "offering_view",
+    "retrieve_offering",
+    "update_offering",
+]
+
+
+def list_offerings(call: Call) -> ApiResponse:
+    """List every offering with its dimensions embedded (Paigo: `GET /offerings`)."""
+    data = [offering_view(call, o) for o in call.engine.list_offerings()]
+    return replies.listing("Offerings retrieved successfully", data)
+
+
+def create_offering(call: Call) -> ApiResponse:
+    """Create an offering (Paigo: `POST /offerings`); replies 201 `{message, offeringId}`.
+
+    Raises:
+        BadRequest: the body fails wire validation.
+        NotFound: a `dimensionIds` entry names no dimension.
+        Invalid: an offering rule is broken (subscription price, top-up amount, overrides...).
+    """
+    params = call.body(schemas.CREATE_OFFERING)
+    created = call.engine.create_offering(**_to_engine_fields(params))
+    return replies.created(
+        {"message": "Offering created successfully", "offeringId": created.offering_id}
+    )
+
+
+def retrieve_offering(call: Call) -> ApiResponse:
+    """Return one offering as a one-element `data` list (Paigo: `GET /offerings/{offeringId}`).
+
+    Raises:
+        NotFound: no such offering (`Offering with ID: <id> not found`).
+    """
+    found = call.engine.retrieve_offering(call.params["offeringId"])
+    return replies.one("Offering retrieved successfully", offering_view(call, found))
+
+
+def update_offering(call: Call) -> ApiResponse:
+    """Update an offering (Paigo: `PUT /offerings/{offeringId}`); replies `{message, offeringId}`.
+
+    Raises:
+        BadRequest: the body fails wire validation.
+        NotFound: no such offering or dimension.
+        Invalid: the update would break an offering rule.
+    """
+    offering_id = call.params["offeringId"]
+    params = call.body(schemas.UPDATE_OFFERING)
+    updated = call.engine.update_offering(offering_id, **_to_engine_fields(params))
+    return replies.ok(
+        {"message": "Offering updated successfully", "offeringId": updated.offering_id}
+    )
+
+
+def delete_offering(call: Call) -> ApiResponse:
+    """Delete an offering (Paigo: `DELETE /offerings/{offeringId}`).
+
+    Raises:
+        NotFound: no such offering.
+        Conflict: customers are enrolled in it (Paigo's 409 text lists their ids).
+    """
+    deleted = call.engine.delete_offering(call.params["offeringId"])
+    return replies.ok(
+        {"message": "Offering deleted successfully", "offeringId": deleted.offering_id}
+    )
+
+
+def offering_view(call: Call, offering: Offering) -> dict[str, Any]:
+    """Render an offering with its dimensions embedded (dimensions deleted since are skipped)."""
+    dimensions = []
+    for dimension_id in offering.dimension_ids:
+        try:
+            dimensions.append(dimension_view(call, call.engine.retrieve_dimension(dimension_id)))
+        except NotFound:
+            continue
+    return views.offering(offering, dimensions)
+
+
+def _to_engine_fields(params: dict[str, Any]) -> dict[str, Any]:
+    fields = dict(params)
+    if "dimension_overrides" in fields:
+        fields["dimension_overrides"] = to_overrides(fields["dimension_overrides"])
+    if "free_trial_length" in fields:
+        fields["free_trial_length"] = int(fields["free_trial_length"])
+    return fields

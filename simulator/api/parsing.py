@@ -1,0 +1,530 @@
+"""Validate request bodies and query strings strictly, with NestJS-style messages naming each field.
+
+The simulator is strict where Paigo is strict and documents where it had to choose:
+
+- Unknown body fields are rejected (`property X should not exist`), as a NestJS `ValidationPipe`
+  with `forbidNonWhitelisted` does. Unknown query parameters are ignored.
+- Numeric string fields must be plain decimals (B1): an optional sign, digits, an optional fraction.
+  Exponents, `NaN`, `Infinity`, empty strings and JSON numbers are rejected.
+- JSON numbers are parsed straight to `Decimal`; no float is ever created.
+- Timestamps are RFC 3339 with a 4-digit year and an explicit offset (`Z` or `+hh:mm`).
+- Limits: bodies up to `MAX_BODY_BYTES` (larger ones get 413), ids up to `MAX_ID_LENGTH` characters,
+  other strings up to `MAX_STRING_LENGTH`, metadata up to `MAX_METADATA_BYTES` of JSON and
+  `MAX_METADATA_DEPTH` levels of nesting, usage batches up to `MAX_BATCH_SIZE` elements.
+
+Validated objects come back as dicts keyed by snake_case names; absent optional fields are absent
+(so updates can tell "not sent" from `null`), and metadata is returned exactly as sent.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any, Final
+
+__all__ = [
+    "MAX_BATCH_SIZE",
+    "MAX_BODY_BYTES",
+    "MAX_DECIMAL_LENGTH",
+    "MAX_ID_LENGTH",
+    "MAX_METADATA_BYTES",
+    "MAX_METADATA_DEPTH",
+    "MAX_STRING_LENGTH",
+    "Array",
+    "BadRequest",
+    "Boolean",
+    "DecimalString",
+    "Entitlement",
+    "Enum",
+    "Field",
+    "Metadata",
+    "Number",
+    "Object",
+    "PayloadTooLarge",
+    "Schema",
+    "String",
+    "Timestamp",
+    "Union",
+    "idempotency_keys",
+    "parse_decimal",
+    "parse_timestamp",
+    "query_value",
+    "read_json",
+    "validate",
+]
+
+MAX_BODY_BYTES: Final = 1024 * 1024
+MAX_ID_LENGTH: Final = 255
+MAX_STRING_LENGTH: Final = 2048
+MAX_DECIMAL_LENGTH: Final = 64
+MAX_METADATA_BYTES: Final = 16 * 1024
+MAX_METADATA_DEPTH: Final = 5
+MAX_BATCH_SIZE: Final = 1000
+MAX_IDEMPOTENCY_KEY_LENGTH: Final = 255
+# JSON numbers beyond this magnitude are refused: no price or quantity on an invoice gets near it.
+MAX_NUMBER: Final = Decimal("1e15")
+
+_DECIMAL_RE: Final = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
+_TIMESTAMP_RE: Final = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]+))?"
+    r"(?:([Zz])|([+-])([0-9]{2}):([0-9]{2}))"
+)
+_KEY_RE: Final = re.compile(r"[\x21-\x2b\x2d-\x7e]+")  # printable ASCII, no space, no comma
+
+
+class BadRequest(Exception):
+    """The request is malformed or fails validation; `messages` name each offending field."""
+
+    def __init__(self, messages: Sequence[str]) -> None:
+        self.messages = list(messages)
+        super().__init__("; ".join(self.messages))
+
+
+class PayloadTooLarge(Exception):
+    """The request body is larger than `MAX_BODY_BYTES`."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        super().__init__(f"request body of {size} bytes exceeds the limit of {MAX_BODY_BYTES}")
+
+
+# --------------------------------------------------------------------------- reading the body
+
+
+def read_json(body: bytes, content_type: str | None) -> Any:
+    """Decode a JSON request body; an empty body reads as `{}`, as NestJS's body parser does.
+
+    Raises:
+        PayloadTooLarge: when the body exceeds `MAX_BODY_BYTES`.
+        BadRequest: for a non-JSON content type, invalid UTF-8 or malformed JSON.
+    """
+    if len(body) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(len(body))
+    if not body.strip():
+        return {}
+    media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    if media_type != "application/json" and not media_type.endswith("+json"):
+        raise BadRequest(["Content-Type must be application/json"])
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadRequest([f"request body is not valid UTF-8 (byte {exc.start})"]) from None
+    try:
+        return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise BadRequest(
+            [f"request body is not valid JSON: {exc.msg} at position {exc.pos}"]
+        ) from None
+    except (RecursionError, ValueError) as exc:
+        raise BadRequest([f"request body is not valid JSON: {exc}"]) from None
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+# --------------------------------------------------------------------------- scalar parsers
+
+
+def parse_decimal(text: str) -> Decimal | None:
+    """Return the Decimal of a plain decimal string (B1), or None when it is not one."""
+    if len(text) > MAX_DECIMAL_LENGTH or not _DECIMAL_RE.fullmatch(text):
+        return None
+    return Decimal(text)
+
+
+def parse_timestamp(text: str) -> datetime | None:
+    """Return the aware UTC datetime of an RFC 3339 timestamp, or None when it is not one.
+
+    A 4-digit year and an explicit offset are required; fractions beyond microseconds are truncated.
+    """
+    match = _TIMESTAMP_RE.fullmatch(text)
+    if match is None:
+        return None
+    year, month, day, hour, minute, second, fraction, zulu, sign, off_h, off_m = match.groups()
+    try:
+        if zulu:
+            tz: timezone = UTC
+        else:
+            if int(off_h) > 23 or int(off_m) > 59:
+                return None
+            offset = timedelta(hours=int(off_h), minutes=int(off_m))
+            tz = timezone(-offset if sign == "-" else offset)
+        micro = int((fraction or "0")[:6].ljust(6, "0"))
+        moment = datetime(
+            int(year), int(month), int(day), int(hour), int(minute), int(second), micro, tzinfo=tz
+        )
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        return None
+
+
+# --------------------------------------------------------------------------- schemas
+
+
+class Schema:
+    """One wire type; `check` returns the converted value and appends messages for failures."""
+
+    def check(self, value: Any, path: str, errors: list[str]) -> Any:
+        """Validate `value` found at `path`, returning its converted form.
+
+        Raises:
+            NotImplementedError: always, on the base class.
+        """
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class String(Schema):
+    """A JSON string, non-empty unless `allow_empty`, at most `max_length` characters."""
+
+    max_length: int = MAX_STRING_LENGTH
+    allow_empty: bool = False
+
+    def check(self, value: Any, path: str, errors: list[str]) -> Any:
+        """Validate a string."""
+        if not isinstance(value, str):
+            errors.append(f"{path} must be a string")
+        elif not value and not self.allow_empty:
+            errors.append(f"{path} should not be empty")
+        elif len(value) > self.max_length:
+            errors.append(f"{path} must be shorter than or equal to {self.max_length} characters")
+        elif "\x00" in value:
+            errors.append(f"{path} must not contain NUL characters")
+        return value
+
+
+def Id() -> String:
+    """A non-empty id string of at most `MAX_ID_LENGTH` characters."""
+    return String(max_length=MAX_ID_LENGTH)
+
+
+@dataclass(frozen=True)
+class Enum(Schema):
+    """A JSON string drawn from `values`."""
+
+    values: tuple[str, ...]
+
+    def check(self, value: Any, path: str, errors: list[str]) -> Any:
+        """Validate an enum value."""
+        if not isinstance(value, str) or value not in self.values:
+            errors.append(f"{path} must be one of the following values: {', '.join(self.values)}")
+        return value
+
+
+@dataclass(frozen=True)
+class DecimalString(Schema):
+    """A plain decimal carried as a JSON string (B1), converted to `Decimal`.
+
+    `minimum`/`maximum` are inclusive unless `exclusive_minimum` is set; `integer` forbids a
+    fraction.
+    """
+
+    minimum: Decimal | None = None
+    maximum: Decimal | None = None
+    exclusive_minimum: bool = False
+    integer: bool = False
+
+    def check(self, value: Any, path: str, errors: list[str]) -> Any:
+        """Validate a decimal string."""
+        if not isinstance(value, str):
+            errors.append(f"{path} must be a string")
+            return value
+        number = parse_decimal(value)
+        if number is None:
+            errors.append(
+                f'{path} must be a plain decimal string such as "12.5" '
+                f"(optional sign, digits, optional fraction; no exponent, NaN or Infinity; "
+                f"at most {MAX_DECIMAL_LENGTH} characters)"
+            )
+            return value
+        _check_range(number, self.minimum, self.maximum, self.exclusive_minimum, path, errors)
+        if self.integer and number != number.to_integral_value():
+            errors.append(f"{path} must be a whole number")
+        return number
+
+
+@dataclass(frozen=True)
+class Number(Schema):
+    """A JSON number (never a string), converted to `Decimal`."""
+
+    minimum: Decimal | None = None
+    maximum: Decimal | None = None
+
+    def check(self, value: Any, path: str, errors: list[str]) -> Any:
+        """Validate a JSON number."""
+        if isinstance(value, bool) or not isinstance(value, int | Decimal):
+            errors.append(f"{path} must be a number conforming to the specified constraints")
+            return value
+        number = Decimal(value)
+        if not number.is_finite() or abs(number) > MAX_NUMBER:
+            errors.append(f"{path} must be a finite number not larger than {MAX_NUMBER:f}")
+            return value
+        _check_range(number, self.minimum, self.maximum, False, path, errors)
+        return number
+
+
+def _check_range(
+    number: Decimal,
+    minimum: Decimal | None,
+    maximum: Decimal | None,
+    exclusive_minimum: bool,
+    path: str,
+    errors: list[str],
+) -> None:
+    if minimum is not None:
+        if exclusive_minimum and number <= minimum:
+            errors.append(f"{path} must be greater than {minimum:f}")
+        elif not exclusive_minimum and number < minimum:
+            errors.append(f"{path} must not be less than {minimum:f}")
+    if maximum is not None and number > maximum:
+        errors.append(f"{path} must not be greater than {maximum:f}")
+
+
+@dataclass(frozen=True)
+class Entitlement(Schema):
+    """`usageEntitlement`: a JSON number >= 0, or the string `"inf"` (returned as-is)."""
+
+    def check(self, value: Any, path: str, errors: list[str]) -> Any:
+        """Validate an entitlement."""
+        if value == "inf":
+            return "inf"
+        if isinstance(value, str):
+            errors.append(f'{path} must be a number not less than 0, or the string "inf"')
+            return value
+        return Number(minimum=Decimal(0)).check(value, path, errors)
+
+
+@dataclass(frozen=True)
+class Boolean(Schema):
+    """A JSON boolean."""
+
+    def check(self, value: Any, path: str, errors: list[str]) -> Any:
+        """Validate a boolean."""
+        if not isinstance(value, bool):
+            errors.append(f"{path} must be a boolean value")
+        return value
+
+
+@dataclass(frozen=True)
+class Timestamp(Schema):
+    """An RFC 3339 timestamp string, converted to an aware UTC `datetime`."""
+
+    def check(self, value: Any, path: str, errors: list[str]) -> Any:
+        """Validate a timestamp."""
+        if not isinstance(value, str):
+            errors.append(f"{path} must be a string")
+            return value
+        moment = parse_timestamp(value)
+        if moment is None:
+            errors.append(_timestamp_message(path))
+        return moment
+
+
+def _timestamp_message(path: str) -> str:
+    return (
+        f"{path} must be an RFC 3339 timestamp with a 4-digit year and an explicit offset, "
+        "e.g. 2026-11-24T08:00:00Z"
+    )
+
+
+@dataclass(frozen=True)
+class Metadata(Schema):
+    """A free-form JSON object, bounded in size and depth, returned exactly as sent."""
+
+    def check(self, value: Any, path: str, errors: list[str]) -> Any:
+        """Validate metadata."""
+        if not isinstance(value, dict):
+            errors.append(f"{path} must be an object")
+            return value
+        depth = _depth(value)
+        if depth > MAX_METADATA_DEPTH:
+            errors.append(f"{path} must not be nested more than {MAX_METADATA_DEPTH} levels deep")
+            return value
+        size = len(json.dumps(value, default=str, separators=(",", ":")).encode("utf-8"))
+        if size > MAX_METADATA_BYTES:
+            errors.append(f"{path} must not be larger than {MAX_METADATA_BYTES} bytes of JSON")
+        return value
+
+
+def _depth(value: Any) -> int:
+    if isinstance(value, dict):
+        return 1 + max((_depth(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((_depth(v) for v in value), default=0)
+    return 0
+
+
+@dataclass(frozen=True)
+class Array(Schema):
+    """A JSON array of `item`, with at most `max_items` elements."""
+
+    item: Schema
+    max_items: int = 1000
+    min_items: int = 0
+
+    def check(self, value: Any, path: str, errors: list[str]) -> Any:
+        """Validate an array and each element."""
+        if not isinstance(value, list):
+            errors.append(f"{path or 'request body'} must be an array")
+            return value
+        name = path or "request body"
+        if len(value) > self.max_items:
+            errors.append(f"{name} must contain no more than {self.max_items} elements")
+            return value
+        if len(value) < self.min_items:
+            errors.append(f"{name} must contain at least {self.min_items} elements")
+        prefix = f"{path}." if path else ""
+        return [self.item.check(v, f"{prefix}{i}", errors) for i, v in enumerate(value)]
+
+
+@dataclass(frozen=True)
+class Field:
+    """One property of an `Object`: its schema, whether it is required, whether null is allowed."""
+
+    schema: Schema
+    required: bool = False
+    nullable: bool = False
+
+
+@dataclass(frozen=True)
+class Object(Schema):
+    """A JSON object with known properties; unknown ones are rejected unless `extra` is set.
+
+    The result maps each property's snake_case name to its converted value.
+    """
+
+    fields: Mapping[str, Field]
+    extra: bool = False
+    check_after: Callable[[dict[str, Any], str, list[str]], None] | None = field(
+        default=None, compare=False
+    )
+
+    def check(self, value: Any, path: str, errors: list[str]) -> Any:
+        """Validate an object and each of its properties."""
+        if not isinstance(value, dict):
+            errors.append(f"{path} must be an object" if path else "request body must be an object")
+            return value
+        prefix = f"{path}." if path else ""
+        result: dict[str, Any] = {}
+        if not self.extra:
+            errors.extend(
+                f"property {prefix}{name} should not exist"
+                for name in value
+                if name not in self.fields
+            )
+        before = len(errors)
+        for name, spec in self.fields.items():
+            where = f"{prefix}{name}"
+            if name not in value:
+                if spec.required:
+                    errors.append(f"{where} should not be empty")
+                continue
+            item = value[name]
+            if item is None:
+                if spec.nullable:
+                    result[snake(name)] = None
+                elif spec.required:
+                    errors.append(f"{where} should not be empty")
+                else:
+                    errors.append(f"{where} must not be null")
+                continue
+            result[snake(name)] = spec.schema.check(item, where, errors)
+        if self.check_after is not None and len(errors) == before:
+            self.check_after(result, path, errors)
+        return result
+
+
+@dataclass(frozen=True)
+class Union(Schema):
+    """One of several object shapes, chosen by the value of a discriminating property."""
+
+    key: str
+    shapes: Mapping[str, Schema]
+
+    def check(self, value: Any, path: str, errors: list[str]) -> Any:
+        """Validate against the shape named by `value[key]`."""
+        if not isinstance(value, dict):
+            errors.append(f"{path} must be an object")
+            return value
+        where = f"{path}.{self.key}" if path else self.key
+        kind = value.get(self.key)
+        shape = self.shapes.get(kind) if isinstance(kind, str) else None
+        if shape is None:
+            errors.append(f"{where} must be one of the following values: {', '.join(self.shapes)}")
+            return value
+        return shape.check(value, path, errors)
+
+
+_CAMEL_RE: Final = re.compile(r"(?<=[a-z0-9])([A-Z])")
+
+
+def snake(name: str) -> str:
+    """Return the snake_case name of a camelCase wire name (`tierPosition` -> `tier_position`)."""
+    return _CAMEL_RE.sub(r"_\1", name).lower()
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def validate(value: Any, schema: Schema, path: str = "") -> Any:
+    """Validate a decoded body against `schema` and return the converted value.
+
+    Raises:
+        BadRequest: with one message per failure.
+    """
+    errors: list[str] = []
+    result = schema.check(value, path, errors)
+    if errors:
+        raise BadRequest(list(dict.fromkeys(errors)))
+    return result
+
+
+def query_value(query: Iterable[tuple[str, str]], name: str, schema: Schema | None = None) -> Any:
+    """Return the converted value of query parameter `name`, or None when absent.
+
+    Raises:
+        BadRequest: when the parameter is repeated or fails `schema`.
+    """
+    values = [v for k, v in query if k == name]
+    if not values:
+        return None
+    if len(values) > 1:
+        raise BadRequest([f"{name} must be given at most once"])
+    if schema is None:
+        return values[0]
+    return validate(values[0], schema, name)
+
+
+def idempotency_keys(header: str | None, *, count: int | None = None) -> list[str] | None:
+    """Split and check an `Idempotency-Key` header: one key, or `count` comma-separated keys.
+
+    Each key is 1 to 255 printable ASCII characters without spaces or commas.
+
+    Raises:
+        BadRequest: when a key is malformed or the number of keys is wrong.
+    """
+    if header is None:
+        return None
+    keys = [k.strip() for k in header.split(",")] if count is not None else [header]
+    for i, key in enumerate(keys):
+        if not key or len(key) > MAX_IDEMPOTENCY_KEY_LENGTH or not _KEY_RE.fullmatch(key):
+            where = "Idempotency-Key" if count is None else f"Idempotency-Key {i}"
+            raise BadRequest(
+                [
+                    f"{where} must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} printable ASCII characters "
+                    "without spaces or commas"
+                ]
+            )
+    if count is not None and len(keys) != count:
+        raise BadRequest(
+            [
+                f"Idempotency-Key must hold exactly one key per element "
+                f"({len(keys)} keys, {count} elements)"
+            ]
+        )
+    return keys

@@ -1,0 +1,443 @@
+"""The wire schema of every request body and query, from Paigo's OpenAPI export (v1.10).
+
+Each schema is the DTO of the same name in the export. Deliberate choices where the export is
+silent or contradicts itself are noted next to the field.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Final
+
+from simulator.api.parsing import (
+    MAX_BATCH_SIZE,
+    Array,
+    Boolean,
+    DecimalString,
+    Entitlement,
+    Enum,
+    Field,
+    Id,
+    Metadata,
+    Number,
+    Object,
+    String,
+    Timestamp,
+    Union,
+    parse_decimal,
+)
+
+__all__ = [
+    "AGGREGATION_INTERVALS",
+    "CREATE_CHILD",
+    "CREATE_CREDIT",
+    "CREATE_CUSTOMER",
+    "CREATE_DIMENSION",
+    "CREATE_INVOICE",
+    "CREATE_MEASUREMENT",
+    "CREATE_OFFERING",
+    "CREATE_REFUND",
+    "CREATE_USAGE",
+    "CREATE_WEBHOOK",
+    "CURRENCIES",
+    "UPDATE_CUSTOMER",
+    "UPDATE_DIMENSION",
+    "UPDATE_ENROLLMENT",
+    "UPDATE_FREE_TRIAL",
+    "UPDATE_MEASUREMENT",
+    "UPDATE_OFFERING",
+    "UPDATE_PROFILE",
+    "USAGE_BATCH",
+    "WEBHOOK_TYPES",
+]
+
+ZERO: Final = Decimal(0)
+CURRENCIES: Final = ("USD", "EUR", "CNY")
+AGGREGATION_INTERVALS: Final = ("none", "hour", "day", "month")
+WEBHOOK_TYPES: Final = (
+    "INVOICE_CREATED",
+    "INVOICE_PAID",
+    "STRIPE_PAYMENT_FAILED",
+    "CUSTOMER_CREATED",
+    "CUSTOMER_UPDATED",
+    "ENTITLEMENT",
+    "INVOICE_SENT",
+)
+BOOL_STRINGS: Final = ("true", "false")
+
+# ----------------------------------------------------------------------------- dimensions
+
+CONSUMPTION_UNIT: Final = Union(
+    "type",
+    {
+        "count": Object(
+            {
+                "type": Field(Enum(("count",)), required=True),
+                "unit": Field(Enum(("count-based",)), required=True),
+            }
+        ),
+        "time": Object(
+            {
+                "type": Field(Enum(("time",)), required=True),
+                "unit": Field(Enum(("second", "minute", "hour", "day")), required=True),
+            }
+        ),
+        "data": Object(
+            {
+                "type": Field(Enum(("data",)), required=True),
+                "unit": Field(
+                    Enum(
+                        (
+                            "byte",
+                            "kilobyte",
+                            "megabyte",
+                            "gigabyte",
+                            "kibibyte",
+                            "mebibyte",
+                            "gibibyte",
+                        )
+                    ),
+                    required=True,
+                ),
+            }
+        ),
+    },
+)
+
+# `tierPosition` is a string holding a positive whole number; `upperBound` a decimal or "inf".
+
+
+def _check_upper_bound(tier: dict[str, Any], path: str, errors: list[str]) -> None:
+    bound = tier.get("upper_bound")
+    if bound == "inf" or not isinstance(bound, str):
+        return
+    number = parse_decimal(bound)
+    if number is None:
+        errors.append(f'{path}.upperBound must be a plain decimal string or "inf"')
+    elif number < 0:
+        errors.append(f"{path}.upperBound must not be less than 0")
+    else:
+        tier["upper_bound"] = number
+
+
+TIER: Final = Object(
+    {
+        "tierName": Field(String(max_length=255)),
+        "upperBound": Field(String(max_length=64), required=True),
+        "unitPrice": Field(DecimalString(minimum=ZERO)),
+        "tierPosition": Field(DecimalString(minimum=Decimal(1), integer=True), required=True),
+    },
+    check_after=_check_upper_bound,
+)
+TIERS: Final = Array(TIER, max_items=100)
+TIERS_GROUP_BY_METADATA: Final = Array(
+    Object(
+        {
+            "metadataGroups": Field(Metadata(), required=True),
+            "tiers": Field(TIERS, required=True),
+        }
+    ),
+    max_items=100,
+)
+DIMENSION_OVERRIDE: Final = Object(
+    {
+        "dimensionId": Field(Id(), required=True),
+        "consumptionPrice": Field(DecimalString(minimum=ZERO)),
+        "tiers": Field(TIERS),
+        "tiersGroupByMetadata": Field(TIERS_GROUP_BY_METADATA),
+    }
+)
+DIMENSION_OVERRIDES: Final = Array(DIMENSION_OVERRIDE, max_items=1000)
+
+_DIMENSION_FIELDS: Final = {
+    "dimensionName": Field(String(max_length=255), required=True),
+    "consumptionUnit": Field(CONSUMPTION_UNIT, required=True),
+    "usageIncrement": Field(DecimalString(minimum=ZERO, exclusive_minimum=True), required=True),
+    "usageEntitlement": Field(Entitlement()),
+    "aggregationInterval": Field(Enum(AGGREGATION_INTERVALS)),
+    "aggregationMethod": Field(Enum(("sum", "max", "min", "count", "average", "last"))),
+    "measurementId": Field(Id()),
+    "rounding": Field(Enum(("round", "floor", "ceiling")), required=True),
+    "overageAllowed": Field(Enum(BOOL_STRINGS)),
+    "consumptionPrice": Field(DecimalString(minimum=ZERO)),
+    "sampleType": Field(Enum(("gauge", "continious"))),
+    "paymentSchedule": Field(Enum(("upfront", "arrear"))),
+    "metadata": Field(Metadata()),
+    "tiers": Field(TIERS),
+    "tiersGroupByMetadata": Field(TIERS_GROUP_BY_METADATA),
+}
+
+CREATE_DIMENSION: Final = Object(_DIMENSION_FIELDS)
+# UpdateDimensionDto: every field optional; `tiers: null` removes tiers; metadata null semantics.
+UPDATE_DIMENSION: Final = Object(
+    {
+        **{name: Field(f.schema) for name, f in _DIMENSION_FIELDS.items()},
+        "tiers": Field(TIERS, nullable=True),
+        "tiersGroupByMetadata": Field(TIERS_GROUP_BY_METADATA, nullable=True),
+        "metadata": Field(Metadata(), nullable=True),
+        "measurementId": Field(Id(), nullable=True),
+    }
+)
+
+# ----------------------------------------------------------------------------- offerings
+
+_OFFERING_FIELDS: Final = {
+    "offeringVisibility": Field(Enum(("private", "public"))),
+    "offeringType": Field(Enum(("usage-based", "subscription"))),
+    "billingCycle": Field(Enum(("monthly", "annualToDate", "topUp"))),
+    "currency": Field(Enum(CURRENCIES)),
+    "dimensionOverrides": Field(DIMENSION_OVERRIDES),
+    "prepaidCredit": Field(DecimalString(minimum=ZERO)),
+    "minimumCharge": Field(DecimalString(minimum=ZERO, exclusive_minimum=True), nullable=True),
+    "topUpAmount": Field(DecimalString(minimum=ZERO, exclusive_minimum=True)),
+    "topUpThreshold": Field(DecimalString(minimum=ZERO, maximum=Decimal(1))),
+    "subscriptionPrice": Field(Number(minimum=ZERO)),
+    "freeTrialLength": Field(DecimalString(minimum=Decimal(1), integer=True)),
+    "offeringName": Field(String(max_length=255), required=True),
+    "dimensionIds": Field(Array(Id(), max_items=1000)),
+    "metadata": Field(Metadata()),
+}
+CREATE_OFFERING: Final = Object(_OFFERING_FIELDS)
+UPDATE_OFFERING: Final = Object(
+    {
+        **{name: Field(f.schema, nullable=f.nullable) for name, f in _OFFERING_FIELDS.items()},
+        "metadata": Field(Metadata(), nullable=True),
+    }
+)
+
+# ----------------------------------------------------------------------------- measurements
+
+KAFKA: Final = Object(
+    {
+        "securityMechanism": Field(String(), required=True),
+        "username": Field(String(), required=True),
+        "password": Field(String(), required=True),
+        "bootstrapServerEndpoint": Field(String(), required=True),
+        "topic": Field(String(), required=True),
+        "dlqTopic": Field(String(), required=True),
+    }
+)
+RESOURCE_TYPES: Final = ("ebssnapshot", "ebs", "k8spod", "ec2", "ec2egress", "usageData")
+
+
+def _configuration(required: bool) -> dict[str, Object]:
+    return {
+        "infrastructureBased": Object(
+            {
+                "iamRoleArn": Field(String(), required=required),
+                "externalId": Field(String()),
+                "cloudPlatform": Field(Enum(("aws",)), required=required),
+                "region": Field(String(), required=required),
+                "resourceType": Field(Enum(RESOURCE_TYPES), required=required),
+            }
+        ),
+        "agentBased": Object(
+            {
+                "iamRoleArn": Field(String(), required=required),
+                "externalId": Field(String()),
+                "hostingPlatform": Field(Enum(("k8spod",)), required=required),
+            }
+        ),
+        "datastoreBased": Object(
+            {
+                "platform": Field(Enum(("s3", "kafka")), required=required),
+                "consumerDeploymentParameters": Field(KAFKA),
+                "accountId": Field(String()),
+            }
+        ),
+    }
+
+
+MEASUREMENT_MODES: Final = ("infrastructureBased", "agentBased", "datastoreBased")
+MEASUREMENT_CONFIGURATIONS: Final = _configuration(required=True)
+UPDATE_MEASUREMENT_CONFIGURATIONS: Final = _configuration(required=False)
+
+# The configuration's shape depends on `measurementMode`; handlers check it with these.
+CREATE_MEASUREMENT: Final = Object(
+    {
+        "measurementMode": Field(Enum(MEASUREMENT_MODES), required=True),
+        "measurementConfiguration": Field(Metadata(), required=True),
+        "measurementName": Field(String(max_length=255)),
+    }
+)
+UPDATE_MEASUREMENT: Final = Object(
+    {
+        "measurementMode": Field(Enum(MEASUREMENT_MODES), required=True),
+        "measurementConfiguration": Field(Metadata()),
+        "measurementName": Field(String(max_length=255), required=True),
+    }
+)
+
+# ----------------------------------------------------------------------------- usage
+
+CREATE_USAGE: Final = Object(
+    {
+        "dimensionId": Field(Id(), required=True),
+        "timestamp": Field(Timestamp(), required=True),
+        "customerId": Field(Id(), required=True),
+        "recordValue": Field(DecimalString(), required=True),
+        "metadata": Field(Metadata()),
+    }
+)
+USAGE_BATCH: Final = Array(CREATE_USAGE, max_items=MAX_BATCH_SIZE, min_items=1)
+
+# ----------------------------------------------------------------------------- customers
+
+ADDRESS: Final = Object(
+    {
+        "countryCode": Field(String(max_length=2), required=True),
+        "postalCode": Field(String(max_length=32), required=True),
+        "city": Field(String(max_length=255), required=True),
+        "streetLineOne": Field(String(max_length=255), required=True),
+        "streetLineTwo": Field(String(max_length=255, allow_empty=True)),
+        "state": Field(String(max_length=2), required=True),
+    }
+)
+PAYMENT_CHANNEL_OPTIONS: Final = Object(
+    {"stripeCustomerId": Field(String(max_length=255, allow_empty=True))}
+)
+# UsageForCustomerEnrollment; Paigo's examples also carry `timestamp` and `customerId`: accepted.
+ENROLLMENT_USAGE: Final = Array(
+    Object(
+        {
+            "dimensionId": Field(Id(), required=True),
+            "recordValue": Field(DecimalString(), required=True),
+            "metadata": Field(Metadata()),
+            "timestamp": Field(Timestamp()),
+            "customerId": Field(Id()),
+        }
+    ),
+    max_items=1000,
+)
+DISCOUNT: Final = Object(
+    {
+        "name": Field(String(max_length=255), required=True),
+        "percentage": Field(DecimalString(minimum=ZERO, maximum=Decimal(100)), required=True),
+        "endDate": Field(Timestamp()),
+    }
+)
+OVERRIDES: Final = Object(
+    {
+        "discount": Field(DISCOUNT, nullable=True),
+        "dimensionOverrides": Field(DIMENSION_OVERRIDES, nullable=True),
+        "freeTrialEndDate": Field(Timestamp()),
+    }
+)
+_CUSTOMER_FIELDS: Final = {
+    "currency": Field(Enum(CURRENCIES)),
+    "taxExempt": Field(Enum(("exempt", "none"))),
+    "customerId": Field(Id()),
+    "offeringId": Field(Id()),
+    "offeringEnrollmentDate": Field(Timestamp()),
+    "customerName": Field(String(max_length=255), required=True),
+    "customerVatId": Field(String(max_length=255, allow_empty=True)),
+    "email": Field(String(max_length=320), required=True),
+    "paymentChannel": Field(Enum(("Stripe", "manual")), required=True),
+    "paymentChannelOptions": Field(PAYMENT_CHANNEL_OPTIONS),
+    "address": Field(ADDRESS),
+    "metadata": Field(Metadata()),
+    "usage": Field(ENROLLMENT_USAGE),
+}
+CREATE_CUSTOMER: Final = Object(_CUSTOMER_FIELDS)
+UPDATE_CUSTOMER: Final = Object(
+    {
+        "currency": Field(Enum(CURRENCIES)),
+        "taxExempt": Field(Enum(("exempt", "none"))),
+        "freeTrialEndDate": Field(Timestamp()),
+        "removePriorOffering": Field(Boolean()),
+        "unenrollOffering": Field(Id()),
+        "offeringId": Field(Id(), nullable=True),
+        "customerName": Field(String(max_length=255)),
+        "customerVatId": Field(String(max_length=255, allow_empty=True)),
+        "email": Field(String(max_length=320)),
+        "paymentChannel": Field(Enum(("Stripe", "manual"))),
+        "paymentChannelOptions": Field(PAYMENT_CHANNEL_OPTIONS),
+        "address": Field(ADDRESS),
+        "metadata": Field(Metadata(), nullable=True),
+        "usage": Field(ENROLLMENT_USAGE),
+    }
+)
+UPDATE_ENROLLMENT: Final = Object(
+    {
+        "overrides": Field(OVERRIDES),
+        "offeringId": Field(Id(), nullable=True),
+        "removePriorOffering": Field(Boolean()),
+        "unenrollOffering": Field(Id()),
+        "usage": Field(ENROLLMENT_USAGE),
+    }
+)
+UPDATE_FREE_TRIAL: Final = Object(
+    {
+        "offeringId": Field(Id()),
+        "freeTrialEndDate": Field(Timestamp(), required=True),
+        "freeTrialStartDate": Field(Timestamp()),
+    }
+)
+CREATE_CREDIT: Final = Object(
+    {
+        "transactionAmount": Field(
+            DecimalString(minimum=Decimal(-1_000_000_000), maximum=Decimal(1_000_000_000)),
+            required=True,
+        ),
+        "timestamp": Field(Timestamp()),
+        "metadata": Field(Metadata()),
+    }
+)
+CREATE_REFUND: Final = Object(
+    {
+        "reason": Field(Enum(("duplicate", "fraudulent", "requested_by_customer"))),
+        "amount": Field(DecimalString(minimum=ZERO, exclusive_minimum=True)),
+        "refundChannelOptions": Field(
+            Object({"paymentIntentId": Field(String(max_length=255))}), required=True
+        ),
+        "metadata": Field(Metadata()),
+    }
+)
+CREATE_CHILD: Final = Object({"billParent": Field(Enum(("aggregated", "separate")))})
+
+# ----------------------------------------------------------------------------- invoices
+
+INVOICE_ITEM: Final = Object(
+    {
+        "name": Field(String(max_length=255), required=True),
+        "quantity": Field(Number(minimum=ZERO), required=True),
+        "unitCost": Field(Number(), required=True),
+        "description": Field(String(max_length=2048, allow_empty=True)),
+    }
+)
+CREATE_INVOICE: Final = Object(
+    {
+        "customerId": Field(Id(), required=True),
+        "items": Field(Array(INVOICE_ITEM, max_items=1000), required=True),
+        "invoiceDate": Field(Timestamp()),
+        "currency": Field(Enum(CURRENCIES)),
+        "invoicePaymentTerm": Field(Enum(("30", "60", ""))),
+        "storePaymentAsCredit": Field(Boolean()),
+    }
+)
+
+# ----------------------------------------------------------------------------- webhooks, settings
+
+CREATE_WEBHOOK: Final = Object(
+    {
+        "hookUrl": Field(String(), required=True),
+        "securityKey": Field(String(max_length=255)),
+        "environment": Field(Enum(("production", "sandbox"))),
+        "webhookType": Field(Enum(WEBHOOK_TYPES), required=True),
+        "offeringId": Field(Id()),
+    }
+)
+UPDATE_PROFILE: Final = Object(
+    {
+        "sendInvoiceEmail": Field(Enum(BOOL_STRINGS)),
+        "businessName": Field(String(max_length=255, allow_empty=True)),
+        "addressLine1": Field(String(max_length=255, allow_empty=True)),
+        "addressLine2": Field(String(max_length=255, allow_empty=True)),
+        "city": Field(String(max_length=255, allow_empty=True)),
+        "state": Field(String(max_length=255, allow_empty=True)),
+        "country": Field(String(max_length=255, allow_empty=True)),
+        "postalCode": Field(String(max_length=32, allow_empty=True)),
+        "supportEmail": Field(String(max_length=320, allow_empty=True)),
+        "redirectionUrl": Field(String(allow_empty=True)),
+    }
+)
