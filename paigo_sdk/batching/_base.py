@@ -1,0 +1,281 @@
+"""The configuration and the `add` fast path that the threaded and asyncio batchers share."""
+
+from __future__ import annotations
+
+import enum
+import itertools
+import logging
+import os
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Final
+
+from paigo_sdk.batching._outbox import Durability, Outbox
+from paigo_sdk.batching._planner import (
+    OutcomeLedger,
+    RawRecord,
+    RetryPlan,
+    check_key,
+    check_record,
+    is_plain_decimal,
+    new_key_prefix,
+)
+from paigo_sdk.batching.report import RecordOutcome
+
+__all__ = ["DEFAULT_MAX_BATCH", "BatcherSettings", "QueueFullPolicy", "logger"]
+
+logger = logging.getLogger("paigo_sdk.batching")
+
+DEFAULT_MAX_BATCH: Final = 100
+DEFAULT_MAX_BATCH_BYTES: Final = 512 * 1024
+"""Half of the 1 MiB request limit, leaving room for headers."""
+DEFAULT_MAX_KEY_BYTES: Final = 8 * 1024
+"""The `Idempotency-Key` header of a chunk stays well under common 16 KiB header limits."""
+
+_time_ns = time.time_ns
+_is_plain_decimal = is_plain_decimal
+
+
+class QueueFullPolicy(enum.StrEnum):
+    """What `add` does when the batcher's queue holds `max_queue` records."""
+
+    BLOCK = "block"
+    """Wait until a worker makes room (the default)."""
+    RAISE = "raise"
+    """Raise `QueueFullError`; the record is not accepted."""
+    DROP = "drop"
+    """Refuse the record, count it in `stats().dropped` and the next report, and log a warning."""
+
+
+class BatcherSettings:
+    """The validated options of one batcher.
+
+    Raises:
+        ValueError: for a non-positive size, interval, concurrency or deadline, or an unknown
+            policy or durability.
+    """
+
+    def __init__(
+        self,
+        *,
+        max_batch: int,
+        flush_interval: float,
+        concurrency: int,
+        wire_batches: bool,
+        max_batch_bytes: int,
+        max_queue: int,
+        queue_full: QueueFullPolicy | str,
+        retry_deadline: float,
+        retry_initial_delay: float,
+        retry_max_delay: float,
+        outbox: str | os.PathLike[str] | None,
+        durability: Durability,
+        on_delivered: Callable[[RecordOutcome], object] | None,
+        on_error: Callable[[RecordOutcome], object] | None,
+        exit_timeout: float,
+    ) -> None:
+        if max_batch < 1 or max_queue < 1 or concurrency < 1 or max_batch_bytes < 1:
+            raise ValueError("max_batch, max_queue, concurrency and max_batch_bytes must be >= 1")
+        if flush_interval <= 0 or retry_deadline < 0 or exit_timeout < 0:
+            raise ValueError("flush_interval must be > 0; retry_deadline, exit_timeout >= 0")
+        self.max_batch = max_batch
+        self.flush_interval = flush_interval
+        self.concurrency = concurrency
+        self.wire_batches = wire_batches
+        self.max_batch_bytes = max_batch_bytes
+        self.max_key_bytes = DEFAULT_MAX_KEY_BYTES
+        self.max_queue = max_queue
+        self.queue_full = QueueFullPolicy(queue_full)
+        self.retry = RetryPlan(
+            deadline=retry_deadline,
+            initial_delay=retry_initial_delay,
+            max_delay=retry_max_delay,
+        )
+        self.outbox_path = outbox
+        if durability not in ("sync", "batch"):
+            raise ValueError('durability must be "sync" or "batch"')
+        self.durability: Durability = durability
+        self.on_delivered = on_delivered
+        self.on_error = on_error
+        self.exit_timeout = exit_timeout
+
+
+class RecordQueue:
+    """The record queue, the key generator and the ledger: the state `add` touches.
+
+    `add`'s fast path is a few type checks, one `deque.append` and one counter step: no lock, no
+    formatting, no model validation. Everything else happens on the workers.
+    """
+
+    settings: BatcherSettings
+    outbox: Outbox | None
+
+    def _init_queue(self, settings: BatcherSettings) -> None:
+        self.settings = settings
+        self._queue: deque[RawRecord] = deque()
+        self._max_queue = settings.max_queue
+        self._max_batch = settings.max_batch
+        self._key_prefix = new_key_prefix()
+        self._key_counter = itertools.count()
+        self.ledger = OutcomeLedger()
+        self._closed = False
+        self.outbox = (
+            Outbox(settings.outbox_path, settings.durability)
+            if settings.outbox_path is not None
+            else None
+        )
+        # Only a "sync" outbox is written on the caller's thread.
+        self._sync_outbox = self.outbox if settings.durability == "sync" else None
+        if self.outbox is not None:
+            # Recovery: whatever a previous batcher left on disk is sent first, with its keys.
+            recovered = self.outbox.pending()
+            if recovered:
+                logger.info(
+                    "resending %d usage records left in the outbox %s",
+                    len(recovered),
+                    settings.outbox_path,
+                )
+                self._queue.extend(recovered)
+
+    def _reset_queue_after_fork(self) -> None:
+        # The child starts empty: the parent still owns (and will deliver) everything queued
+        # before the fork, including the rows of a shared outbox file.
+        self._queue = deque()
+        self._key_prefix = new_key_prefix()
+        self._key_counter = itertools.count()
+        self.ledger = OutcomeLedger()
+        if self.outbox is not None:
+            self.outbox.after_fork_in_child()
+            self._sync_outbox = self.outbox if self.settings.durability == "sync" else None
+
+    def _make_record(
+        self,
+        customer_id: str,
+        dimension_id: str,
+        value: Decimal | int | str,
+        timestamp: datetime | None,
+        metadata: Mapping[str, Any] | None,
+        idempotency_key: str | None,
+    ) -> RawRecord:
+        # The fast path: exact types only. Anything unusual (subclasses, bad values) goes through
+        # `_make_record_slowly`, which accepts what is valid and explains what is not.
+        value_type = type(value)
+        if (
+            type(customer_id) is not str
+            or not customer_id
+            or type(dimension_id) is not str
+            or not dimension_id
+            or not (
+                value_type is int
+                or (value_type is Decimal and value.is_finite())  # type: ignore[union-attr]
+                or (value_type is str and _is_plain_decimal(value))  # type: ignore[arg-type]
+            )
+            or (
+                timestamp is not None
+                and (type(timestamp) is not datetime or timestamp.tzinfo is None)
+            )
+            or (metadata is not None and type(metadata) is not dict)
+        ):
+            return self._make_record_slowly(
+                customer_id, dimension_id, value, timestamp, metadata, idempotency_key
+            )
+        key = (
+            f"{self._key_prefix}{next(self._key_counter):x}"
+            if idempotency_key is None
+            else check_key(idempotency_key)
+        )
+        return (
+            key,
+            customer_id,
+            dimension_id,
+            value,
+            _time_ns() if timestamp is None else timestamp,
+            None if metadata is None else metadata.copy(),
+        )
+
+    def _make_record_slowly(
+        self,
+        customer_id: object,
+        dimension_id: object,
+        value: object,
+        timestamp: object,
+        metadata: object,
+        idempotency_key: str | None,
+    ) -> RawRecord:
+        valid = (
+            isinstance(customer_id, str)
+            and bool(customer_id)
+            and isinstance(dimension_id, str)
+            and bool(dimension_id)
+            and not isinstance(value, bool | float)
+            and (
+                isinstance(value, int)
+                or (isinstance(value, Decimal) and value.is_finite())
+                or (isinstance(value, str) and is_plain_decimal(value))
+            )
+            and (
+                timestamp is None
+                or (isinstance(timestamp, datetime) and timestamp.utcoffset() is not None)
+            )
+            and (metadata is None or isinstance(metadata, Mapping))
+        )
+        if not valid:
+            check_record(customer_id, dimension_id, value, timestamp, metadata)
+        assert isinstance(customer_id, str) and isinstance(dimension_id, str)  # noqa: PT018
+        assert isinstance(value, Decimal | int | str)
+        assert timestamp is None or isinstance(timestamp, datetime)
+        assert metadata is None or isinstance(metadata, Mapping)
+        if isinstance(value, int) and type(value) is not int:
+            value = int(value)
+        if isinstance(value, str) and type(value) is not str:
+            value = str(value)
+        key = (
+            f"{self._key_prefix}{next(self._key_counter):x}"
+            if idempotency_key is None
+            else check_key(idempotency_key)
+        )
+        return (
+            key,
+            str(customer_id),
+            str(dimension_id),
+            value,
+            time.time_ns() if timestamp is None else timestamp,
+            None if metadata is None else dict(metadata),
+        )
+
+    def _durable(self, record: RawRecord) -> None:
+        outbox = self._sync_outbox
+        if outbox is not None:
+            outbox.put([record])
+
+
+def call_back(
+    callback: Callable[[RecordOutcome], object] | None, outcomes: list[RecordOutcome]
+) -> None:
+    """Run a user callback for each outcome; its exceptions are logged, never raised."""
+    if callback is None:
+        return
+    for outcome in outcomes:
+        try:
+            callback(outcome)
+        except Exception:
+            logger.exception("a usage batcher callback raised; the outcome was still recorded")
+
+
+def log_outcomes(outcomes: list[RecordOutcome]) -> None:
+    """Log rejected and expired records (ids and key only; never credentials or metadata)."""
+    for outcome in outcomes:
+        if outcome.ok:
+            continue
+        logger.warning(
+            "usage record %s for customer %s, dimension %s was not delivered (%s, status %s): %s",
+            outcome.record.idempotency_key,
+            outcome.record.customer_id,
+            outcome.record.dimension_id,
+            outcome.kind.value,
+            outcome.status_code,
+            outcome.messages[0] if outcome.messages else "",
+        )

@@ -1,0 +1,532 @@
+"""Deliver usage records in the background with asyncio tasks: `AsyncUsageBatcher`."""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import contextlib
+import os
+import time
+import weakref
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self
+
+from paigo_sdk.batching._base import (
+    DEFAULT_MAX_BATCH,
+    DEFAULT_MAX_BATCH_BYTES,
+    BatcherSettings,
+    QueueFullPolicy,
+    RecordQueue,
+    call_back,
+    log_outcomes,
+    logger,
+)
+from paigo_sdk.batching._outbox import Durability
+from paigo_sdk.batching._planner import (
+    Attempt,
+    RawRecord,
+    WireRecord,
+    classify,
+    outcome,
+    plan_chunks,
+    prepare,
+)
+from paigo_sdk.batching.report import DeliveryReport, DeliveryStats, OutcomeKind, RecordOutcome
+from paigo_sdk.errors import BatcherClosedError, QueueFullError
+
+if TYPE_CHECKING:
+    from paigo_sdk._client import AsyncPaigoClient
+
+__all__ = ["AsyncUsageBatcher"]
+
+_BATCHES_DISABLED = "usage batches are not enabled"
+
+
+class AsyncUsageBatcher(RecordQueue):
+    """Queue usage records and deliver them from asyncio tasks; the twin of `UsageBatcher`.
+
+    The options, guarantees and reports are those of `UsageBatcher`; workers are tasks of the
+    event loop that first calls `add` (or `flush`), and a batcher belongs to that loop. Close it
+    with `async with` or `await close()`: at interpreter exit the loop is gone, so records still
+    queued then are only logged (and, with an `outbox`, kept on disk for the next batcher).
+
+    Raises:
+        ValueError: for invalid options.
+        sqlite3.Error: when the outbox file cannot be opened.
+    """
+
+    def __init__(
+        self,
+        client: AsyncPaigoClient,
+        *,
+        max_batch: int = DEFAULT_MAX_BATCH,
+        flush_interval: float = 1.0,
+        concurrency: int = 4,
+        wire_batches: bool = False,
+        max_batch_bytes: int = DEFAULT_MAX_BATCH_BYTES,
+        max_queue: int = 100_000,
+        queue_full: QueueFullPolicy | str = QueueFullPolicy.BLOCK,
+        retry_deadline: float = 60.0,
+        retry_initial_delay: float = 0.2,
+        retry_max_delay: float = 5.0,
+        outbox: str | os.PathLike[str] | None = None,
+        durability: Durability = "batch",
+        on_delivered: Callable[[RecordOutcome], object] | None = None,
+        on_error: Callable[[RecordOutcome], object] | None = None,
+        exit_timeout: float = 10.0,
+    ) -> None:
+        settings = BatcherSettings(
+            max_batch=max_batch,
+            flush_interval=flush_interval,
+            concurrency=concurrency,
+            wire_batches=wire_batches,
+            max_batch_bytes=max_batch_bytes,
+            max_queue=max_queue,
+            queue_full=queue_full,
+            retry_deadline=retry_deadline,
+            retry_initial_delay=retry_initial_delay,
+            retry_max_delay=retry_max_delay,
+            outbox=outbox,
+            durability=durability,
+            on_delivered=on_delivered,
+            on_error=on_error,
+            exit_timeout=exit_timeout,
+        )
+        self._client = client.with_options(max_retries=0)
+        self._wire_batches = wire_batches
+        self._init_tasks()
+        self._init_queue(settings)
+        _LIVE.add(self)
+
+    def _init_tasks(self) -> None:
+        # asyncio primitives bind to the running loop on first use, so they are created lazily.
+        self._wake: asyncio.Event | None = None
+        self._stop: asyncio.Event | None = None
+        self._changed: asyncio.Event | None = None
+        self._in_flight = 0
+        self._forced = 0
+        self._draining = False
+        self._blocked = 0
+        self._started = False
+        self._tasks: list[asyncio.Task[None]] = []
+
+    # -- the caller's side ---------------------------------------------------------------------
+
+    async def add(
+        self,
+        customer_id: str,
+        dimension_id: str,
+        value: Decimal | int | str,
+        *,
+        timestamp: datetime | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> str:
+        """Queue one usage record for delivery and return its idempotency key.
+
+        Returns at once (unless the queue is full under the `block` policy, or a `"sync"` outbox
+        commits the record first). `timestamp` defaults to now; `value` is a `Decimal`, an `int`
+        or a plain decimal string, never a float.
+
+        Raises:
+            ClientValidationError: for an empty id, a float or malformed value, a naive
+                timestamp, metadata that is not a mapping, or an invalid idempotency key.
+            QueueFullError: when the queue is full and the policy is `raise`.
+            BatcherClosedError: after `close()`.
+        """
+        if self._closed:
+            raise BatcherClosedError("this usage batcher is closed")
+        record = self._make_record(
+            customer_id, dimension_id, value, timestamp, metadata, idempotency_key
+        )
+        if not self._started:
+            self._start()
+        queue = self._queue
+        if len(queue) >= self._max_queue and not await self._make_room():
+            return record[0]
+        if self._sync_outbox is not None:
+            await asyncio.to_thread(self._durable, record)
+        queue.append(record)
+        if len(queue) >= self._max_batch or self._forced:
+            self._signal()
+        return record[0]
+
+    async def _make_room(self) -> bool:
+        policy = self.settings.queue_full
+        if policy is QueueFullPolicy.RAISE:
+            raise QueueFullError(f"the usage queue holds {self._max_queue} records")
+        if policy is QueueFullPolicy.DROP:
+            self.ledger.drop()
+            if self.ledger.dropped == 1 or self.ledger.dropped % 1000 == 0:
+                logger.warning(
+                    "usage queue full (%d records): %d record(s) dropped so far",
+                    self._max_queue,
+                    self.ledger.dropped,
+                )
+            return False
+        changed = self._primitives()[2]
+        self._blocked += 1
+        self._signal()
+        try:
+            while len(self._queue) >= self._max_queue and not self._closed:
+                changed.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(changed.wait(), self.settings.flush_interval)
+        finally:
+            self._blocked -= 1
+        if self._closed:
+            raise BatcherClosedError("this usage batcher was closed while add() waited")
+        return True
+
+    async def flush(self, timeout: float | None = None) -> DeliveryReport:  # noqa: ASYNC109
+        """Send everything queued now and wait until it is delivered, or until `timeout` seconds.
+
+        Returns the report since the previous one; records not finished in time are counted as
+        `pending` and keep being delivered in the background.
+
+        Raises:
+            Nothing: delivery failures are in the report.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        if self._queue and not self._started:
+            self._start()
+        changed = self._primitives()[2]
+        self._forced += 1
+        self._signal()
+        try:
+            while self._queue or self._in_flight:
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    break
+                # No await between the check above and clear(): no change can be missed.
+                changed.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(changed.wait(), remaining)
+        finally:
+            self._forced -= 1
+        return self.ledger.take_report(len(self._queue) + self._in_flight)
+
+    async def close(self, timeout: float | None = None) -> DeliveryReport:  # noqa: ASYNC109
+        """Stop accepting records, deliver what is queued, and stop the workers.
+
+        Waits at most `timeout` seconds. Records still queued or in flight then are reported as
+        `pending`; with an outbox they stay on disk for the next batcher. Calling `close` again
+        returns an empty report.
+
+        Raises:
+            Nothing: delivery failures are in the report.
+        """
+        self._closed = True
+        report = await self.flush(timeout)
+        if self._stop is not None:
+            self._stop.set()
+        self._signal()
+        _LIVE.discard(self)
+        if report.pending:
+            logger.warning(
+                "usage batcher closed with %d record(s) not yet delivered%s",
+                report.pending,
+                " (kept in the outbox)" if self.outbox is not None else "",
+            )
+        return report
+
+    def stats(self) -> DeliveryStats:
+        """Return the batcher's counters (queued, in flight, delivered, retried, rejected, ...)."""
+        return self.ledger.stats(len(self._queue), self._in_flight)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "open"
+        return f"<AsyncUsageBatcher {state} queued={len(self._queue)} in_flight={self._in_flight}>"
+
+    # -- the workers' side ---------------------------------------------------------------------
+
+    def _primitives(self) -> tuple[asyncio.Event, asyncio.Event, asyncio.Event]:
+        if self._wake is None or self._stop is None or self._changed is None:
+            self._wake, self._stop, self._changed = (
+                asyncio.Event(),
+                asyncio.Event(),
+                asyncio.Event(),
+            )
+        return self._wake, self._stop, self._changed
+
+    def _signal(self) -> None:
+        if self._wake is not None:
+            self._wake.set()
+
+    def _notify(self) -> None:
+        # Wake flush() and blocked add() calls; they re-check their own condition.
+        if self._changed is not None:
+            self._changed.set()
+
+    def _start(self) -> None:
+        if self._started:
+            return
+        self._primitives()
+        self._started = True
+        for _ in range(self.settings.concurrency):
+            task = asyncio.get_running_loop().create_task(_work(weakref.ref(self)))
+            self._tasks.append(task)
+
+    def _take(self, timed_out: bool) -> list[RawRecord] | None:
+        queued = len(self._queue)
+        if queued == 0:
+            self._draining = False
+            if self._wake is not None:
+                self._wake.clear()
+            return None
+        if not (
+            self._draining
+            or timed_out
+            or self._forced
+            or self._closed
+            or queued >= self._max_batch
+            or self._blocked
+        ):
+            return None
+        self._draining = True
+        count = min(queued, self._max_batch if self._wire_batches else 1)
+        records = [self._queue.popleft() for _ in range(count)]
+        self._in_flight += count
+        self._notify()
+        return records
+
+    def _give_back(self, records: Sequence[WireRecord]) -> None:
+        for record in reversed(records):
+            self._queue.appendleft(
+                (
+                    record.key,
+                    record.customer_id,
+                    record.dimension_id,
+                    record.value,
+                    record.timestamp,
+                    record.metadata,
+                )
+            )
+
+    async def _deliver(self, raws: list[RawRecord]) -> None:
+        try:
+            stored = self._sync_outbox is not None
+            records = [prepare(raw, stored=stored) for raw in raws]
+            unsendable = [record for record in records if record.error is not None]
+            if unsendable:
+                await self._settle(
+                    [
+                        outcome(r, OutcomeKind.REJECTED, Attempt(False, messages=(r.error or "",)))
+                        for r in unsendable
+                    ],
+                    unsendable,
+                )
+                records = [record for record in records if record.error is None]
+            if self.outbox is not None and not stored:
+                await asyncio.to_thread(self.outbox.put_prepared, records)
+            if self._wire_batches:
+                for chunk in plan_chunks(
+                    records,
+                    max_count=self._max_batch,
+                    max_bytes=self.settings.max_batch_bytes,
+                    max_key_bytes=self.settings.max_key_bytes,
+                ):
+                    await self._send_chunk(chunk)
+            else:
+                for record in records:
+                    await self._send_one(record)
+        except Exception:
+            logger.exception("usage batcher worker failed; records stay queued")
+            self._queue.extendleft(reversed(raws))
+            await self._sleep(self.settings.flush_interval)
+        finally:
+            self._in_flight -= len(raws)
+            self._notify()
+
+    async def _send_one(self, record: WireRecord) -> None:
+        usage = self._client.usage
+        started = time.monotonic()
+        attempts = 0
+        while True:
+            attempts += 1
+            try:
+                result = await usage.record(
+                    customer_id=record.customer_id,
+                    dimension_id=record.dimension_id,
+                    record_value=record.value,
+                    timestamp=record.timestamp,
+                    metadata=record.metadata,
+                    idempotency_key=record.key,
+                )
+            except Exception as error:
+                attempt = classify(error)
+                if not attempt.transient:
+                    await self._settle([outcome(record, OutcomeKind.REJECTED, attempt)], [record])
+                    return
+                if not await self._pause(attempt, attempts, started):
+                    if self._stopping():
+                        self._give_back([record])
+                    else:
+                        await self._settle(
+                            [outcome(record, OutcomeKind.EXPIRED, attempt)], [record]
+                        )
+                    return
+                continue
+            kind = OutcomeKind.REPLAYED if result.idempotent_replayed else OutcomeKind.DELIVERED
+            await self._settle([outcome(record, kind)], [record])
+            return
+
+    async def _send_chunk(self, chunk: list[WireRecord]) -> None:
+        if len(chunk) == 1 or not self._wire_batches:
+            for record in chunk:
+                await self._send_one(record)
+            return
+        usage = self._client.usage
+        started = time.monotonic()
+        attempts = 0
+        while True:
+            attempts += 1
+            try:
+                result = await usage.record_batch(
+                    [record.body for record in chunk],
+                    idempotency_keys=[record.key for record in chunk],
+                )
+            except Exception as error:
+                attempt = classify(error)
+                if not attempt.transient:
+                    if any(_BATCHES_DISABLED in message for message in attempt.messages):
+                        self._stop_wire_batches()
+                    for record in chunk:
+                        await self._send_one(record)
+                    return
+                if not await self._pause(attempt, attempts, started):
+                    if self._stopping():
+                        self._give_back(chunk)
+                    else:
+                        await self._settle(
+                            [outcome(r, OutcomeKind.EXPIRED, attempt) for r in chunk], chunk
+                        )
+                    return
+                continue
+            statuses = [item.status for item in result.results]
+            outcomes = [
+                outcome(
+                    record,
+                    OutcomeKind.REPLAYED
+                    if index < len(statuses) and statuses[index] == "replayed"
+                    else OutcomeKind.DELIVERED,
+                )
+                for index, record in enumerate(chunk)
+            ]
+            await self._settle(outcomes, chunk)
+            return
+
+    def _stopping(self) -> bool:
+        return self._stop is not None and self._stop.is_set()
+
+    async def _sleep(self, delay: float) -> bool:
+        """Sleep `delay` seconds; True if the batcher was told to stop meanwhile."""
+        stop = self._primitives()[1]
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), delay)
+        return stop.is_set()
+
+    def _stop_wire_batches(self) -> None:
+        if self._wire_batches:
+            logger.warning("the server does not accept usage batches; sending singly")
+        self._wire_batches = False
+
+    async def _pause(self, attempt: Attempt, attempts: int, started: float) -> bool:
+        if self._stopping():
+            return False
+        delay = self.settings.retry.delay(attempts, attempt.retry_after, time.monotonic() - started)
+        if delay is None:
+            return False
+        self.ledger.retried += 1
+        logger.debug(
+            "usage delivery failed (status %s); retrying in %.2fs", attempt.status_code, delay
+        )
+        return not await self._sleep(delay)
+
+    async def _settle(self, outcomes: list[RecordOutcome], records: Sequence[WireRecord]) -> None:
+        delivered = [o for o in outcomes if o.ok]
+        failed = [o for o in outcomes if not o.ok]
+        if self.outbox is not None:
+            final = [
+                r
+                for r, o in zip(records, outcomes, strict=True)
+                if o.kind is not OutcomeKind.EXPIRED
+            ]
+            if final:
+                await asyncio.to_thread(self.outbox.remove, final)
+        if delivered:
+            replayed = sum(1 for o in delivered if o.kind is OutcomeKind.REPLAYED)
+            self.ledger.acknowledged(len(delivered), replayed)
+        if failed:
+            self.ledger.refused(failed)
+            log_outcomes(failed)
+        call_back(self.settings.on_delivered, delivered)
+        call_back(self.settings.on_error, failed)
+
+    def _after_fork_in_child(self) -> None:
+        self._init_tasks()
+        self._reset_queue_after_fork()
+
+
+async def _work(reference: weakref.ref[AsyncUsageBatcher]) -> None:
+    """Run one worker task until the batcher stops or is garbage collected."""
+    timed_out = False
+    while True:
+        batcher = reference()
+        if batcher is None or batcher._stopping():
+            return
+        records = batcher._take(timed_out)
+        if records is not None:
+            timed_out = False
+            await batcher._deliver(records)
+            continue
+        wake, interval, idle = (
+            batcher._primitives()[0],
+            batcher.settings.flush_interval,
+            not batcher._queue,
+        )
+        if idle:
+            del batcher
+        try:
+            await asyncio.wait_for(wake.wait(), interval)
+            timed_out = False
+        except TimeoutError:
+            timed_out = True
+
+
+_LIVE: weakref.WeakSet[AsyncUsageBatcher] = weakref.WeakSet()
+
+
+def _warn_at_exit() -> None:
+    for batcher in list(_LIVE):
+        waiting = len(batcher._queue) + batcher._in_flight
+        if waiting and not batcher._closed:
+            logger.warning(
+                "an AsyncUsageBatcher was not closed: %d usage record(s) not delivered%s",
+                waiting,
+                " (kept in the outbox)" if batcher.outbox is not None else "",
+            )
+
+
+def _after_fork_in_child() -> None:
+    for batcher in list(_LIVE):
+        batcher._after_fork_in_child()
+
+
+atexit.register(_warn_at_exit)
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)

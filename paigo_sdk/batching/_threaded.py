@@ -1,0 +1,550 @@
+"""Deliver usage records in the background with worker threads: `UsageBatcher`."""
+
+from __future__ import annotations
+
+import atexit
+import os
+import threading
+import time
+import weakref
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self
+
+from paigo_sdk.batching._base import (
+    DEFAULT_MAX_BATCH,
+    DEFAULT_MAX_BATCH_BYTES,
+    BatcherSettings,
+    QueueFullPolicy,
+    RecordQueue,
+    call_back,
+    log_outcomes,
+    logger,
+)
+from paigo_sdk.batching._outbox import Durability
+from paigo_sdk.batching._planner import (
+    Attempt,
+    RawRecord,
+    WireRecord,
+    classify,
+    outcome,
+    plan_chunks,
+    prepare,
+)
+from paigo_sdk.batching.report import DeliveryReport, DeliveryStats, OutcomeKind, RecordOutcome
+from paigo_sdk.errors import BatcherClosedError, QueueFullError
+
+if TYPE_CHECKING:
+    from paigo_sdk._client import PaigoClient
+
+__all__ = ["UsageBatcher"]
+
+_BATCHES_DISABLED = "usage batches are not enabled"
+
+
+class UsageBatcher(RecordQueue):
+    """Queue usage records on the caller's thread and deliver them from worker threads.
+
+    `add` validates a record, gives it an idempotency key and queues it; it never waits for the
+    network. Workers send queued records when `max_batch` of them are waiting or every
+    `flush_interval` seconds, one record per request (`concurrency` requests at a time) or, with
+    `wire_batches=True`, as JSON arrays of at most `max_batch` records and `max_batch_bytes` bytes.
+
+    Every record keeps its key across retries (and, with an `outbox`, across restarts), so the
+    server stores it once. Transient failures (connection errors, timeouts, 429 with its
+    `Retry-After`, 5xx) are retried with backoff and jitter for up to `retry_deadline` seconds;
+    other 4xx replies reject the record, which is reported and never retried.
+
+    The batcher is closed at interpreter exit (waiting up to `exit_timeout` seconds). After
+    `os.fork()` the child gets a fresh, empty batcher; the parent keeps and delivers its queue.
+
+    Args:
+        client: the client to send with; the batcher uses a copy with `max_retries=0` (sharing the
+            connection pool and token cache) so that it counts and paces retries itself.
+        max_batch: records per wire batch, and the queue length that triggers a send.
+        flush_interval: the longest a record waits in the queue before a send starts.
+        concurrency: worker threads, hence requests in flight at a time.
+        max_queue: records the queue may hold (approximately, under concurrent `add`).
+        queue_full: what `add` does when the queue is full (`QueueFullPolicy`).
+        retry_deadline: seconds, from the first attempt, during which a record is retried.
+        outbox: a SQLite file that keeps records until they are acknowledged.
+        durability: `"sync"` (each `add` commits its record) or `"batch"` (records reach the
+            file within `flush_interval`); see `paigo_sdk.batching._outbox`.
+        on_delivered: called on a worker thread with each acknowledged record's outcome.
+        on_error: called on a worker thread with each rejected or expired record's outcome.
+
+    Raises:
+        ValueError: for invalid options.
+        sqlite3.Error: when the outbox file cannot be opened.
+    """
+
+    def __init__(
+        self,
+        client: PaigoClient,
+        *,
+        max_batch: int = DEFAULT_MAX_BATCH,
+        flush_interval: float = 1.0,
+        concurrency: int = 4,
+        wire_batches: bool = False,
+        max_batch_bytes: int = DEFAULT_MAX_BATCH_BYTES,
+        max_queue: int = 100_000,
+        queue_full: QueueFullPolicy | str = QueueFullPolicy.BLOCK,
+        retry_deadline: float = 60.0,
+        retry_initial_delay: float = 0.2,
+        retry_max_delay: float = 5.0,
+        outbox: str | os.PathLike[str] | None = None,
+        durability: Durability = "batch",
+        on_delivered: Callable[[RecordOutcome], object] | None = None,
+        on_error: Callable[[RecordOutcome], object] | None = None,
+        exit_timeout: float = 10.0,
+    ) -> None:
+        settings = BatcherSettings(
+            max_batch=max_batch,
+            flush_interval=flush_interval,
+            concurrency=concurrency,
+            wire_batches=wire_batches,
+            max_batch_bytes=max_batch_bytes,
+            max_queue=max_queue,
+            queue_full=queue_full,
+            retry_deadline=retry_deadline,
+            retry_initial_delay=retry_initial_delay,
+            retry_max_delay=retry_max_delay,
+            outbox=outbox,
+            durability=durability,
+            on_delivered=on_delivered,
+            on_error=on_error,
+            exit_timeout=exit_timeout,
+        )
+        self._client = client.with_options(max_retries=0)
+        self._wire_batches = wire_batches
+        self._init_threads()
+        self._init_queue(settings)
+        if self._queue:
+            self._start()
+        _LIVE.add(self)
+
+    def _init_threads(self) -> None:
+        self._lock = threading.Lock()
+        # Producers blocked on a full queue wait on `_space`; flush() waits on `_idle`.
+        self._space = threading.Condition(self._lock)
+        self._idle = threading.Condition(self._lock)
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._in_flight = 0
+        self._forced = 0  # flush() calls in progress: send whatever is queued, now
+        self._draining = False
+        self._blocked = 0
+        self._started = False
+        self._generation = getattr(self, "_generation", 0) + 1
+        self._threads: list[threading.Thread] = []
+
+    # -- the caller's side ---------------------------------------------------------------------
+
+    def add(
+        self,
+        customer_id: str,
+        dimension_id: str,
+        value: Decimal | int | str,
+        *,
+        timestamp: datetime | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> str:
+        """Queue one usage record for delivery and return its idempotency key.
+
+        Returns at once (unless the queue is full under the `block` policy, or a `"sync"` outbox
+        commits the record first). `timestamp` defaults to now; `value` is a `Decimal`, an `int`
+        or a plain decimal string, never a float.
+
+        Raises:
+            ClientValidationError: for an empty id, a float or malformed value, a naive
+                timestamp, metadata that is not a mapping, or an invalid idempotency key.
+            QueueFullError: when the queue is full and the policy is `raise`.
+            BatcherClosedError: after `close()`.
+        """
+        if self._closed:
+            raise BatcherClosedError("this usage batcher is closed")
+        record = self._make_record(
+            customer_id, dimension_id, value, timestamp, metadata, idempotency_key
+        )
+        queue = self._queue
+        if len(queue) >= self._max_queue and not self._make_room():
+            return record[0]
+        if self._sync_outbox is not None:
+            self._durable(record)
+        queue.append(record)
+        if (len(queue) >= self._max_batch or self._forced) and not self._wake.is_set():
+            self._wake.set()
+        if not self._started:
+            self._start()
+        return record[0]
+
+    def _make_room(self) -> bool:
+        # The queue is full. Follow the policy: wait for room, refuse loudly, or drop and count.
+        policy = self.settings.queue_full
+        if policy is QueueFullPolicy.RAISE:
+            raise QueueFullError(f"the usage queue holds {self._max_queue} records")
+        if policy is QueueFullPolicy.DROP:
+            with self._lock:
+                self.ledger.drop()
+                dropped = self.ledger.dropped
+            if dropped == 1 or dropped % 1000 == 0:
+                logger.warning(
+                    "usage queue full (%d records): %d record(s) dropped so far",
+                    self._max_queue,
+                    dropped,
+                )
+            return False
+        if not self._started:
+            self._start()
+        self._wake.set()
+        with self._lock:
+            self._blocked += 1
+            try:
+                while len(self._queue) >= self._max_queue and not self._closed:
+                    self._space.wait(self.settings.flush_interval)
+            finally:
+                self._blocked -= 1
+        if self._closed:
+            raise BatcherClosedError("this usage batcher was closed while add() waited")
+        return True
+
+    def flush(self, timeout: float | None = None) -> DeliveryReport:
+        """Send everything queued now and wait until it is delivered, or until `timeout` seconds.
+
+        Returns the report since the previous one; records not finished in time are counted as
+        `pending` and keep being delivered in the background.
+
+        Raises:
+            Nothing: delivery failures are in the report.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        if self._queue and not self._started:
+            self._start()
+        with self._lock:
+            self._forced += 1
+            self._wake.set()
+            try:
+                while self._queue or self._in_flight:
+                    remaining = None if deadline is None else deadline - time.monotonic()
+                    if remaining is not None and remaining <= 0:
+                        break
+                    self._idle.wait(remaining)
+            finally:
+                self._forced -= 1
+            return self.ledger.take_report(len(self._queue) + self._in_flight)
+
+    def close(self, timeout: float | None = None) -> DeliveryReport:
+        """Stop accepting records, deliver what is queued, and stop the workers.
+
+        Waits at most `timeout` seconds. Records still queued or in flight then are reported as
+        `pending`; with an outbox they stay on disk for the next batcher. Calling `close` again
+        returns an empty report.
+
+        Raises:
+            Nothing: delivery failures are in the report.
+        """
+        # Narration of the lifecycle: open -> closing (no new records; workers drain the queue)
+        # -> closed (workers told to stop; whatever did not make it stays pending).
+        with self._lock:
+            self._closed = True
+            self._space.notify_all()
+        report = self.flush(timeout)
+        self._stop.set()
+        self._wake.set()
+        _LIVE.discard(self)
+        if report.pending:
+            logger.warning(
+                "usage batcher closed with %d record(s) not yet delivered%s",
+                report.pending,
+                " (kept in the outbox)" if self.outbox is not None else "",
+            )
+        return report
+
+    def stats(self) -> DeliveryStats:
+        """Return the batcher's counters (queued, in flight, delivered, retried, rejected, ...)."""
+        with self._lock:
+            return self.ledger.stats(len(self._queue), self._in_flight)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "open"
+        return f"<UsageBatcher {state} queued={len(self._queue)} in_flight={self._in_flight}>"
+
+    # -- the workers' side ---------------------------------------------------------------------
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._started:
+                return
+            self._started = True
+            reference = weakref.ref(self)
+            for number in range(self.settings.concurrency):
+                thread = threading.Thread(
+                    target=_work,
+                    args=(reference, self._generation),
+                    name=f"paigo-usage-{number}",
+                    daemon=True,
+                )
+                self._threads.append(thread)
+                thread.start()
+
+    def _take(self, timed_out: bool) -> list[RawRecord] | None:
+        """Take the next unit of work from the queue, or None when there is nothing to send yet."""
+        with self._lock:
+            queued = len(self._queue)
+            if queued == 0:
+                self._draining = False
+                self._wake.clear()
+                return None
+            if not (
+                self._draining
+                or timed_out
+                or self._forced
+                or self._closed
+                or queued >= self._max_batch
+                or self._blocked
+            ):
+                return None
+            # A send was triggered: keep taking until the queue is empty.
+            self._draining = True
+            count = min(queued, self._max_batch if self._wire_batches else 1)
+            records = [self._queue.popleft() for _ in range(count)]
+            self._in_flight += count
+            if self._blocked:
+                self._space.notify_all()
+            return records
+
+    def _finish(self, count: int) -> None:
+        with self._lock:
+            self._in_flight -= count
+            if not self._queue and not self._in_flight:
+                self._idle.notify_all()
+
+    def _give_back(self, records: Sequence[WireRecord]) -> None:
+        """Put records back at the front of the queue (the batcher is stopping)."""
+        with self._lock:
+            for record in reversed(records):
+                self._queue.appendleft(
+                    (
+                        record.key,
+                        record.customer_id,
+                        record.dimension_id,
+                        record.value,
+                        record.timestamp,
+                        record.metadata,
+                    )
+                )
+
+    def _deliver(self, raws: list[RawRecord]) -> None:
+        try:
+            stored = self._sync_outbox is not None
+            records = [prepare(raw, stored=stored) for raw in raws]
+            unsendable = [record for record in records if record.error is not None]
+            if unsendable:
+                self._settle(
+                    [
+                        outcome(r, OutcomeKind.REJECTED, Attempt(False, messages=(r.error or "",)))
+                        for r in unsendable
+                    ],
+                    unsendable,
+                )
+                records = [record for record in records if record.error is None]
+            if self.outbox is not None and not stored:
+                self.outbox.put_prepared(records)
+            if self._wire_batches:
+                for chunk in plan_chunks(
+                    records,
+                    max_count=self._max_batch,
+                    max_bytes=self.settings.max_batch_bytes,
+                    max_key_bytes=self.settings.max_key_bytes,
+                ):
+                    self._send_chunk(chunk)
+            else:
+                for record in records:
+                    self._send_one(record)
+        except Exception:
+            # A bug or a broken outbox must not kill the worker; the records stay pending.
+            logger.exception("usage batcher worker failed; records stay queued")
+            with self._lock:
+                self._queue.extendleft(reversed(raws))
+            self._stop.wait(self.settings.flush_interval)
+        finally:
+            self._finish(len(raws))
+
+    def _send_one(self, record: WireRecord) -> None:
+        usage = self._client.usage
+        started = time.monotonic()
+        attempts = 0
+        while True:
+            attempts += 1
+            try:
+                result = usage.record(
+                    customer_id=record.customer_id,
+                    dimension_id=record.dimension_id,
+                    record_value=record.value,
+                    timestamp=record.timestamp,
+                    metadata=record.metadata,
+                    idempotency_key=record.key,
+                )
+            except Exception as error:
+                attempt = classify(error)
+                if not attempt.transient:
+                    self._settle([outcome(record, OutcomeKind.REJECTED, attempt)], [record])
+                    return
+                if not self._pause(attempt, attempts, started):
+                    if self._stop.is_set():
+                        self._give_back([record])
+                    else:
+                        self._settle([outcome(record, OutcomeKind.EXPIRED, attempt)], [record])
+                    return
+                continue
+            kind = OutcomeKind.REPLAYED if result.idempotent_replayed else OutcomeKind.DELIVERED
+            self._settle([outcome(record, kind)], [record])
+            return
+
+    def _send_chunk(self, chunk: list[WireRecord]) -> None:
+        if len(chunk) == 1 or not self._wire_batches:
+            for record in chunk:
+                self._send_one(record)
+            return
+        usage = self._client.usage
+        started = time.monotonic()
+        attempts = 0
+        while True:
+            attempts += 1
+            try:
+                result = usage.record_batch(
+                    [record.body for record in chunk],
+                    idempotency_keys=[record.key for record in chunk],
+                )
+            except Exception as error:
+                attempt = classify(error)
+                if not attempt.transient:
+                    if any(_BATCHES_DISABLED in message for message in attempt.messages):
+                        self._stop_wire_batches()
+                    # Find the bad records: the server stored nothing of this chunk.
+                    for record in chunk:
+                        self._send_one(record)
+                    return
+                if not self._pause(attempt, attempts, started):
+                    if self._stop.is_set():
+                        self._give_back(chunk)
+                    else:
+                        self._settle(
+                            [outcome(r, OutcomeKind.EXPIRED, attempt) for r in chunk], chunk
+                        )
+                    return
+                continue
+            statuses = [item.status for item in result.results]
+            outcomes = [
+                outcome(
+                    record,
+                    OutcomeKind.REPLAYED
+                    if index < len(statuses) and statuses[index] == "replayed"
+                    else OutcomeKind.DELIVERED,
+                )
+                for index, record in enumerate(chunk)
+            ]
+            self._settle(outcomes, chunk)
+            return
+
+    def _stop_wire_batches(self) -> None:
+        # Several workers may learn this at once; log it once.
+        if self._wire_batches:
+            logger.warning("the server does not accept usage batches; sending singly")
+        self._wire_batches = False
+
+    def _pause(self, attempt: Attempt, attempts: int, started: float) -> bool:
+        """Wait before the next attempt; False to give up (deadline passed or stopping)."""
+        if self._stop.is_set():
+            return False
+        delay = self.settings.retry.delay(attempts, attempt.retry_after, time.monotonic() - started)
+        if delay is None:
+            return False
+        with self._lock:
+            self.ledger.retried += 1
+        logger.debug(
+            "usage delivery failed (status %s); retrying in %.2fs", attempt.status_code, delay
+        )
+        return not self._stop.wait(delay)
+
+    def _settle(self, outcomes: list[RecordOutcome], records: Sequence[WireRecord]) -> None:
+        """Count final outcomes, forget finished records in the outbox, and run callbacks."""
+        delivered = [o for o in outcomes if o.ok]
+        failed = [o for o in outcomes if not o.ok]
+        if self.outbox is not None:
+            # Expired records stay on disk: a later batcher on this file will try them again.
+            final = [
+                r
+                for r, o in zip(records, outcomes, strict=True)
+                if o.kind is not OutcomeKind.EXPIRED
+            ]
+            self.outbox.remove(final)
+        with self._lock:
+            if delivered:
+                replayed = sum(1 for o in delivered if o.kind is OutcomeKind.REPLAYED)
+                self.ledger.acknowledged(len(delivered), replayed)
+            if failed:
+                self.ledger.refused(failed)
+        if failed:
+            log_outcomes(failed)
+        call_back(self.settings.on_delivered, delivered)
+        call_back(self.settings.on_error, failed)
+
+    def _after_fork_in_child(self) -> None:
+        self._init_threads()
+        self._reset_queue_after_fork()
+
+
+def _work(reference: weakref.ref[UsageBatcher], generation: int) -> None:
+    """Run one worker: take units from the queue and deliver them until the batcher stops.
+
+    The worker holds only a weak reference while the queue is empty, so an idle batcher that the
+    application drops can be garbage collected.
+    """
+    timed_out = False
+    while True:
+        batcher = reference()
+        if batcher is None or batcher._generation != generation or batcher._stop.is_set():
+            return
+        records = batcher._take(timed_out)
+        if records is not None:
+            timed_out = False
+            batcher._deliver(records)
+            continue
+        wake, interval, idle = batcher._wake, batcher.settings.flush_interval, not batcher._queue
+        if idle:
+            del batcher
+        timed_out = not wake.wait(interval)
+
+
+_LIVE: weakref.WeakSet[UsageBatcher] = weakref.WeakSet()
+
+
+def _close_at_exit() -> None:
+    for batcher in list(_LIVE):
+        if not batcher._closed:
+            batcher.close(batcher.settings.exit_timeout)
+
+
+def _after_fork_in_child() -> None:
+    for batcher in list(_LIVE):
+        batcher._after_fork_in_child()
+
+
+atexit.register(_close_at_exit)
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
