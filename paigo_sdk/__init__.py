@@ -1,5 +1,6 @@
 """A typed client for the Paigo usage-based billing API."""
 
+from paigo_sdk._client import AsyncPaigoClient, PaigoClient
 from paigo_sdk._sentinels import NOT_GIVEN, NotGiven
 from paigo_sdk._version import __version__
 from paigo_sdk.errors import (
@@ -28,6 +29,7 @@ __all__ = [
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
+    "AsyncPaigoClient",
     "AuthenticationError",
     "BadRequestError",
     "BatcherClosedError",
@@ -36,6 +38,7 @@ __all__ = [
     "InternalServerError",
     "NotFoundError",
     "NotGiven",
+    "PaigoClient",
     "PaigoError",
     "PermissionDeniedError",
     "QueueFullError",

@@ -334,8 +334,7 @@ _COMMON: Final = ConfigDict(
     validate_by_alias=True,
     serialize_by_alias=True,
     frozen=True,
-    use_enum_values=False,
-    ser_json_timedelta="float",
+    loc_by_alias=False,
 )
 
 

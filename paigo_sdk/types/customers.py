@@ -263,6 +263,8 @@ class Customer(PaigoModel):
     """Deprecated by Paigo."""
     free_trial_end_date: ReadTimestamp | None = None
     """Deprecated by Paigo."""
+    portal_url: str | None = None
+    """A short-lived Stripe page for payment details; only on the customer returned by create."""
 
 
 class CustomerToken(PaigoModel):

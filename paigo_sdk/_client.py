@@ -1,0 +1,714 @@
+"""The clients: one pure core that builds requests and reads replies, and two I/O shells.
+
+`_BaseClient` decides everything that does not wait: URLs, headers, bodies, envelope unwrapping,
+model validation and error mapping. `PaigoClient` and `AsyncPaigoClient` only send, retry (through
+the shared `RetryPolicy`) and log, so the sync and async clients cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import logging
+import platform
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
+from functools import cached_property
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Final, Self, TypeVar
+
+import httpx
+from pydantic import ValidationError
+from tenacity import RetryCallState
+
+from paigo_sdk import _json
+from paigo_sdk._auth import ClientCredentialsAuth
+from paigo_sdk._clock import Clock, SystemClock
+from paigo_sdk._config import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_RETRY_DEADLINE,
+    DEFAULT_TIMEOUT,
+    ClientConfig,
+    resolve_config,
+)
+from paigo_sdk._operations import Operation, unwrap
+from paigo_sdk._retry import RetryPolicy, parse_retry_after
+from paigo_sdk._sentinels import NOT_GIVEN, NotGiven
+from paigo_sdk._version import __version__
+from paigo_sdk.errors import (
+    APIConnectionError,
+    APIResponseValidationError,
+    APIStatusError,
+    APITimeoutError,
+    status_error_class,
+)
+
+if TYPE_CHECKING:
+    from paigo_sdk.resources.customers import AsyncCustomers, Customers
+    from paigo_sdk.resources.dimensions import AsyncDimensions, Dimensions
+    from paigo_sdk.resources.invoices import AsyncInvoices, Invoices
+    from paigo_sdk.resources.measurements import AsyncMeasurements, Measurements
+    from paigo_sdk.resources.offerings import AsyncOfferings, Offerings
+    from paigo_sdk.resources.settings import AsyncSettings, Settings
+    from paigo_sdk.resources.usage import AsyncUsage, Usage
+    from paigo_sdk.resources.webhooks import AsyncWebhooks, Webhooks
+
+__all__ = ["USER_AGENT", "AsyncPaigoClient", "PaigoClient"]
+
+T = TypeVar("T")
+
+logger = logging.getLogger(__name__)
+
+USER_AGENT: Final = f"paigo-sdk/{__version__} python/{platform.python_version()}"
+"""The User-Agent sent with every request."""
+
+_RESOURCES: Final = (
+    "dimensions",
+    "offerings",
+    "measurements",
+    "customers",
+    "usage",
+    "invoices",
+    "webhooks",
+    "settings",
+)
+
+Timeout = float | None | NotGiven
+"""A per-call timeout in seconds; None waits forever; NOT_GIVEN uses the client's."""
+
+
+class _BaseClient:
+    """Build requests and read replies; shared by both clients and free of I/O."""
+
+    _config: ClientConfig
+    _auth: ClientCredentialsAuth
+    _clock: Clock
+    _policy: RetryPolicy
+    _owns_http: bool
+
+    def _setup(
+        self,
+        *,
+        client_id: str | None,
+        client_secret: str | None,
+        api_url: str | None,
+        auth_url: str | None,
+        audience: str | None,
+        timeout: float | None,
+        max_retries: int,
+        retry_deadline: float | None,
+        clock: Clock | None,
+    ) -> None:
+        self._config = resolve_config(
+            client_id=client_id,
+            client_secret=client_secret,
+            api_url=api_url,
+            auth_url=auth_url,
+            audience=audience,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry_deadline=retry_deadline,
+        )
+        self._clock = clock if clock is not None else SystemClock()
+        self._auth = ClientCredentialsAuth(
+            client_id=self._config.client_id,
+            client_secret=self._config.client_secret,
+            auth_url=self._config.auth_url,
+            audience=self._config.audience,
+            clock=self._clock,
+            user_agent=USER_AGENT,
+        )
+        self._policy = RetryPolicy(max_retries=max_retries, deadline=retry_deadline)
+
+    @property
+    def api_url(self) -> str:
+        """The base URL requests are sent to."""
+        return self._config.api_url
+
+    @property
+    def timeout(self) -> float | None:
+        """The default timeout of each attempt, in seconds."""
+        return self._config.timeout
+
+    @property
+    def max_retries(self) -> int:
+        """How many times a failed request may be retried."""
+        return self._config.max_retries
+
+    @property
+    def retry_deadline(self) -> float | None:
+        """Seconds after which no further retry starts."""
+        return self._config.retry_deadline
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(api_url={self._config.api_url!r}, "
+            f"client_id={self._config.client_id!r})"
+        )
+
+    def _copy_with(
+        self,
+        *,
+        timeout: float | None | NotGiven,
+        max_retries: int | NotGiven,
+        retry_deadline: float | None | NotGiven,
+    ) -> Self:
+        config = self._config.with_changes(
+            timeout=self._config.timeout if isinstance(timeout, NotGiven) else timeout,
+            max_retries=(
+                self._config.max_retries if isinstance(max_retries, NotGiven) else max_retries
+            ),
+            retry_deadline=(
+                self._config.retry_deadline
+                if isinstance(retry_deadline, NotGiven)
+                else retry_deadline
+            ),
+        )
+        clone = copy.copy(self)
+        for name in _RESOURCES:
+            clone.__dict__.pop(name, None)
+        clone._config = config
+        clone._policy = replace(
+            self._policy, max_retries=config.max_retries, deadline=config.retry_deadline
+        )
+        clone._owns_http = False
+        return clone
+
+    def _build_request(
+        self,
+        http: httpx.Client | httpx.AsyncClient,
+        op: Operation[Any],
+        *,
+        path_params: Mapping[str, object] | None,
+        query: Mapping[str, str | None] | None,
+        json_body: Any,
+        files: Mapping[str, Any] | None,
+        headers: Mapping[str, str] | None,
+        timeout: Timeout,
+    ) -> httpx.Request:
+        url = self._config.api_url + op.format_path(path_params)
+        all_headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
+        content: bytes | None = None
+        if json_body is not None:
+            all_headers["Content-Type"] = "application/json"
+            content = _json.dumps(json_body).encode()
+        all_headers.update(headers or {})
+        params = {key: value for key, value in (query or {}).items() if value is not None}
+        seconds = self._config.timeout if isinstance(timeout, NotGiven) else timeout
+        return http.build_request(
+            op.method,
+            url,
+            params=params or None,
+            content=content,
+            files=files,
+            headers=all_headers,
+            timeout=httpx.Timeout(seconds),
+        )
+
+    def _process_response(self, op: Operation[T], response: httpx.Response) -> T:
+        request = response.request
+        body = _decode(response)
+        if response.status_code >= 400:
+            raise self._status_error(response, body)
+        try:
+            payload = unwrap(op.envelope, body)
+            if op.response_headers and isinstance(payload, dict):
+                payload = dict(payload)
+                for header, wire_name in op.response_headers.items():
+                    if header in response.headers:
+                        payload[wire_name] = response.headers[header]
+            return op.adapter.validate_python(payload)
+        except ValidationError as error:
+            problems = "; ".join(
+                f"{'.'.join(str(part) for part in item['loc']) or 'reply'}: {item['msg']}"
+                for item in error.errors(include_input=False, include_url=False)
+            )
+            raise APIResponseValidationError(
+                f"the reply to {op.name} did not fit {_type_name(op.response)}: {problems}",
+                status_code=response.status_code,
+                body=body,
+                method=request.method,
+                url=str(request.url),
+            ) from None
+        except ValueError as error:
+            raise APIResponseValidationError(
+                f"the reply to {op.name} did not have the expected shape: {error}",
+                status_code=response.status_code,
+                body=body,
+                method=request.method,
+                url=str(request.url),
+            ) from None
+
+    def _status_error(self, response: httpx.Response, body: object) -> APIStatusError:
+        messages: list[str] = []
+        if isinstance(body, dict):
+            raw = body.get("message")
+            if isinstance(raw, str):
+                messages = [raw]
+            elif isinstance(raw, list):
+                messages = [str(item) for item in raw]
+            if not messages and isinstance(body.get("error"), str):
+                messages = [body["error"]]
+        elif isinstance(body, str) and body.strip():
+            messages = [body.strip()[:500]]
+        message = messages[0] if messages else (response.reason_phrase or "error")
+        error_class = status_error_class(response.status_code)
+        return error_class(
+            message,
+            status_code=response.status_code,
+            messages=messages or [message],
+            body=body,
+            method=response.request.method,
+            url=str(response.request.url),
+            retry_after=parse_retry_after(response.headers.get("Retry-After"), self._clock.now()),
+        )
+
+    @staticmethod
+    def _connection_error(
+        error: httpx.TransportError, request: httpx.Request
+    ) -> APIConnectionError:
+        error_class = (
+            APITimeoutError if isinstance(error, httpx.TimeoutException) else APIConnectionError
+        )
+        reason = type(error).__name__
+        return error_class(
+            f"{reason}: {error}" if str(error) else reason,
+            method=request.method,
+            url=str(request.url),
+        )
+
+    @staticmethod
+    def _log_attempt(
+        op: Operation[Any],
+        request: httpx.Request,
+        attempt: int,
+        started: float,
+        status: int | str,
+    ) -> None:
+        duration = (time.perf_counter() - started) * 1000.0
+        logger.debug(
+            "%s %s -> %s in %.1f ms (attempt %d)",
+            request.method,
+            request.url.path,
+            status,
+            duration,
+            attempt,
+            extra={
+                "paigo_operation": op.name,
+                "paigo_method": request.method,
+                "paigo_path": request.url.path,
+                "paigo_status": status,
+                "paigo_duration_ms": duration,
+                "paigo_attempt": attempt,
+            },
+        )
+
+    @staticmethod
+    def _before_sleep(op: Operation[Any]) -> Callable[[RetryCallState], None]:
+        def log(state: RetryCallState) -> None:
+            error = state.outcome.exception() if state.outcome is not None else None
+            logger.info(
+                "%s failed (%s); retrying in %.2f s (attempt %d)",
+                op.name,
+                type(error).__name__ if error is not None else "error",
+                state.upcoming_sleep,
+                state.attempt_number + 1,
+            )
+
+        return log
+
+
+def _decode(response: httpx.Response) -> Any:
+    if not response.content:
+        return None
+    try:
+        return _json.loads(response.content)
+    except ValueError:
+        return response.text
+
+
+def _type_name(response_type: Any) -> str:
+    return getattr(response_type, "__name__", None) or str(response_type)
+
+
+class PaigoClient(_BaseClient):
+    """A client for Paigo's API v1.10.
+
+    Credentials come from the arguments or from `PAIGO_CLIENT_ID` / `PAIGO_CLIENT_SECRET`; the
+    URLs from the arguments, `PAIGO_API_URL` / `PAIGO_AUTH_URL`, or Paigo's production defaults.
+    Pass `transport` (or a ready `http_client`) to reach another server, such as the in-process
+    simulator. Use it as a context manager, or call `close()`.
+
+    Args:
+        timeout: seconds for each attempt; None waits forever.
+        max_retries: retries after the first attempt; 0 disables retrying.
+        retry_deadline: seconds after which no new retry starts; 0 disables retrying and None
+            removes the limit.
+        http_client: an `httpx.Client` to send through; the client does not close it.
+        transport: an `httpx.BaseTransport` for a client the SDK creates and closes.
+        clock: the clock that decides token expiry and retry deadlines.
+        sleep: how to wait between retries (tests pass a fake to avoid real sleeps).
+
+    Raises:
+        ClientValidationError: when credentials are missing or a limit is out of range.
+    """
+
+    def __init__(
+        self,
+        *,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        api_url: str | None = None,
+        auth_url: str | None = None,
+        audience: str | None = None,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        retry_deadline: float | None = DEFAULT_RETRY_DEADLINE,
+        http_client: httpx.Client | None = None,
+        transport: httpx.BaseTransport | None = None,
+        clock: Clock | None = None,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        self._setup(
+            client_id=client_id,
+            client_secret=client_secret,
+            api_url=api_url,
+            auth_url=auth_url,
+            audience=audience,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry_deadline=retry_deadline,
+            clock=clock,
+        )
+        self._sleep = sleep if sleep is not None else time.sleep
+        self._owns_http = http_client is None
+        self._http = http_client if http_client is not None else httpx.Client(transport=transport)
+
+    def with_options(
+        self,
+        *,
+        timeout: float | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        retry_deadline: float | None | NotGiven = NOT_GIVEN,
+    ) -> Self:
+        """Return a copy with other timeout or retry settings.
+
+        The copy shares this client's connection pool and token cache; closing it does not close
+        them.
+
+        Raises:
+            ClientValidationError: for a negative retry count, deadline or timeout.
+        """
+        return self._copy_with(
+            timeout=timeout, max_retries=max_retries, retry_deadline=retry_deadline
+        )
+
+    def close(self) -> None:
+        """Close the connection pool, unless it was passed in or belongs to another client.
+
+        Raises:
+            Nothing.
+        """
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _request(
+        self,
+        op: Operation[T],
+        *,
+        path_params: Mapping[str, object] | None = None,
+        query: Mapping[str, str | None] | None = None,
+        json_body: Any = None,
+        files: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: Timeout = NOT_GIVEN,
+    ) -> T:
+        retrying = self._policy.retrying(
+            op.retry, sleep=self._sleep, now=self._clock.now, before_sleep=self._before_sleep(op)
+        )
+        for attempt in retrying:
+            with attempt:
+                request = self._build_request(
+                    self._http,
+                    op,
+                    path_params=path_params,
+                    query=query,
+                    json_body=json_body,
+                    files=files,
+                    headers=headers,
+                    timeout=timeout,
+                )
+                response = self._send(op, request, attempt.retry_state.attempt_number)
+                return self._process_response(op, response)
+        raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
+
+    def _send(self, op: Operation[Any], request: httpx.Request, attempt: int) -> httpx.Response:
+        started = time.perf_counter()
+        try:
+            response = self._http.send(request, auth=self._auth)
+        except httpx.TransportError as error:
+            self._log_attempt(op, request, attempt, started, type(error).__name__)
+            raise self._connection_error(error, request) from error
+        self._log_attempt(op, request, attempt, started, response.status_code)
+        return response
+
+    @cached_property
+    def dimensions(self) -> Dimensions:
+        """Dimensions (product items): list, create, retrieve, update, delete."""
+        from paigo_sdk.resources.dimensions import Dimensions
+
+        return Dimensions(self)
+
+    @cached_property
+    def offerings(self) -> Offerings:
+        """Offerings (pricing plans): list, create, retrieve, update, delete."""
+        from paigo_sdk.resources.offerings import Offerings
+
+        return Offerings(self)
+
+    @cached_property
+    def measurements(self) -> Measurements:
+        """Measurements (automatic metering configurations)."""
+        from paigo_sdk.resources.measurements import Measurements
+
+        return Measurements(self)
+
+    @cached_property
+    def customers(self) -> Customers:
+        """Customers, with their enrollment, wallet, refunds, payments and children."""
+        from paigo_sdk.resources.customers import Customers
+
+        return Customers(self)
+
+    @cached_property
+    def usage(self) -> Usage:
+        """Usage records: record one, record a batch, or build a background batcher."""
+        from paigo_sdk.resources.usage import Usage
+
+        return Usage(self)
+
+    @cached_property
+    def invoices(self) -> Invoices:
+        """Invoices: create a manual invoice, retrieve one."""
+        from paigo_sdk.resources.invoices import Invoices
+
+        return Invoices(self)
+
+    @cached_property
+    def webhooks(self) -> Webhooks:
+        """Webhook subscriptions and sample payloads."""
+        from paigo_sdk.resources.webhooks import Webhooks
+
+        return Webhooks(self)
+
+    @cached_property
+    def settings(self) -> Settings:
+        """Account settings: the business profile and the invoice logo."""
+        from paigo_sdk.resources.settings import Settings
+
+        return Settings(self)
+
+
+class AsyncPaigoClient(_BaseClient):
+    """An asyncio client for Paigo's API v1.10; the twin of `PaigoClient`.
+
+    Credentials come from the arguments or from `PAIGO_CLIENT_ID` / `PAIGO_CLIENT_SECRET`; the
+    URLs from the arguments, `PAIGO_API_URL` / `PAIGO_AUTH_URL`, or Paigo's production defaults.
+    Pass `transport` (or a ready `http_client`) to reach another server, such as the in-process
+    simulator. Use it as an async context manager, or await `close()`.
+
+    Args:
+        timeout: seconds for each attempt; None waits forever.
+        max_retries: retries after the first attempt; 0 disables retrying.
+        retry_deadline: seconds after which no new retry starts; 0 disables retrying and None
+            removes the limit.
+        http_client: an `httpx.AsyncClient` to send through; the client does not close it.
+        transport: an `httpx.AsyncBaseTransport` for a client the SDK creates and closes.
+        clock: the clock that decides token expiry and retry deadlines.
+        sleep: how to wait between retries (tests pass a fake to avoid real sleeps).
+
+    Raises:
+        ClientValidationError: when credentials are missing or a limit is out of range.
+    """
+
+    def __init__(
+        self,
+        *,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        api_url: str | None = None,
+        auth_url: str | None = None,
+        audience: str | None = None,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        retry_deadline: float | None = DEFAULT_RETRY_DEADLINE,
+        http_client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Clock | None = None,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+    ) -> None:
+        self._setup(
+            client_id=client_id,
+            client_secret=client_secret,
+            api_url=api_url,
+            auth_url=auth_url,
+            audience=audience,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry_deadline=retry_deadline,
+            clock=clock,
+        )
+        self._sleep = sleep if sleep is not None else asyncio.sleep
+        self._owns_http = http_client is None
+        self._http = (
+            http_client if http_client is not None else httpx.AsyncClient(transport=transport)
+        )
+
+    def with_options(
+        self,
+        *,
+        timeout: float | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        retry_deadline: float | None | NotGiven = NOT_GIVEN,
+    ) -> Self:
+        """Return a copy with other timeout or retry settings.
+
+        The copy shares this client's connection pool and token cache; closing it does not close
+        them.
+
+        Raises:
+            ClientValidationError: for a negative retry count, deadline or timeout.
+        """
+        return self._copy_with(
+            timeout=timeout, max_retries=max_retries, retry_deadline=retry_deadline
+        )
+
+    async def close(self) -> None:
+        """Close the connection pool, unless it was passed in or belongs to another client.
+
+        Raises:
+            Nothing.
+        """
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def _request(
+        self,
+        op: Operation[T],
+        *,
+        path_params: Mapping[str, object] | None = None,
+        query: Mapping[str, str | None] | None = None,
+        json_body: Any = None,
+        files: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: Timeout = NOT_GIVEN,  # noqa: ASYNC109
+    ) -> T:
+        retrying = self._policy.async_retrying(
+            op.retry, sleep=self._sleep, now=self._clock.now, before_sleep=self._before_sleep(op)
+        )
+        async for attempt in retrying:
+            with attempt:
+                request = self._build_request(
+                    self._http,
+                    op,
+                    path_params=path_params,
+                    query=query,
+                    json_body=json_body,
+                    files=files,
+                    headers=headers,
+                    timeout=timeout,
+                )
+                response = await self._send(op, request, attempt.retry_state.attempt_number)
+                return self._process_response(op, response)
+        raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
+
+    async def _send(
+        self, op: Operation[Any], request: httpx.Request, attempt: int
+    ) -> httpx.Response:
+        started = time.perf_counter()
+        try:
+            response = await self._http.send(request, auth=self._auth)
+        except httpx.TransportError as error:
+            self._log_attempt(op, request, attempt, started, type(error).__name__)
+            raise self._connection_error(error, request) from error
+        self._log_attempt(op, request, attempt, started, response.status_code)
+        return response
+
+    @cached_property
+    def dimensions(self) -> AsyncDimensions:
+        """Dimensions (product items): list, create, retrieve, update, delete."""
+        from paigo_sdk.resources.dimensions import AsyncDimensions
+
+        return AsyncDimensions(self)
+
+    @cached_property
+    def offerings(self) -> AsyncOfferings:
+        """Offerings (pricing plans): list, create, retrieve, update, delete."""
+        from paigo_sdk.resources.offerings import AsyncOfferings
+
+        return AsyncOfferings(self)
+
+    @cached_property
+    def measurements(self) -> AsyncMeasurements:
+        """Measurements (automatic metering configurations)."""
+        from paigo_sdk.resources.measurements import AsyncMeasurements
+
+        return AsyncMeasurements(self)
+
+    @cached_property
+    def customers(self) -> AsyncCustomers:
+        """Customers, with their enrollment, wallet, refunds, payments and children."""
+        from paigo_sdk.resources.customers import AsyncCustomers
+
+        return AsyncCustomers(self)
+
+    @cached_property
+    def usage(self) -> AsyncUsage:
+        """Usage records: record one, record a batch, or build a background batcher."""
+        from paigo_sdk.resources.usage import AsyncUsage
+
+        return AsyncUsage(self)
+
+    @cached_property
+    def invoices(self) -> AsyncInvoices:
+        """Invoices: create a manual invoice, retrieve one."""
+        from paigo_sdk.resources.invoices import AsyncInvoices
+
+        return AsyncInvoices(self)
+
+    @cached_property
+    def webhooks(self) -> AsyncWebhooks:
+        """Webhook subscriptions and sample payloads."""
+        from paigo_sdk.resources.webhooks import AsyncWebhooks
+
+        return AsyncWebhooks(self)
+
+    @cached_property
+    def settings(self) -> AsyncSettings:
+        """Account settings: the business profile and the invoice logo."""
+        from paigo_sdk.resources.settings import AsyncSettings
+
+        return AsyncSettings(self)

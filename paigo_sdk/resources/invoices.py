@@ -1,0 +1,136 @@
+"""Invoices: create a manual (off-cycle) invoice, and read one with its lines and payments."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from paigo_sdk._client import Timeout
+from paigo_sdk._operations import CREATE_INVOICE, RETRIEVE_INVOICE
+from paigo_sdk._sentinels import NOT_GIVEN
+from paigo_sdk.resources._base import AsyncResource, SyncResource, build_params, require_id
+from paigo_sdk.types import Invoice, InvoiceCreateParams, InvoiceLineParams, to_wire
+from paigo_sdk.types.enums import Currency, InvoicePaymentTerm
+
+__all__ = ["AsyncInvoices", "Invoices"]
+
+LineInput = InvoiceLineParams | Mapping[str, Any]
+
+
+class Invoices(SyncResource):
+    """Invoices: create and retrieve (Paigo v1.10 has no invoice list or status routes)."""
+
+    def create(
+        self,
+        *,
+        customer_id: str,
+        items: Sequence[LineInput],
+        invoice_date: datetime | str | None = None,
+        currency: Currency | str | None = None,
+        invoice_payment_term: InvoicePaymentTerm | str | None = None,
+        store_payment_as_credit: bool | None = None,
+        timeout: Timeout = NOT_GIVEN,
+    ) -> Invoice:
+        """Create a manual invoice with the given line items and return it.
+
+        Paigo answers a create with the new id only, so the invoice is read back with a second
+        request and returned in full. Not retried after the request may have reached the server
+        (a retry could create a second invoice).
+
+        Args:
+            items: line items `{name, quantity, unit_cost, description?}`; quantity and unit cost
+                are Decimals (JSON numbers on the wire).
+            store_payment_as_credit: if true, paying the invoice adds to the customer's wallet.
+
+        Raises:
+            ClientValidationError: for invalid arguments (e.g. a float unit cost), before sending.
+            NotFoundError: when the customer does not exist.
+            BadRequestError: when Paigo rejects the invoice.
+            APIStatusError: for other error replies.
+            APIConnectionError: when no reply arrives after the retries.
+        """
+        params = build_params(InvoiceCreateParams, locals())
+        created = self._client._request(CREATE_INVOICE, json_body=to_wire(params), timeout=timeout)
+        return self.retrieve(created.invoice_id, timeout=timeout)
+
+    def retrieve(
+        self, invoice_id: str, *, download: bool = False, timeout: Timeout = NOT_GIVEN
+    ) -> Invoice:
+        """Return one invoice.
+
+        Args:
+            download: also ask for `invoice_url`, a pre-signed PDF link valid for 7 days.
+
+        Raises:
+            ClientValidationError: when `invoice_id` is empty.
+            NotFoundError: when no invoice has this id.
+            APIStatusError: for other error replies.
+            APIConnectionError: when no reply arrives after the retries.
+        """
+        return self._client._request(
+            RETRIEVE_INVOICE,
+            path_params={"invoice_id": require_id("invoice_id", invoice_id)},
+            query={"download": "true" if download else None},
+            timeout=timeout,
+        )
+
+
+class AsyncInvoices(AsyncResource):
+    """Invoices: create and retrieve (Paigo v1.10 has no invoice list or status routes)."""
+
+    async def create(
+        self,
+        *,
+        customer_id: str,
+        items: Sequence[LineInput],
+        invoice_date: datetime | str | None = None,
+        currency: Currency | str | None = None,
+        invoice_payment_term: InvoicePaymentTerm | str | None = None,
+        store_payment_as_credit: bool | None = None,
+        timeout: Timeout = NOT_GIVEN,
+    ) -> Invoice:
+        """Create a manual invoice with the given line items and return it.
+
+        Paigo answers a create with the new id only, so the invoice is read back with a second
+        request and returned in full. Not retried after the request may have reached the server
+        (a retry could create a second invoice).
+
+        Args:
+            items: line items `{name, quantity, unit_cost, description?}`; quantity and unit cost
+                are Decimals (JSON numbers on the wire).
+            store_payment_as_credit: if true, paying the invoice adds to the customer's wallet.
+
+        Raises:
+            ClientValidationError: for invalid arguments (e.g. a float unit cost), before sending.
+            NotFoundError: when the customer does not exist.
+            BadRequestError: when Paigo rejects the invoice.
+            APIStatusError: for other error replies.
+            APIConnectionError: when no reply arrives after the retries.
+        """
+        params = build_params(InvoiceCreateParams, locals())
+        created = await self._client._request(
+            CREATE_INVOICE, json_body=to_wire(params), timeout=timeout
+        )
+        return await self.retrieve(created.invoice_id, timeout=timeout)
+
+    async def retrieve(
+        self, invoice_id: str, *, download: bool = False, timeout: Timeout = NOT_GIVEN
+    ) -> Invoice:
+        """Return one invoice.
+
+        Args:
+            download: also ask for `invoice_url`, a pre-signed PDF link valid for 7 days.
+
+        Raises:
+            ClientValidationError: when `invoice_id` is empty.
+            NotFoundError: when no invoice has this id.
+            APIStatusError: for other error replies.
+            APIConnectionError: when no reply arrives after the retries.
+        """
+        return await self._client._request(
+            RETRIEVE_INVOICE,
+            path_params={"invoice_id": require_id("invoice_id", invoice_id)},
+            query={"download": "true" if download else None},
+            timeout=timeout,
+        )
