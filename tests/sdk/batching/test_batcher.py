@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import random
 import threading
 import time
@@ -18,6 +19,7 @@ from typing import Any, cast
 import pytest
 
 from paigo_sdk.batching import (
+    AsyncUsageBatcher,
     OutcomeKind,
     QueueFullPolicy,
     RecordOutcome,
@@ -236,6 +238,9 @@ class AsyncFakeUsage:
         self, records: Sequence[Mapping[str, Any]], *, idempotency_keys: Sequence[str] | None = None
     ) -> BatchReply:
         await asyncio.sleep(0)
+        if self._server.script and self._server.script[0] == "hang":
+            self._server.script.pop(0)
+            await asyncio.sleep(30)
         return self._usage.record_batch(records, idempotency_keys=idempotency_keys)
 
 
@@ -612,3 +617,196 @@ class TestOutbox:
         assert server.total() == sum(range(10))
         assert {key for _, key in server.keys} == set(keys)
         assert Outbox(path).count() == 0
+
+
+# -- the asyncio twin --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_async_batcher(server: FakeUsageServer, wire: bool) -> Callable[..., AsyncUsageBatcher]:
+    def make(**options: Any) -> AsyncUsageBatcher:
+        options = {"wire_batches": wire, "flush_interval": 0.05, **FAST_RETRY, **options}
+        return AsyncUsageBatcher(cast(Any, AsyncFakeClient(server)), **options)
+
+    return make
+
+
+async def _produce_async(batcher: AsyncUsageBatcher, tasks: int, per_task: int) -> Decimal:
+    async def work(number: int) -> None:
+        for index in range(per_task):
+            await batcher.add(f"customer-{number % 3}", "api-calls", Decimal(f"{index}.5"))
+            if index % 10 == 0:
+                await asyncio.sleep(0)
+
+    await asyncio.gather(*(work(n) for n in range(tasks)))
+    return sum((Decimal(f"{i}.5") for i in range(per_task)), Decimal(0)) * tasks
+
+
+@pytest.mark.anyio
+async def test_async_records_from_many_tasks_arrive_exactly_once(
+    make_async_batcher: Callable[..., AsyncUsageBatcher], server: FakeUsageServer
+) -> None:
+    async with make_async_batcher(max_batch=40) as batcher:
+        expected = await _produce_async(batcher, tasks=8, per_task=150)
+    assert len(server.stored) == 1200
+    assert server.total() == expected
+    assert all(count == 1 for count in server.keys.values())
+    assert batcher.stats().delivered == 1200
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("fault", ["429-retry-after", "503", "timeout", "drop", "lost", "401"])
+async def test_async_transient_faults_lose_and_duplicate_nothing(
+    make_async_batcher: Callable[..., AsyncUsageBatcher], server: FakeUsageServer, fault: str
+) -> None:
+    server.fault_rate, server.faults = 0.3, [fault]
+    batcher = make_async_batcher(max_batch=20, concurrency=3)
+    expected = await _produce_async(batcher, tasks=3, per_task=100)
+    report = await batcher.close(timeout=60)
+    assert report.complete, report
+    assert report.delivered == 300
+    assert server.total() == expected
+    assert len(server.stored) == 300
+
+
+@pytest.mark.anyio
+async def test_async_rejections_are_reported_per_record(
+    make_async_batcher: Callable[..., AsyncUsageBatcher], server: FakeUsageServer
+) -> None:
+    batcher = make_async_batcher(max_batch=10)
+    for index in range(10):
+        await batcher.add("bad-customer" if index == 3 else "c1", "d1", index)
+    report = await batcher.close(timeout=10)
+    assert report.delivered == 9
+    assert [(r.record.customer_id, r.status_code) for r in report.rejected] == [
+        ("bad-customer", 404)
+    ]
+    assert server.total() == sum(range(10)) - 3
+
+
+@pytest.mark.anyio
+async def test_async_flush_and_close_return_pending_instead_of_hanging(
+    make_async_batcher: Callable[..., AsyncUsageBatcher], server: FakeUsageServer
+) -> None:
+    server.script = ["hang"]
+    batcher = make_async_batcher(concurrency=1, max_batch=3)
+    for index in range(3):
+        await batcher.add("c1", "d1", index)
+    assert (await batcher.flush(timeout=0.2)).pending == 3
+    assert (await batcher.close(timeout=0.1)).pending == 3
+    for task in batcher._tasks:
+        task.cancel()
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("policy", ["raise", "drop", "block"])
+async def test_async_full_queue_follows_its_policy(
+    make_async_batcher: Callable[..., AsyncUsageBatcher], server: FakeUsageServer, policy: str
+) -> None:
+    batcher = make_async_batcher(max_queue=5, max_batch=1000, flush_interval=60, queue_full=policy)
+    for index in range(5):
+        await batcher.add("c1", "d1", index)
+    if policy == "raise":
+        with pytest.raises(QueueFullError):
+            await batcher.add("c1", "d1", 5)
+    elif policy == "drop":
+        await batcher.add("c1", "d1", 5)
+        assert batcher.stats().dropped == 1
+    else:
+        await asyncio.wait_for(batcher.add("c1", "d1", 5), 10)
+    report = await batcher.close(timeout=10)
+    assert report.delivered == (6 if policy == "block" else 5)
+    assert report.dropped == (1 if policy == "drop" else 0)
+
+
+@pytest.mark.anyio
+async def test_async_sync_outbox_resends_what_a_failed_batcher_left(
+    make_async_batcher: Callable[..., AsyncUsageBatcher], server: FakeUsageServer, tmp_path: Path
+) -> None:
+    path = tmp_path / "usage.sqlite"
+    server.fault_rate, server.faults = 1.0, ["503"]
+    first = make_async_batcher(outbox=path, durability="sync", retry_deadline=0.01)
+    for index in range(5):
+        await first.add("c1", "d1", index)
+    report = await first.close(timeout=10)
+    assert len(report.rejected) == 5
+    server.fault_rate = 0.0
+    async with make_async_batcher(outbox=path) as second:
+        pass
+    assert second.stats().delivered == 5
+    assert server.total() == sum(range(5))
+    assert Outbox(path).count() == 0
+
+
+@pytest.mark.anyio
+async def test_async_add_validates_at_once_and_refuses_after_close(
+    make_async_batcher: Callable[..., AsyncUsageBatcher],
+) -> None:
+    batcher = make_async_batcher()
+    with pytest.raises(ClientValidationError):
+        await batcher.add("c1", "d1", 0.5)  # type: ignore[arg-type]
+    await batcher.close()
+    with pytest.raises(BatcherClosedError):
+        await batcher.add("c1", "d1", 1)
+
+
+# -- fork ----------------------------------------------------------------------------------------
+
+
+def _in_child(check: Callable[[], bool]) -> int:
+    """Run `check` in a forked child and return the child's exit status (0 when it held)."""
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child
+        code = 1
+        try:
+            code = 0 if check() else 1
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status)
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_a_forked_child_starts_empty_and_the_parent_delivers_its_records_once(
+    server: FakeUsageServer, tmp_path: Path
+) -> None:
+    path = tmp_path / "usage.sqlite"
+    batcher = UsageBatcher(
+        cast(Any, FakeClient(server)),
+        max_batch=1000,
+        flush_interval=60,
+        outbox=path,
+        durability="sync",
+    )
+    parent_keys = [batcher.add("c1", "d1", index) for index in range(10)]
+
+    def child() -> bool:
+        empty = batcher.stats().queued == 0 and batcher.stats().delivered == 0
+        keys = [batcher.add("c2", "d1", 100) for _ in range(2)]
+        fresh_keys = not set(keys) & set(parent_keys) and keys[0][:16] != parent_keys[0][:16]
+        return empty and fresh_keys
+
+    assert _in_child(child) == 0
+    assert batcher.stats().queued == 10
+    report = batcher.close(timeout=10)
+    assert report.delivered == 10
+    assert server.total() == sum(range(10))
+    assert {key for _, key in server.keys} == set(parent_keys)
+    # The child's records are safe on disk (it exited without closing), and only the child's.
+    left = Outbox(path).pending()
+    assert [(row[1], row[3]) for row in left] == [("c2", "100"), ("c2", "100")]
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_a_forked_child_can_deliver_its_own_records(server: FakeUsageServer) -> None:
+    batcher = UsageBatcher(cast(Any, FakeClient(server)), max_batch=1000, flush_interval=60)
+    batcher.add("c1", "d1", 1)
+
+    def child() -> bool:
+        batcher.add("c2", "d1", 5)
+        report = batcher.close(timeout=10)
+        return report.delivered == 1 and server.total() == 5  # the child's copy of the server
+
+    assert _in_child(child) == 0
+    assert batcher.close(timeout=10).delivered == 1
+    assert server.total() == 1
