@@ -1,6 +1,185 @@
-"""The `paigo-simulator` command line."""
+"""The `paigo-simulator` command line: `serve` runs the simulator as an HTTP server on loopback."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from simulator.faults import FaultRule
+
+__all__ = ["build_parser", "main"]
+
+ADMIN_TOKEN_VARIABLE = "PAIGO_SIMULATOR_ADMIN_TOKEN"
+_DEFAULT_CLIENT_ID = "paigo-simulator"
+_DEFAULT_CLIENT_SECRET = "paigo-simulator-secret"
 
 
-def main() -> None:
-    """Run the command line."""
-    raise SystemExit("paigo-simulator: not available yet")
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of the `paigo-simulator` command."""
+    parser = argparse.ArgumentParser(
+        prog="paigo-simulator",
+        description="An in-memory Paigo backend for offline tests (not Paigo's service).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve = commands.add_parser(
+        "serve",
+        help="serve Paigo's API and token endpoint over HTTP",
+        description=(
+            "Serve Paigo's API and its token endpoint (/oauth/token) on one origin. Binds to "
+            "127.0.0.1 unless told otherwise; state lives in memory and is lost on exit."
+        ),
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument(
+        "--port", type=_port, default=8787, help="port to bind; 0 picks a free one (default 8787)"
+    )
+    serve.add_argument("--seed", type=int, default=None, help="seed for stable ids and faults")
+    serve.add_argument(
+        "--array-batches",
+        action="store_true",
+        help="accept JSON arrays of usage records on POST /usage (a simulator extension)",
+    )
+    serve.add_argument(
+        "--no-dedup",
+        dest="deduplication",
+        action="store_false",
+        help="store replayed Idempotency-Key requests again (model a double-counting server)",
+    )
+    serve.add_argument(
+        "--token-lifetime",
+        type=_positive_float,
+        default=86400.0,
+        metavar="SECONDS",
+        help="lifetime of issued bearer tokens (default 86400)",
+    )
+    serve.add_argument("--client-id", default=_DEFAULT_CLIENT_ID, help="accepted client id")
+    serve.add_argument(
+        "--client-secret", default=_DEFAULT_CLIENT_SECRET, help="accepted client secret"
+    )
+    serve.add_argument(
+        "--admin-token",
+        default=os.environ.get(ADMIN_TOKEN_VARIABLE),
+        metavar="TOKEN",
+        help=(
+            "require this token on the /_simulator/ routes (header X-Simulator-Admin-Token); "
+            f"also read from ${ADMIN_TOKEN_VARIABLE}"
+        ),
+    )
+    serve.add_argument(
+        "--no-admin",
+        dest="admin_enabled",
+        action="store_false",
+        help="disable the /_simulator/ routes entirely",
+    )
+    serve.add_argument(
+        "--fault",
+        dest="faults",
+        action="append",
+        type=_fault,
+        default=[],
+        metavar="SPEC",
+        help=(
+            "preload a fault rule, e.g. 'kind=status,status=503,method=POST,path=/usage,times=2' "
+            "or a JSON object; repeatable"
+        ),
+    )
+    serve.add_argument(
+        "--log-level",
+        default="warning",
+        choices=("critical", "error", "warning", "info", "debug"),
+        help="server log level (default warning)",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run the command line.
+
+    Raises:
+        SystemExit: always, with status 0 after a clean shutdown and 2 on bad arguments.
+    """
+    args = build_parser().parse_args(argv)
+    raise SystemExit(_serve(args))
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from simulator.server import SimulatorServer, is_loopback
+    from simulator.simulator import Simulator
+
+    simulator = Simulator(
+        seed=args.seed,
+        client_id=args.client_id,
+        client_secret=args.client_secret,
+        token_lifetime=args.token_lifetime,
+        array_batches=args.array_batches,
+        deduplication=args.deduplication,
+        admin_enabled=args.admin_enabled,
+        admin_token=args.admin_token,
+    )
+    for rule in args.faults:
+        simulator.faults.add(rule)
+    try:
+        server = SimulatorServer(
+            simulator.asgi_app(), host=args.host, port=args.port, log_level=args.log_level
+        )
+    except OSError as exc:
+        print(f"paigo-simulator: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+    if not is_loopback(args.host):
+        print(
+            "WARNING: the Paigo simulator is listening on a non-loopback address "
+            f"({args.host}). Anyone who can reach this port can read and change its data"
+            + ("" if args.admin_token or not args.admin_enabled else " and its admin routes")
+            + ". It is a test tool, not a secure service.",
+            file=sys.stderr,
+            flush=True,
+        )
+    admin = "disabled"
+    if args.admin_enabled:
+        admin = f"{server.url}/_simulator/" + (" (token required)" if args.admin_token else "")
+    print(
+        "Paigo simulator (in-memory, for tests; not Paigo's service) is listening.\n"
+        f"PAIGO_API_URL={server.url}\n"
+        f"PAIGO_AUTH_URL={server.url}/oauth/token\n"
+        f"PAIGO_CLIENT_ID={args.client_id}\n"
+        f"PAIGO_CLIENT_SECRET={args.client_secret}\n"
+        f"Admin routes: {admin}\n"
+        f"Faults preloaded: {len(args.faults)}\n"
+        "Press Ctrl+C to stop.",
+        flush=True,
+    )
+    try:
+        server.run()
+    finally:
+        simulator.close()
+    print("Paigo simulator stopped.", flush=True)
+    return 0
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port out of range: {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be greater than 0: {text}")
+    return value
+
+
+def _fault(text: str) -> FaultRule:
+    try:
+        return FaultRule.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None

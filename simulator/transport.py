@@ -112,7 +112,8 @@ class SimulatorTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 def to_api_request(request: httpx.Request) -> ApiRequest:
     """Convert an already-read httpx request into the handler's `ApiRequest`.
 
-    Header names become lower-case; repeated headers are joined with `, ` as HTTP allows.
+    The path stays percent-encoded (the API decodes each path parameter itself); header names
+    become lower-case; repeated headers are joined with `, ` as HTTP allows.
     """
     headers: dict[str, str] = {}
     for name, value in request.headers.multi_items():
@@ -120,7 +121,7 @@ def to_api_request(request: httpx.Request) -> ApiRequest:
         headers[key] = f"{headers[key]}, {value}" if key in headers else value
     return ApiRequest(
         method=request.method.upper(),
-        path=request.url.path,
+        path=request.url.raw_path.split(b"?", 1)[0].decode("ascii"),
         query=tuple(request.url.params.multi_items()),
         headers=headers,
         body=request.content,

@@ -80,6 +80,11 @@ class TestAdapter:
         assert request.headers == {"authorization": "Bearer t", "x-a": "1, 2"}
         assert request.body == b"{}"
 
+    def test_path_stays_percent_encoded(self):
+        scope = {**http_scope("/customers/a/b"), "raw_path": b"/customers/a%2Fb?x=1"}
+        assert scope_to_api_request(scope, b"").path == "/customers/a%2Fb"
+        assert scope_to_api_request(http_scope("/customers/a b"), b"").path == "/customers/a%20b"
+
     def test_chunked_body_is_joined_and_reply_sent(self):
         handler = EchoHandler()
         sent = run_asgi(AsgiApp(handler), http_scope(), [b"ab", b"cd", b""])

@@ -85,7 +85,7 @@ def test_sync_request_reaches_the_handler_as_an_api_request(transport, handler):
     assert response.headers.get_list("x-reply") == ["a", "b"]
     [seen] = handler.requests
     assert seen.method == "POST"
-    assert seen.path == "/customers/c 1/usage"
+    assert seen.path == "/customers/c%201/usage"
     assert seen.query == (("a", "1"), ("a", "2"), ("empty", ""))
     assert seen.headers["x-custom"] == "Yes"
     assert seen.headers["content-type"] == "application/json"

@@ -1,0 +1,311 @@
+"""The `Simulator` facade: one engine, its API handler, clock, faults and webhook delivery together.
+
+Each `Simulator` is independent: no state is shared between instances or kept at module level,
+so tests can create one per test, in parallel processes or threads.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Final
+
+import httpx
+
+from simulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+from simulator.api import Api, RejectedRequest
+from simulator.api.messages import ApiHandler, ApiRequest, ApiResponse
+from simulator.clock import Clock, ManualClock, SystemClock
+from simulator.engine import Engine
+from simulator.faults import Faults, FaultsHandler
+from simulator.transport import SimulatorTransport
+from simulator.webhook_delivery import HttpWebhookDispatcher
+
+if TYPE_CHECKING:
+    from paigo_sdk import AsyncPaigoClient, PaigoClient
+    from simulator.engine import EngineSnapshot
+    from simulator.engine.state import Invoice, UsageRecordView, WebhookDelivery
+    from simulator.server import AsgiApp, SimulatorServer
+
+__all__ = [
+    "AUTH_URL",
+    "BASE_URL",
+    "DEFAULT_CLIENT_ID",
+    "DEFAULT_CLIENT_SECRET",
+    "Simulator",
+]
+
+BASE_URL: Final = "http://paigo-simulator.local"
+"""The API URL of in-process clients; requests to it never leave the process."""
+AUTH_URL: Final = f"{BASE_URL}/oauth/token"
+"""The token endpoint URL of in-process clients."""
+
+
+class Simulator:
+    """A whole Paigo backend in memory, reached in-process (`client()`) or over HTTP (`serve()`).
+
+    Every request, every clock change and every token fault is handled one at a time, so clients
+    on several threads (or a batcher's worker) see a consistent Paigo. With a `ManualClock`,
+    `advance()` closes every billing cycle that became due before it returns (B14).
+
+    Args:
+        clock: the simulator's time; default `SystemClock()` (which freezegun controls).
+        seed: makes generated ids and fault draws reproducible.
+        token_lifetime: seconds a bearer token stays valid.
+        array_batches: accept JSON arrays on `POST /usage` (a simulator extension).
+        deduplication: answer a replayed `Idempotency-Key` without storing again.
+        webhook_transport: send webhook deliveries through this httpx transport instead of the
+            network.
+        synchronous_webhooks: deliver webhooks (with retries) before the triggering call returns.
+        admin_enabled: serve the `/_simulator/` routes over HTTP.
+        admin_token: require this token on the `/_simulator/` routes.
+    """
+
+    def __init__(
+        self,
+        *,
+        clock: Clock | None = None,
+        seed: int | None = None,
+        client_id: str = DEFAULT_CLIENT_ID,
+        client_secret: str = DEFAULT_CLIENT_SECRET,
+        token_lifetime: float = 86400,
+        array_batches: bool = False,
+        deduplication: bool = True,
+        webhook_transport: httpx.BaseTransport | None = None,
+        synchronous_webhooks: bool = False,
+        admin_enabled: bool = True,
+        admin_token: str | None = None,
+    ) -> None:
+        self.clock: Clock = clock if clock is not None else SystemClock()
+        self.seed = seed
+        self.client_id = client_id
+        self._client_secret = client_secret
+        self._lock = threading.RLock()
+        self.webhooks = HttpWebhookDispatcher(
+            transport=webhook_transport, synchronous=synchronous_webhooks
+        )
+        self.engine = Engine(clock=self.clock, seed=seed, dispatcher=self.webhooks)
+        self.engine.options.array_batches = array_batches
+        self.engine.options.deduplication = deduplication
+        self.api = Api(
+            self.engine,
+            clock=self.clock,
+            credentials={client_id: client_secret},
+            token_lifetime=token_lifetime,
+            admin_enabled=admin_enabled,
+            admin_token=admin_token,
+        )
+        self.faults = Faults(seed=seed, tokens=_SerialTokens(self.api, self._lock))
+        self.handler: ApiHandler = _SerialHandler(
+            FaultsHandler(self.api, self.faults, authorize=self.api.authorize_admin), self._lock
+        )
+        """The one handler both transports call: faults routes, then Paigo's API, serialised."""
+        self._transport = SimulatorTransport(self.handler, faults=self.faults)
+        if isinstance(self.clock, ManualClock):
+            self.clock.on_change(self._clock_changed)
+
+    # ----------------------------------------------------------------- reaching it
+
+    def transport(self) -> SimulatorTransport:
+        """Return the in-process transport, usable by `httpx.Client` and `httpx.AsyncClient`."""
+        return self._transport
+
+    def client(self, **options: Any) -> PaigoClient:
+        """Return a `PaigoClient` bound to this simulator in-process, with its credentials.
+
+        `options` are passed to `PaigoClient` and override the defaults (credentials, URLs,
+        transport, and `clock`, which is this simulator's clock so that token expiry and default
+        timestamps follow simulated time).
+
+        Raises:
+            paigo_sdk.errors.ClientValidationError: when an option is invalid.
+        """
+        from paigo_sdk import PaigoClient
+
+        return PaigoClient(**{**self._client_options(), **options})
+
+    def async_client(self, **options: Any) -> AsyncPaigoClient:
+        """Return an `AsyncPaigoClient` bound to this simulator in-process, with its credentials.
+
+        Raises:
+            paigo_sdk.errors.ClientValidationError: when an option is invalid.
+        """
+        from paigo_sdk import AsyncPaigoClient
+
+        return AsyncPaigoClient(**{**self._client_options(), **options})
+
+    def _client_options(self) -> dict[str, Any]:
+        return {
+            "client_id": self.client_id,
+            "client_secret": self._client_secret,
+            "api_url": BASE_URL,
+            "auth_url": AUTH_URL,
+            "transport": self._transport,
+            "clock": self.clock,
+        }
+
+    def asgi_app(self) -> AsgiApp:
+        """Return an ASGI application serving this simulator, with its faults applied."""
+        from simulator.server import AsgiApp
+
+        return AsgiApp(self.handler, faults=self.faults)
+
+    def serve(self, *, host: str = "127.0.0.1", port: int = 0) -> SimulatorServer:
+        """Bind a loopback HTTP server for this simulator; start it with `start()` or `with`.
+
+        Raises:
+            OSError: when the address cannot be bound.
+        """
+        from simulator.server import SimulatorServer
+
+        return SimulatorServer(self.asgi_app(), host=host, port=port)
+
+    # ----------------------------------------------------------------- state and time
+
+    def reset(self) -> None:
+        """Forget every resource, record, invoice, webhook delivery, fault and rejected request.
+
+        Issued tokens stay valid, so existing clients keep working.
+        """
+        with self._lock:
+            self.engine.reset()
+            self.faults.clear()
+            self.webhooks.clear()
+            self.api.clear_rejected_requests()
+
+    def snapshot(self) -> EngineSnapshot:
+        """Return an opaque copy of the whole Paigo state, for `restore()`."""
+        with self._lock:
+            return self.engine.snapshot()
+
+    def restore(self, snapshot: EngineSnapshot) -> None:
+        """Put back the state captured by `snapshot()` (the clock is not moved)."""
+        with self._lock:
+            self.engine.restore(snapshot)
+
+    def advance(
+        self,
+        delta: timedelta | None = None,
+        *,
+        days: float = 0,
+        hours: float = 0,
+        minutes: float = 0,
+        seconds: float = 0,
+    ) -> datetime:
+        """Move the manual clock forward, close every cycle now due, and return the new time.
+
+        Raises:
+            TypeError: when the simulator does not run on a `ManualClock`.
+            ValueError: when the step is negative.
+        """
+        clock = self._manual_clock()
+        return clock.advance(delta, days=days, hours=hours, minutes=minutes, seconds=seconds)
+
+    def set_time(self, moment: datetime) -> datetime:
+        """Move the manual clock to `moment` (not backwards), closing every cycle now due.
+
+        Raises:
+            TypeError: when the simulator does not run on a `ManualClock`.
+            ValueError: when `moment` is naive or earlier than now.
+        """
+        return self._manual_clock().set(moment)
+
+    def _manual_clock(self) -> ManualClock:
+        if not isinstance(self.clock, ManualClock):
+            raise TypeError(
+                "advancing time needs a ManualClock: Simulator(clock=ManualClock(start))"
+            )
+        return self.clock
+
+    def _clock_changed(self, _now: datetime) -> None:
+        with self._lock:
+            self.engine.close_due_cycles()
+
+    # ----------------------------------------------------------------- inspection
+
+    def usage_records(
+        self, *, customer_id: str | None = None, dimension_id: str | None = None
+    ) -> list[UsageRecordView]:
+        """Return the stored usage records, per customer and dimension in arrival order."""
+        with self._lock:
+            return self.engine.usage_records(customer_id=customer_id, dimension_id=dimension_id)
+
+    @property
+    def rejected_requests(self) -> list[RejectedRequest]:
+        """The most recent requests the simulator refused (status 400 or more), oldest first."""
+        return self.api.rejected_requests
+
+    def create_period_invoice(self, customer_id: str, start: datetime, end: datetime) -> Invoice:
+        """Invoice the customer's arrear usage in `[start, end)` as a cycle would (B9 extension).
+
+        Not part of Paigo's v1.10 API (a dashboard feature there).
+
+        Raises:
+            simulator.engine.errors.NotFound: when the customer does not exist.
+            simulator.engine.errors.Invalid: when `end` is not after `start` or is in the future.
+        """
+        with self._lock:
+            return self.engine.create_period_invoice(customer_id, start=start, end=end)
+
+    def preview_invoice(self, customer_id: str) -> Invoice:
+        """Return the invoice the customer would get if its open cycles closed now; bills nothing.
+
+        Raises:
+            simulator.engine.errors.NotFound: when the customer does not exist.
+        """
+        with self._lock:
+            return self.engine.preview_invoice(customer_id)
+
+    @property
+    def webhook_deliveries(self) -> list[WebhookDelivery]:
+        """Every webhook delivery with its attempts, oldest first."""
+        with self._lock:
+            return self.engine.webhook_deliveries()
+
+    def wait_for_webhooks(self, timeout: float | None = 10.0) -> bool:
+        """Wait until no webhook delivery is pending; return False if `timeout` passed first."""
+        return self.webhooks.wait_idle(timeout)
+
+    def close(self) -> None:
+        """Stop webhook delivery; the simulator's state stays readable."""
+        self.webhooks.close()
+
+    def __enter__(self) -> Simulator:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Simulator(clock={self.clock!r}, seed={self.seed!r})"
+
+
+class _SerialHandler:
+    """Hand requests to `inner` one at a time under the simulator's lock."""
+
+    def __init__(self, inner: ApiHandler, lock: threading.RLock) -> None:
+        self._inner = inner
+        self._lock = lock
+
+    def handle(self, request: ApiRequest) -> ApiResponse:
+        with self._lock:
+            return self._inner.handle(request)
+
+    def __repr__(self) -> str:
+        return f"_SerialHandler({self._inner!r})"
+
+
+class _SerialTokens:
+    """Token faults, applied under the simulator's lock."""
+
+    def __init__(self, api: Api, lock: threading.RLock) -> None:
+        self._api = api
+        self._lock = lock
+
+    def expire_tokens(self) -> None:
+        with self._lock:
+            self._api.expire_tokens()
+
+    def revoke_token(self, token: str) -> None:
+        with self._lock:
+            self._api.revoke_token(token)

@@ -1,0 +1,91 @@
+"""The `paigo-simulator` command line: argument parsing (serving is covered end to end)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from simulator._cli import build_parser
+from simulator.faults import FaultRule
+
+
+def parse(*argv: str):
+    return build_parser().parse_args(["serve", *argv])
+
+
+def test_defaults_bind_loopback_with_the_default_credentials(monkeypatch):
+    monkeypatch.delenv("PAIGO_SIMULATOR_ADMIN_TOKEN", raising=False)
+    args = build_parser().parse_args(["serve"])
+    assert (args.host, args.port) == ("127.0.0.1", 8787)
+    assert (args.client_id, args.client_secret) == ("paigo-simulator", "paigo-simulator-secret")
+    assert args.seed is None
+    assert args.array_batches is False
+    assert args.deduplication is True
+    assert args.token_lifetime == 86400.0
+    assert args.admin_enabled is True
+    assert args.admin_token is None
+    assert args.faults == []
+
+
+def test_every_flag_is_parsed():
+    args = parse(
+        "--host", "::1", "--port", "0", "--seed", "7", "--array-batches", "--no-dedup",
+        "--token-lifetime", "60", "--admin-token", "t0k", "--no-admin",
+        "--fault", "kind=status,status=503,times=2",
+        "--fault", '{"kind": "latency", "latency": 0.1}',
+    )  # fmt: skip
+    assert (args.host, args.port, args.seed) == ("::1", 0, 7)
+    assert args.array_batches is True
+    assert args.deduplication is False
+    assert args.token_lifetime == 60.0
+    assert (args.admin_token, args.admin_enabled) == ("t0k", False)
+    assert args.faults == [
+        FaultRule(kind="status", status=503, times=2),
+        FaultRule(kind="latency", latency=0.1),
+    ]
+
+
+def test_admin_token_can_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("PAIGO_SIMULATOR_ADMIN_TOKEN", "from-env")
+    assert build_parser().parse_args(["serve"]).admin_token == "from-env"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--port", "70000"],
+        ["--port", "http"],
+        ["--token-lifetime", "0"],
+        ["--token-lifetime", "soon"],
+        ["--fault", "kind=status"],
+        ["--fault", "kind=teleport"],
+        ["--seed", "x"],
+    ],
+)
+def test_bad_arguments_exit_with_status_2(argv, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        parse(*argv)
+    assert exit_info.value.code == 2
+    assert "error:" in capsys.readouterr().err
+
+
+def test_a_command_is_required(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        build_parser().parse_args([])
+    assert exit_info.value.code == 2
+
+
+def test_python_dash_m_runs_the_same_command_line():
+    result = subprocess.run(
+        [sys.executable, "-m", "simulator", "serve", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0
+    assert "--paigo" not in result.stdout
+    assert "--array-batches" in result.stdout
+    assert "127.0.0.1" in result.stdout
