@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import copy
+import dataclasses
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 from simulator.clock import Clock
+from simulator.engine import catalog, customers, ingest, invoicing, usage_view
+from simulator.engine.context import Ctx
 from simulator.engine.errors import Conflict, EngineError, Invalid, NotFound
+from simulator.engine.ids import IdFactory
+from simulator.engine.invoicing import close_due
+from simulator.engine.metering import UsageStore
+from simulator.engine.pricing import line
 from simulator.engine.state import (
     INFINITY,
     UNSET,
@@ -36,6 +46,7 @@ from simulator.engine.state import (
     RawUsage,
     Refund,
     Settings,
+    State,
     StripePayment,
     Tier,
     TierGroup,
@@ -48,7 +59,13 @@ from simulator.engine.state import (
     Webhook,
     WebhookDelivery,
 )
-from simulator.engine.webhooks import RecordingDispatcher, WebhookDispatcher
+from simulator.engine.wallet import add_ledger_entry, attempt_payment, mark_paid
+from simulator.engine.webhooks import (
+    RecordingDispatcher,
+    WebhookDispatcher,
+    customer_payload,
+    emit,
+)
 
 __all__ = [
     "INFINITY",
@@ -101,8 +118,158 @@ __all__ = [
 Metadata = dict[str, Any]
 
 
+_TRANSACTION_LIMIT: Final = Decimal(1_000_000_000)
+_BILL_PARENT: Final = ("aggregated", "separate")
+_WEBHOOK_TYPES: Final = (
+    "INVOICE_CREATED",
+    "INVOICE_PAID",
+    "STRIPE_PAYMENT_FAILED",
+    "CUSTOMER_CREATED",
+    "CUSTOMER_UPDATED",
+    "ENTITLEMENT",
+    "INVOICE_SENT",
+)
+_PROFILE_FIELDS: Final = frozenset(f.name for f in dataclasses.fields(Profile))
+
+
 class EngineSnapshot:
     """An opaque deep copy of the engine's state, for `Engine.restore`."""
+
+    __slots__ = ("state",)
+
+    def __init__(self, state: State) -> None:
+        self.state = state
+
+
+def _new_state(seed: int | None) -> State:
+    return State(ids=IdFactory(seed), usage=UsageStore())
+
+
+def _raise_if(errors: list[str]) -> None:
+    if errors:
+        raise Invalid(errors)
+
+
+def _given(**fields: Any) -> dict[str, Any]:
+    """Keep the arguments an update actually sent."""
+    return {k: v for k, v in fields.items() if not isinstance(v, Unset)}
+
+
+def _cycle(value: str | None | Unset, default: str | None) -> str | None:
+    if isinstance(value, Unset):
+        return default
+    return value or None
+
+
+def _stripe_customer(ctx: Ctx, customer_id: str, what: str) -> Customer:
+    customer = customers.get_customer(ctx, customer_id)
+    if customer.payment_channel != "Stripe":
+        raise Invalid(f"{what} are only available for customers whose paymentChannel is Stripe")
+    return customer
+
+
+def _pair(ctx: Ctx, parent_id: str, child_id: str) -> tuple[Customer, Customer]:
+    errors = [
+        f"Customer with ID: {cid} not found"
+        for cid in (parent_id, child_id)
+        if cid not in ctx.state.customers
+    ]
+    if parent_id == child_id:
+        errors.append("a customer cannot be its own child")
+    _raise_if(errors)
+    return ctx.state.customers[parent_id], ctx.state.customers[child_id]
+
+
+def _link(parent: Customer, child_id: str) -> ChildLink:
+    for link in parent.children:
+        if link.child_id == child_id:
+            return link
+    raise Invalid(f"customer {child_id} is not a child of {parent.customer_id}")
+
+
+def _invoice(ctx: Ctx, invoice_id: str) -> Invoice:
+    found = ctx.state.invoices.get(invoice_id)
+    if found is None:
+        raise NotFound("invoice", invoice_id)
+    return found
+
+
+def _webhook(ctx: Ctx, webhook_id: str) -> Webhook:
+    found = ctx.state.webhooks.get(webhook_id)
+    if found is None:
+        raise NotFound("webhook", webhook_id)
+    return found
+
+
+def _arrear_for(
+    ctx: Ctx, customer: Customer, start: datetime, end: datetime, *, commit: bool
+) -> list[InvoiceLine]:
+    """Arrear lines of every enrollment over `[start, end)`, clipped to each enrollment (B9)."""
+    lines: list[InvoiceLine] = []
+    for enrollment in customer.enrollments:
+        offering = ctx.state.offerings.get(enrollment.offering_id)
+        if offering is None or offering.billing_cycle == "topUp":
+            continue
+        lo = max(start, enrollment.enrollment_date)
+        hi = min(end, enrollment.ended_at) if enrollment.ended_at is not None else end
+        if lo < hi:
+            lines += invoicing.arrear_lines(
+                ctx, customer, enrollment, offering, (lo, hi), commit=commit, minimum=False
+            )
+    return lines
+
+
+def _open_excess(ctx: Ctx, customer_id: str | None) -> list[EntitlementExcess]:
+    """Live excess over entitlements in open cycles, for dimensions without overage (B6)."""
+    from simulator.engine.aggregation import quantities
+    from simulator.engine.metering import to_us
+    from simulator.engine.pricing import effective_price
+
+    found: list[EntitlementExcess] = []
+    for customer in ctx.state.customers.values():
+        if customer_id is not None and customer.customer_id != customer_id:
+            continue
+        for enrollment in customer.active_enrollments:
+            offering = ctx.state.offerings.get(enrollment.offering_id)
+            if offering is None or enrollment.cycle_start is None:
+                continue
+            start = max(enrollment.cycle_start, enrollment.enrollment_date)
+            for dimension_id in offering.dimension_ids:
+                dimension = ctx.state.dimensions.get(dimension_id)
+                series = ctx.state.usage.get(customer.customer_id, dimension_id)
+                if dimension is None or series is None or ctx.now <= start:
+                    continue
+                price = effective_price(dimension, offering, enrollment)
+                if price.entitlement is None or price.overage_allowed:
+                    continue
+                if price.entitlement.is_infinite():
+                    continue
+                per_group, _ = quantities(
+                    series,
+                    ctx.state.usage.metadata,
+                    [(to_us(start), to_us(ctx.now))],
+                    interval=dimension.aggregation_interval,
+                    method=dimension.aggregation_method,
+                    increment=dimension.usage_increment,
+                    rounding=dimension.rounding,
+                )
+                used = Decimal(per_group.get(None, 0))
+                entitled = price.entitlement / dimension.usage_increment
+                if used > entitled:
+                    found.append(
+                        EntitlementExcess(
+                            customer_id=customer.customer_id,
+                            offering_id=offering.offering_id,
+                            dimension_id=dimension_id,
+                            period_start=start,
+                            period_end=ctx.now,
+                            entitled_increments=entitled,
+                            used_increments=used,
+                            excess_increments=used - entitled,
+                            closed=False,
+                        )
+                    )
+    return found
 
 
 class Engine:
@@ -125,6 +292,36 @@ class Engine:
         self.seed = seed
         self.dispatcher: WebhookDispatcher = dispatcher or RecordingDispatcher()
         self.options = EngineOptions()
+        self._lock = threading.RLock()
+        self._state = _new_state(seed)
+        self._pending: list[WebhookDelivery] = []
+
+    def _ctx(self) -> Ctx:
+        return Ctx(state=self._state, now=self.clock.now(), options=self.options)
+
+    @contextmanager
+    def _op(self, *, catch_up: bool = True) -> Iterator[Ctx]:
+        """Run one operation under the lock, after closing every due cycle (B14).
+
+        Webhook deliveries made during the call are dispatched after the lock is released.
+        """
+        try:
+            with self._lock:
+                ctx = self._ctx()
+                try:
+                    if catch_up:
+                        close_due(ctx)
+                    yield ctx
+                finally:
+                    self._pending.extend(ctx.outbox)
+        finally:
+            self._flush()
+
+    def _flush(self) -> None:
+        with self._lock:
+            pending, self._pending = self._pending, []
+        for delivery in pending:
+            self.dispatcher.dispatch(delivery)
 
     # --- dimensions ------------------------------------------------------------------------------
 
@@ -153,11 +350,33 @@ class Engine:
             Invalid: a tier rule (B5) or a field rule is broken.
             NotFound: `measurement_id` names no measurement.
         """
-        raise NotImplementedError
+        with self._op() as ctx:
+            dimension = Dimension(
+                dimension_id=ctx.state.ids.uuid(),
+                dimension_name=dimension_name,
+                consumption_unit=copy.deepcopy(consumption_unit),
+                usage_increment=usage_increment,
+                rounding=rounding,
+                usage_entitlement=usage_entitlement,
+                overage_allowed=overage_allowed,
+                consumption_price=consumption_price,
+                aggregation_interval=aggregation_interval or "hour",
+                aggregation_method=aggregation_method or "max",
+                measurement_id=measurement_id,
+                sample_type=sample_type,
+                payment_schedule=payment_schedule or "arrear",
+                metadata=catalog.patch_metadata({}, metadata or {}),
+                tiers=copy.deepcopy(tiers),
+                tiers_group_by_metadata=copy.deepcopy(tiers_group_by_metadata),
+            )
+            _raise_if(catalog.check_dimension(ctx.state, dimension))
+            ctx.state.dimensions[dimension.dimension_id] = dimension
+            return dimension
 
     def list_dimensions(self) -> list[Dimension]:
         """Return every dimension, oldest first."""
-        raise NotImplementedError
+        with self._op() as ctx:
+            return list(ctx.state.dimensions.values())
 
     def retrieve_dimension(self, dimension_id: str) -> Dimension:
         """Return one dimension.
@@ -165,7 +384,8 @@ class Engine:
         Raises:
             NotFound: no such dimension.
         """
-        raise NotImplementedError
+        with self._op() as ctx:
+            return catalog.get_dimension(ctx.state, dimension_id)
 
     def update_dimension(
         self,
@@ -196,7 +416,32 @@ class Engine:
             NotFound: no such dimension or measurement.
             Invalid: the result would break a tier or field rule.
         """
-        raise NotImplementedError
+        with self._op() as ctx:
+            current = catalog.get_dimension(ctx.state, dimension_id)
+            changes = _given(
+                dimension_name=dimension_name,
+                consumption_unit=consumption_unit,
+                usage_increment=usage_increment,
+                rounding=rounding,
+                usage_entitlement=usage_entitlement,
+                overage_allowed=overage_allowed,
+                consumption_price=consumption_price,
+                aggregation_interval=aggregation_interval,
+                aggregation_method=aggregation_method,
+                measurement_id=measurement_id,
+                sample_type=sample_type,
+                payment_schedule=payment_schedule,
+                tiers=tiers,
+                tiers_group_by_metadata=tiers_group_by_metadata,
+            )
+            candidate = dataclasses.replace(
+                current,
+                **copy.deepcopy(changes),
+                metadata=catalog.patch_metadata(current.metadata, metadata),
+            )
+            _raise_if(catalog.check_dimension(ctx.state, candidate))
+            ctx.state.dimensions[dimension_id] = candidate
+            return candidate
 
     def delete_dimension(self, dimension_id: str) -> Dimension:
         """Delete a dimension and return what was deleted.
@@ -205,7 +450,8 @@ class Engine:
             NotFound: no such dimension.
             Conflict: offerings still use it (`Conflict("dimension", offering_ids)`).
         """
-        raise NotImplementedError
+        with self._op() as ctx:
+            return catalog.delete_dimension(ctx.state, dimension_id)
 
     # --- offerings -------------------------------------------------------------------------------
 
@@ -236,11 +482,32 @@ class Engine:
             Invalid: a field rule is broken (subscription price, top-up amount, threshold,
                 minimum charge, an override changing price structure...).
         """
-        raise NotImplementedError
+        with self._op() as ctx:
+            offering = Offering(
+                offering_id=ctx.state.ids.uuid(),
+                offering_name=offering_name,
+                offering_type=offering_type or "usage-based",
+                subscription_price=subscription_price,
+                billing_cycle=_cycle(billing_cycle, "monthly"),
+                currency=currency or "USD",
+                dimension_ids=list(dimension_ids or []),
+                dimension_overrides=copy.deepcopy(dimension_overrides or []),
+                offering_visibility=offering_visibility or "public",
+                prepaid_credit=prepaid_credit,
+                minimum_charge=minimum_charge,
+                top_up_amount=top_up_amount,
+                top_up_threshold=top_up_threshold,
+                free_trial_length=free_trial_length,
+                metadata=catalog.patch_metadata({}, metadata or {}),
+            )
+            _raise_if(catalog.check_offering(ctx.state, offering))
+            ctx.state.offerings[offering.offering_id] = offering
+            return offering
 
     def list_offerings(self) -> list[Offering]:
         """Return every offering, oldest first."""
-        raise NotImplementedError
+        with self._op() as ctx:
+            return list(ctx.state.offerings.values())
 
     def retrieve_offering(self, offering_id: str) -> Offering:
         """Return one offering.
@@ -248,7 +515,8 @@ class Engine:
         Raises:
             NotFound: no such offering.
         """
-        raise NotImplementedError
+        with self._op() as ctx:
+            return catalog.get_offering(ctx.state, offering_id)
 
     def update_offering(
         self,
@@ -275,7 +543,33 @@ class Engine:
             NotFound: no such offering or dimension.
             Invalid: the result would break a field rule.
         """
-        raise NotImplementedError
+        with self._op() as ctx:
+            current = catalog.get_offering(ctx.state, offering_id)
+            changes = _given(
+                offering_name=offering_name,
+                offering_type=offering_type,
+                subscription_price=subscription_price,
+                currency=currency,
+                dimension_ids=dimension_ids,
+                offering_visibility=offering_visibility,
+                prepaid_credit=prepaid_credit,
+                minimum_charge=minimum_charge,
+                top_up_amount=top_up_amount,
+                top_up_threshold=top_up_threshold,
+                free_trial_length=free_trial_length,
+            )
+            if not isinstance(billing_cycle, Unset):
+                changes["billing_cycle"] = _cycle(billing_cycle, None)
+            if not isinstance(dimension_overrides, Unset):
+                changes["dimension_overrides"] = dimension_overrides or []
+            candidate = dataclasses.replace(
+                current,
+                **copy.deepcopy(changes),
+                metadata=catalog.patch_metadata(current.metadata, metadata),
+            )
+            _raise_if(catalog.check_offering(ctx.state, candidate))
+            ctx.state.offerings[offering_id] = candidate
+            return candidate
 
     def delete_offering(self, offering_id: str) -> Offering:
         """Delete an offering and return what was deleted.
@@ -284,7 +578,8 @@ class Engine:
             NotFound: no such offering.
             Conflict: customers are enrolled in it (`Conflict("offering", customer_ids)`).
         """
-        raise NotImplementedError
+        with self._op() as ctx:
+            return catalog.delete_offering(ctx.state, offering_id)
 
     # --- measurements ----------------------------------------------------------------------------
 
@@ -296,11 +591,20 @@ class Engine:
         measurement_name: str | None = None,
     ) -> Measurement:
         """Store a measurement configuration and return it (no metering runs)."""
-        raise NotImplementedError
+        with self._op() as ctx:
+            measurement = Measurement(
+                measurement_id=ctx.state.ids.uuid(),
+                measurement_mode=measurement_mode,
+                measurement_configuration=copy.deepcopy(measurement_configuration),
+                measurement_name=measurement_name,
+            )
+            ctx.state.measurements[measurement.measurement_id] = measurement
+            return measurement
 
     def list_measurements(self) -> list[Measurement]:
         """Return every measurement, oldest first."""
-        raise NotImplementedError
+        with self._op() as ctx:
+            return list(ctx.state.measurements.values())
 
     def retrieve_measurement(self, measurement_id: str) -> Measurement:
         """Return one measurement.
@@ -308,7 +612,8 @@ class Engine:
         Raises:
             NotFound: no such measurement.
         """
-        raise NotImplementedError
+        with self._op() as ctx:
+            return catalog.get_measurement(ctx.state, measurement_id)
 
     def update_measurement(
         self,
@@ -323,7 +628,15 @@ class Engine:
         Raises:
             NotFound: no such measurement.
         """
-        raise NotImplementedError
+        with self._op() as ctx:
+            measurement = catalog.get_measurement(ctx.state, measurement_id)
+            measurement.measurement_mode = measurement_mode
+            measurement.measurement_name = measurement_name
+            if not isinstance(measurement_configuration, Unset):
+                measurement.measurement_configuration.update(
+                    copy.deepcopy(measurement_configuration)
+                )
+            return measurement
 
     def delete_measurement(self, measurement_id: str) -> Measurement:
         """Delete a measurement and return it.
@@ -332,7 +645,8 @@ class Engine:
             NotFound: no such measurement.
             Invalid: a dimension still refers to it.
         """
-        raise NotImplementedError
+        with self._op() as ctx:
+            return catalog.delete_measurement(ctx.state, measurement_id)
 
     # --- customers -------------------------------------------------------------------------------
 
@@ -362,11 +676,59 @@ class Engine:
                 usage list repeats a dimension id.
             NotFound: the offering or a usage dimension does not exist.
         """
-        raise NotImplementedError
+        with self._op() as ctx:
+            state = ctx.state
+            errors = customers.check_customer_fields(
+                payment_channel=payment_channel,
+                currency=currency if currency is not None else UNSET,
+                tax_exempt=tax_exempt if tax_exempt is not None else UNSET,
+            )
+            if customer_id is not None and customer_id in state.customers:
+                errors.append(f"customerId {customer_id} already exists")
+            if customer_id is not None and not customer_id:
+                errors.append("customerId must not be empty")
+            offering = catalog.get_offering(state, offering_id) if offering_id is not None else None
+            if offering_enrollment_date is not None and offering_enrollment_date > ctx.now:
+                errors.append("offeringEnrollmentDate must not be in the future")
+            if usage:
+                errors += customers.check_usage(ctx, usage)
+            _raise_if(errors)
+            options = dict(payment_channel_options or {})
+            if payment_channel == "Stripe" and not options.get("stripeCustomerId"):
+                options["stripeCustomerId"] = f"cus_{state.ids.token(7)}"
+            state.customer_counter += 1
+            customer = Customer(
+                customer_id=customer_id if customer_id is not None else state.ids.uuid(),
+                customer_name=customer_name,
+                email=email,
+                payment_channel=payment_channel,
+                created_at=ctx.now,
+                ordinal=state.customer_counter,
+                payment_channel_options=options,
+                currency=currency or (offering.currency if offering is not None else "USD"),
+                tax_exempt=tax_exempt or "none",
+                customer_vat_id=customer_vat_id,
+                address=copy.deepcopy(address),
+                metadata=catalog.patch_metadata({}, metadata or {}),
+            )
+            state.customers[customer.customer_id] = customer
+            emit(ctx, "CUSTOMER_CREATED", customer_payload(customer))
+            if offering_id is not None or usage:
+                plan = customers.plan_enrollment_change(
+                    ctx,
+                    customer,
+                    offering_id=offering_id if offering_id is not None else UNSET,
+                    usage=usage if usage else UNSET,
+                    enrollment_date=offering_enrollment_date,
+                )
+                customers.apply_enrollment_plan(ctx, plan)
+                close_due(ctx)
+            return customer
 
     def list_customers(self) -> list[Customer]:
         """Return every customer, oldest first."""
-        raise NotImplementedError
+        with self._op() as ctx:
+            return list(ctx.state.customers.values())
 
     def retrieve_customer(self, customer_id: str) -> Customer:
         """Return one customer.
@@ -374,7 +736,8 @@ class Engine:
         Raises:
             NotFound: no such customer.
         """
-        raise NotImplementedError
+        with self._op() as ctx:
+            return customers.get_customer(ctx, customer_id)
 
     def update_customer(
         self,
@@ -402,7 +765,65 @@ class Engine:
             Invalid: a currency change with a non-zero balance, a free-trial end not in the future,
                 `unenroll_offering` combined with `offering_id` or `remove_prior_offering`.
         """
-        raise NotImplementedError
+        with self._op() as ctx:
+            customer = customers.get_customer(ctx, customer_id)
+            errors = customers.check_customer_fields(
+                payment_channel=payment_channel, currency=currency, tax_exempt=tax_exempt
+            )
+            if (
+                isinstance(currency, str)
+                and currency != customer.currency
+                and customer.balance != 0
+            ):
+                errors.append("currency cannot change while the customer has a credit balance")
+            if isinstance(free_trial_end_date, datetime):
+                if free_trial_end_date <= ctx.now:
+                    errors.append("freeTrialEndDate must be in the future")
+                elif customer.current_enrollment is None:
+                    errors.append(
+                        "freeTrialEndDate needs an enrollment: the customer is not enrolled"
+                    )
+            _raise_if(errors)
+            changes_enrollment = any(
+                not isinstance(v, Unset)
+                for v in (offering_id, remove_prior_offering, unenroll_offering, usage)
+            )
+            plan = None
+            if changes_enrollment:
+                plan = customers.plan_enrollment_change(
+                    ctx,
+                    customer,
+                    offering_id=offering_id,
+                    remove_prior_offering=remove_prior_offering,
+                    unenroll_offering=unenroll_offering,
+                    usage=usage,
+                )
+            for name, value in _given(
+                customer_name=customer_name,
+                email=email,
+                payment_channel=payment_channel,
+                customer_vat_id=customer_vat_id,
+                tax_exempt=tax_exempt,
+                currency=currency,
+            ).items():
+                setattr(customer, name, value)
+            if not isinstance(payment_channel_options, Unset):
+                customer.payment_channel_options = dict(payment_channel_options or {})
+            if not isinstance(address, Unset):
+                customer.address = copy.deepcopy(address)
+            customer.metadata = catalog.patch_metadata(customer.metadata, metadata)
+            if isinstance(free_trial_end_date, datetime):
+                current = customer.current_enrollment
+                assert current is not None
+                current.free_trial_end_date = free_trial_end_date
+                current.free_trial_start_date = (
+                    current.free_trial_start_date or current.enrollment_date
+                )
+            if plan is not None:
+                customers.apply_enrollment_plan(ctx, plan)
+            emit(ctx, "CUSTOMER_UPDATED", customer_payload(customer))
+            close_due(ctx)
+            return customer
 
     def delete_customer(self, customer_id: str) -> Customer:
         """Delete a customer with its enrollments and usage; its invoices stay readable by id.
@@ -410,7 +831,15 @@ class Engine:
         Raises:
             NotFound: no such customer.
         """
-        raise NotImplementedError
+        with self._op() as ctx:
+            customer = customers.get_customer(ctx, customer_id)
+            del ctx.state.customers[customer_id]
+            ctx.state.usage.forget_customer(customer_id)
+            for other in ctx.state.customers.values():
+                other.children = [c for c in other.children if c.child_id != customer_id]
+                if other.parent is not None and other.parent.parent_id == customer_id:
+                    other.parent = None
+            return customer
 
     def list_enrollments(self, customer_id: str) -> list[Enrollment]:
         """Return the customer's active enrollments, oldest first (empty when not enrolled).
@@ -418,7 +847,8 @@ class Engine:
         Raises:
             NotFound: no such customer.
         """
-        raise NotImplementedError
+        with self._op() as ctx:
+            return customers.get_customer(ctx, customer_id).active_enrollments
 
     def update_enrollment(
         self,
@@ -444,7 +874,21 @@ class Engine:
                 ids, an override changing price structure, a discount outside 0..100, a free-trial
                 end not in the future, an enrollment date in the future.
         """
-        raise NotImplementedError
+        with self._op() as ctx:
+            customer = customers.get_customer(ctx, customer_id)
+            plan = customers.plan_enrollment_change(
+                ctx,
+                customer,
+                offering_id=offering_id,
+                remove_prior_offering=remove_prior_offering,
+                unenroll_offering=unenroll_offering,
+                overrides=overrides,
+                usage=usage,
+                enrollment_date=offering_enrollment_date,
+            )
+            issued = customers.apply_enrollment_plan(ctx, plan)
+            issued += close_due(ctx)
+            return issued
 
     def update_free_trial(
         self,
@@ -460,7 +904,31 @@ class Engine:
             NotFound: no such customer, or no active enrollment (in that offering).
             Invalid: a date not in the future, or an end not after the start.
         """
-        raise NotImplementedError
+        with self._op() as ctx:
+            customer = customers.get_customer(ctx, customer_id)
+            errors: list[str] = []
+            if free_trial_end_date <= ctx.now:
+                errors.append("freeTrialEndDate must be in the future")
+            if free_trial_start_date is not None:
+                if free_trial_start_date <= ctx.now:
+                    errors.append("freeTrialStartDate must be in the future")
+                if free_trial_start_date >= free_trial_end_date:
+                    errors.append("freeTrialEndDate must be after freeTrialStartDate")
+            candidates = [
+                e
+                for e in customer.active_enrollments
+                if offering_id is None or e.offering_id == offering_id
+            ]
+            if offering_id is not None:
+                catalog.get_offering(ctx.state, offering_id)
+            if not candidates:
+                errors.append("the customer has no active enrollment for a free trial")
+            _raise_if(errors)
+            enrollment = candidates[-1]
+            enrollment.free_trial_start_date = free_trial_start_date or enrollment.enrollment_date
+            enrollment.free_trial_end_date = free_trial_end_date
+            enrollment.overrides.free_trial_end_date = free_trial_end_date
+            return customer
 
     def query_usage(
         self,
@@ -478,7 +946,17 @@ class Engine:
             NotFound: no such customer.
             Invalid: `endTime` after now, or not after `startTime`.
         """
-        raise NotImplementedError
+        del aggregation_purpose  # `billing` and `metering` give the same view (B13)
+        with self._op() as ctx:
+            customer = customers.get_customer(ctx, customer_id)
+            return usage_view.query_usage(
+                ctx,
+                customer,
+                interval=aggregation_interval,
+                start=start_time,
+                end=end_time,
+                ignore_enrollment_date=ignore_enrollment_date,
+            )
 
     def create_portal_token_subject(self, customer_id: str) -> str:
         """Return the subject a customer portal token is minted for (the customer id).
@@ -486,7 +964,8 @@ class Engine:
         Raises:
             NotFound: no such customer.
         """
-        raise NotImplementedError
+        with self._op() as ctx:
+            return customers.get_customer(ctx, customer_id).customer_id
 
     def create_transaction(
         self,
@@ -502,7 +981,13 @@ class Engine:
             NotFound: no such customer.
             Invalid: the balance would become negative, or the amount is out of range.
         """
-        raise NotImplementedError
+        with self._op() as ctx:
+            customer = customers.get_customer(ctx, customer_id)
+            if not (-_TRANSACTION_LIMIT <= transaction_amount <= _TRANSACTION_LIMIT):
+                raise Invalid("transactionAmount must be between -1000000000 and 1000000000")
+            return add_ledger_entry(
+                customer, transaction_amount, timestamp or ctx.now, copy.deepcopy(metadata or {})
+            )
 
     def list_transactions(self, customer_id: str) -> list[LedgerEntry]:
         """Return the customer's wallet ledger, oldest first.
@@ -510,7 +995,8 @@ class Engine:
         Raises:
             NotFound: no such customer.
         """
-        raise NotImplementedError
+        with self._op() as ctx:
+            return list(customers.get_customer(ctx, customer_id).ledger)
 
     def create_refund(
         self,
@@ -527,7 +1013,39 @@ class Engine:
             NotFound: no such customer.
             Invalid: a `manual` customer, an unknown payment intent, or more than is refundable.
         """
-        raise NotImplementedError
+        with self._op() as ctx:
+            customer = _stripe_customer(ctx, customer_id, "refunds")
+            left = customers.refundable(customer, payment_intent_id)
+            intent = next(
+                (
+                    p
+                    for p in customer.stripe_payments
+                    if p.payment_intents_id == payment_intent_id and p.status == "succeeded"
+                ),
+                None,
+            )
+            if intent is None:
+                raise Invalid(f"refundChannelOptions.paymentIntentId {payment_intent_id} not found")
+            amount = left if amount is None else amount
+            if amount <= 0 or amount > left:
+                raise Invalid(f"amount must be greater than 0 and at most {format(left, 'f')}")
+            refund = Refund(
+                refund_id=f"re_{ctx.state.ids.token(12)}",
+                amount=amount,
+                amount_refunded=amount,
+                charge_id=intent.charge_id,
+                payment_intent_id=payment_intent_id,
+                currency=intent.currency,
+                status="succeeded",
+                reason=reason or "requested_by_customer",
+                created=ctx.now,
+                metadata=copy.deepcopy(metadata or {}),
+            )
+            customer.refunds.append(refund)
+            invoice = ctx.state.invoices.get(intent.invoice_id)
+            if invoice is not None:
+                invoice.refunds.append(refund)
+            return refund
 
     def list_refunds(self, customer_id: str) -> list[Refund]:
         """Return the customer's refunds.
@@ -536,7 +1054,8 @@ class Engine:
             NotFound: no such customer.
             Invalid: a `manual` customer.
         """
-        raise NotImplementedError
+        with self._op() as ctx:
+            return list(_stripe_customer(ctx, customer_id, "refunds").refunds)
 
     def list_payments(
         self, customer_id: str, *, invoice_id: str | None = None
@@ -547,7 +1066,13 @@ class Engine:
             NotFound: no such customer.
             Invalid: a `manual` customer.
         """
-        raise NotImplementedError
+        with self._op() as ctx:
+            customer = _stripe_customer(ctx, customer_id, "payments")
+            return [
+                p
+                for p in customer.stripe_payments
+                if invoice_id is None or p.invoice_id == invoice_id
+            ]
 
     def stripe_portal(self, customer_id: str) -> str:
         """Return a (fake) Stripe billing-portal URL for the customer.
@@ -556,7 +1081,9 @@ class Engine:
             NotFound: no such customer.
             Invalid: a `manual` customer.
         """
-        raise NotImplementedError
+        with self._op() as ctx:
+            _stripe_customer(ctx, customer_id, "the Stripe portal")
+            return f"https://billing.stripe.com/p/session/test_{ctx.state.ids.token(12)}"
 
     def add_child(
         self, customer_id: str, child_id: str, *, bill_parent: str | None = None
@@ -566,7 +1093,26 @@ class Engine:
         Raises:
             Invalid: either customer is missing, they are the same, or the child has a parent.
         """
-        raise NotImplementedError
+        with self._op() as ctx:
+            parent, child = _pair(ctx, customer_id, child_id)
+            errors = []
+            if child.parent is not None:
+                errors.append(f"customer {child_id} already has a parent")
+            if bill_parent is not None and bill_parent not in _BILL_PARENT:
+                errors.append("billParent must be one of: aggregated, separate")
+            node: Customer | None = parent
+            while node is not None:
+                if node.customer_id == child_id:
+                    errors.append("a customer cannot be its own ancestor")
+                    break
+                node = ctx.state.customers.get(node.parent.parent_id) if node.parent else None
+            _raise_if(errors)
+            link = ChildLink(
+                child_id=child_id, parent_id=customer_id, bill_parent=bill_parent or "separate"
+            )
+            parent.children.append(link)
+            child.parent = link
+            return link
 
     def update_child(
         self, customer_id: str, child_id: str, *, bill_parent: str | None = None
@@ -576,7 +1122,14 @@ class Engine:
         Raises:
             Invalid: no such parent-child link.
         """
-        raise NotImplementedError
+        with self._op() as ctx:
+            parent, _child = _pair(ctx, customer_id, child_id)
+            link = _link(parent, child_id)
+            if bill_parent is not None and bill_parent not in _BILL_PARENT:
+                raise Invalid("billParent must be one of: aggregated, separate")
+            if bill_parent is not None:
+                link.bill_parent = bill_parent
+            return link
 
     def remove_child(self, customer_id: str, child_id: str) -> ChildLink:
         """Remove a parent-child link and return it.
@@ -584,7 +1137,12 @@ class Engine:
         Raises:
             Invalid: no such parent-child link.
         """
-        raise NotImplementedError
+        with self._op() as ctx:
+            parent, child = _pair(ctx, customer_id, child_id)
+            link = _link(parent, child_id)
+            parent.children.remove(link)
+            child.parent = None
+            return link
 
     def list_customer_invoices(self, customer_id: str) -> list[Invoice]:
         """Return the customer's invoices, oldest first (Paigo's `customer.invoices`).
@@ -592,7 +1150,9 @@ class Engine:
         Raises:
             NotFound: no such customer.
         """
-        raise NotImplementedError
+        with self._op() as ctx:
+            customer = customers.get_customer(ctx, customer_id)
+            return [ctx.state.invoices[i] for i in customer.invoice_ids]
 
     # --- usage -----------------------------------------------------------------------------------
 
@@ -616,7 +1176,17 @@ class Engine:
             NotFound: no such customer or dimension.
             Invalid: timestamp more than 5 minutes ahead, or a B12 condition fails.
         """
-        raise NotImplementedError
+        with self._op() as ctx:
+            return ingest.record_one(
+                ctx,
+                customer_id=customer_id,
+                dimension_id=dimension_id,
+                record_value=record_value,
+                timestamp=timestamp,
+                metadata=metadata,
+                idempotency_key=idempotency_key,
+                invoice=invoice,
+            )
 
     def record_usage_batch(
         self,
@@ -633,7 +1203,8 @@ class Engine:
             Invalid: batches are disabled, the key count differs from the record count, or any
                 element is invalid.
         """
-        raise NotImplementedError
+        with self._op() as ctx:
+            return ingest.record_batch(ctx, records, idempotency_keys)
 
     # --- invoices --------------------------------------------------------------------------------
 
@@ -653,7 +1224,37 @@ class Engine:
             NotFound: no such customer.
             Invalid: a negative quantity.
         """
-        raise NotImplementedError
+        with self._op() as ctx:
+            customer = customers.get_customer(ctx, customer_id)
+            errors = []
+            for i, item in enumerate(items):
+                if item.quantity < 0:
+                    errors.append(f"items.{i}.quantity must not be negative")
+            if currency is not None and currency not in catalog.CURRENCIES:
+                errors.append(f"currency must be one of: {', '.join(catalog.CURRENCIES)}")
+            if invoice_payment_term not in (None, "", "30", "60"):
+                errors.append("invoicePaymentTerm must be one of: 30, 60, or empty")
+            _raise_if(errors)
+            lines = [
+                line(
+                    item.name,
+                    item.quantity,
+                    item.unit_cost,
+                    kind="manual",
+                    description=item.description,
+                )
+                for item in items
+            ]
+            return invoicing.issue_invoice(
+                ctx,
+                customer,
+                lines,
+                invoice_type="MANUAL",
+                invoice_date=invoice_date or ctx.now,
+                currency=currency,
+                payment_term=invoice_payment_term,
+                store_payment_as_credit=store_payment_as_credit,
+            )
 
     def retrieve_invoice(self, invoice_id: str) -> Invoice:
         """Return one invoice.
@@ -661,7 +1262,8 @@ class Engine:
         Raises:
             NotFound: no such invoice.
         """
-        raise NotImplementedError
+        with self._op() as ctx:
+            return _invoice(ctx, invoice_id)
 
     def approve_invoice(self, invoice_id: str) -> Invoice:
         """Move a Draft invoice to Open and attempt payment (simulator extension).
@@ -670,7 +1272,15 @@ class Engine:
             NotFound: no such invoice.
             Invalid: the invoice is not a Draft.
         """
-        raise NotImplementedError
+        with self._op() as ctx:
+            invoice = _invoice(ctx, invoice_id)
+            if invoice.invoice_status != "Draft":
+                raise Invalid(f"invoice {invoice_id} is {invoice.invoice_status}, not Draft")
+            invoice.invoice_status = "Open"
+            customer = ctx.state.customers.get(invoice.customer_id)
+            if customer is not None:
+                attempt_payment(ctx, customer, invoice, ctx.now)
+            return invoice
 
     def void_invoice(self, invoice_id: str) -> Invoice:
         """Void an unpaid invoice (simulator extension).
@@ -679,7 +1289,12 @@ class Engine:
             NotFound: no such invoice.
             Invalid: the invoice is Paid.
         """
-        raise NotImplementedError
+        with self._op() as ctx:
+            invoice = _invoice(ctx, invoice_id)
+            if invoice.invoice_status == "Paid":
+                raise Invalid(f"invoice {invoice_id} is Paid and cannot be voided")
+            invoice.invoice_status = "Voided"
+            return invoice
 
     def pay_invoice(self, invoice_id: str) -> Invoice:
         """Record the rest of an Open invoice as paid by other means (simulator extension).
@@ -688,7 +1303,23 @@ class Engine:
             NotFound: no such invoice.
             Invalid: the invoice is not Open.
         """
-        raise NotImplementedError
+        with self._op() as ctx:
+            invoice = _invoice(ctx, invoice_id)
+            if invoice.invoice_status != "Open":
+                raise Invalid(f"invoice {invoice_id} is {invoice.invoice_status}, not Open")
+            remaining = invoice.amount_remaining
+            invoice.payments.append(Payment("Stripe", remaining, ctx.now, {"method": "external"}))
+            invoice.amount_paid += remaining
+            customer = ctx.state.customers.get(invoice.customer_id)
+            if invoice.store_payment_as_credit and customer is not None:
+                add_ledger_entry(
+                    customer,
+                    remaining,
+                    ctx.now,
+                    {"type": "invoicePaymentAsCredit", "invoiceId": invoice_id},
+                )
+            mark_paid(ctx, invoice)
+            return invoice
 
     # --- webhooks --------------------------------------------------------------------------------
 
@@ -706,11 +1337,32 @@ class Engine:
         Raises:
             NotFound: `offering_id` names no offering.
         """
-        raise NotImplementedError
+        with self._op() as ctx:
+            errors = []
+            if webhook_type not in _WEBHOOK_TYPES:
+                errors.append(f"webhookType must be one of: {', '.join(_WEBHOOK_TYPES)}")
+            if environment not in (None, "production", "sandbox"):
+                errors.append("environment must be one of: production, sandbox")
+            if not hook_url:
+                errors.append("hookUrl must not be empty")
+            _raise_if(errors)
+            if offering_id is not None:
+                catalog.get_offering(ctx.state, offering_id)
+            webhook = Webhook(
+                webhook_id=ctx.state.ids.uuid(),
+                hook_url=hook_url,
+                webhook_type=webhook_type,
+                security_key=security_key,
+                environment=environment or "production",
+                offering_id=offering_id,
+            )
+            ctx.state.webhooks[webhook.webhook_id] = webhook
+            return webhook
 
     def list_webhooks(self) -> list[Webhook]:
         """Return every subscription, oldest first."""
-        raise NotImplementedError
+        with self._op() as ctx:
+            return list(ctx.state.webhooks.values())
 
     def retrieve_webhook(self, webhook_id: str) -> Webhook:
         """Return one subscription.
@@ -718,7 +1370,8 @@ class Engine:
         Raises:
             NotFound: no such webhook.
         """
-        raise NotImplementedError
+        with self._op() as ctx:
+            return _webhook(ctx, webhook_id)
 
     def delete_webhook(self, webhook_id: str, *, environment: str | None = None) -> Webhook:
         """Delete a subscription and return it.
@@ -726,21 +1379,30 @@ class Engine:
         Raises:
             NotFound: no such webhook.
         """
-        raise NotImplementedError
+        del environment  # one store serves both environments
+        with self._op() as ctx:
+            webhook = _webhook(ctx, webhook_id)
+            del ctx.state.webhooks[webhook_id]
+            return webhook
 
     def webhook_deliveries(self, *, webhook_id: str | None = None) -> list[WebhookDelivery]:
         """Return every delivery record (simulator extension), oldest first."""
-        raise NotImplementedError
+        with self._op() as ctx:
+            return [
+                d for d in ctx.state.deliveries if webhook_id is None or d.webhook_id == webhook_id
+            ]
 
     # --- settings --------------------------------------------------------------------------------
 
     def retrieve_profile(self) -> Profile:
         """Return the business profile."""
-        raise NotImplementedError
+        with self._op() as ctx:
+            return ctx.state.settings.profile
 
     def retrieve_settings(self) -> Settings:
         """Return the account settings (with the profile)."""
-        raise NotImplementedError
+        with self._op() as ctx:
+            return ctx.state.settings
 
     def update_profile(self, **fields: str | None) -> Settings:
         """Change the given profile fields (snake_case names of `Profile`) and return the settings.
@@ -748,7 +1410,13 @@ class Engine:
         Raises:
             Invalid: an unknown field name.
         """
-        raise NotImplementedError
+        with self._op() as ctx:
+            profile = ctx.state.settings.profile
+            unknown = [name for name in fields if name not in _PROFILE_FIELDS]
+            _raise_if([f"{name} is not a profile field" for name in unknown])
+            for name, value in fields.items():
+                setattr(profile, name, value)
+            return ctx.state.settings
 
     def update_settings(
         self,
@@ -768,7 +1436,40 @@ class Engine:
         Raises:
             Invalid: a tax rate outside 0..100 or an unknown enum value.
         """
-        raise NotImplementedError
+        with self._op() as ctx:
+            settings = ctx.state.settings
+            errors = []
+            if isinstance(tax_rate, Decimal) and not (0 <= tax_rate <= 100):
+                errors.append("taxRate must be between 0 and 100")
+            for name, value, allowed in (
+                ("invoiceApproval", invoice_approval, ("manual", "automatic")),
+                ("freeDimensionOnInvoice", free_dimension_on_invoice, ("show", "hide")),
+                ("defaultCurrency", default_currency, catalog.CURRENCIES),
+                ("invoicePaymentTerm", invoice_payment_term, ("", "30", "60")),
+                ("accountState", account_state, ("sandbox", "production", "")),
+                (
+                    "invoiceGeneration",
+                    invoice_generation,
+                    ("perTransaction", "consolidatedPerBillingCycle"),
+                ),
+            ):
+                if isinstance(value, str) and value not in allowed:
+                    errors.append(f"{name} must be one of: {', '.join(allowed)}")
+            _raise_if(errors)
+            for name, value in _given(
+                tax_rate=tax_rate,
+                invoice_approval=invoice_approval,
+                free_dimension_on_invoice=free_dimension_on_invoice,
+                default_currency=default_currency,
+                invoice_payment_term=invoice_payment_term,
+                account_state=account_state,
+                invoice_generation=invoice_generation,
+                generate_pdf_payment_link=generate_pdf_payment_link,
+            ).items():
+                setattr(settings, name, value)
+            if not isinstance(extra, Unset):
+                settings.extra.update(copy.deepcopy(extra))
+            return settings
 
     # --- simulator extensions --------------------------------------------------------------------
 
@@ -777,7 +1478,8 @@ class Engine:
 
         Returns the invoices issued, in order. Cheap when nothing is due.
         """
-        raise NotImplementedError
+        with self._op(catch_up=False) as ctx:
+            return close_due(ctx)
 
     def create_period_invoice(self, customer_id: str, *, start: datetime, end: datetime) -> Invoice:
         """Invoice the customer's arrear usage in `[start, end)` as a cycle would (B9 extension).
@@ -786,7 +1488,23 @@ class Engine:
             NotFound: no such customer.
             Invalid: `end` not after `start`, or `end` after now.
         """
-        raise NotImplementedError
+        with self._op() as ctx:
+            customer = customers.get_customer(ctx, customer_id)
+            errors = []
+            if end <= start:
+                errors.append("end must be after start")
+            if end > ctx.now:
+                errors.append("end must not be in the future")
+            _raise_if(errors)
+            lines = _arrear_for(ctx, customer, start, end, commit=True)
+            return invoicing.issue_invoice(
+                ctx,
+                customer,
+                lines,
+                invoice_type="MANUAL",
+                invoice_date=ctx.now,
+                period=(start, end),
+            )
 
     def preview_invoice(self, customer_id: str) -> Invoice:
         """Return the invoice the customer would get if its open cycles closed now; bills nothing.
@@ -794,34 +1512,74 @@ class Engine:
         Raises:
             NotFound: no such customer.
         """
-        raise NotImplementedError
+        with self._op() as ctx:
+            customer = customers.get_customer(ctx, customer_id)
+            lines: list[InvoiceLine] = []
+            starts: list[datetime] = []
+            for enrollment in customer.active_enrollments:
+                offering = ctx.state.offerings.get(enrollment.offering_id)
+                if offering is None or offering.billing_cycle == "topUp":
+                    continue
+                start = max(
+                    enrollment.cycle_start or enrollment.enrollment_date, enrollment.enrollment_date
+                )
+                starts.append(start)
+                if ctx.now > start:
+                    lines += invoicing.arrear_lines(
+                        ctx,
+                        customer,
+                        enrollment,
+                        offering,
+                        (start, ctx.now),
+                        commit=False,
+                        minimum=enrollment.cycle_end is not None,
+                    )
+            return invoicing.build_invoice(
+                ctx,
+                customer,
+                lines,
+                invoice_id="preview",
+                invoice_type="RECURRING",
+                invoice_date=ctx.now,
+                period=(min(starts), ctx.now) if starts else None,
+            )
 
     def usage_records(
         self, *, customer_id: str | None = None, dimension_id: str | None = None
     ) -> list[UsageRecordView]:
         """Return stored records, per (customer, dimension) in arrival order."""
-        raise NotImplementedError
+        with self._op() as ctx:
+            return usage_view.record_views(ctx, customer_id=customer_id, dimension_id=dimension_id)
 
     def late_records(self, *, customer_id: str | None = None) -> list[UsageRecordView]:
         """Return records that arrived for an already invoiced period (B9); never billed."""
-        raise NotImplementedError
+        with self._op() as ctx:
+            return usage_view.record_views(ctx, customer_id=customer_id, late_only=True)
 
     def unmatched_records(self, *, customer_id: str | None = None) -> list[UsageRecordView]:
         """Return records of metadata-grouped dimensions that match no group (B3); never billed."""
-        raise NotImplementedError
+        with self._op() as ctx:
+            return usage_view.unmatched_views(ctx, customer_id=customer_id)
 
     def entitlement_excess(self, *, customer_id: str | None = None) -> list[EntitlementExcess]:
         """Return usage beyond entitlements that was not billed (B6), closed and open periods."""
-        raise NotImplementedError
+        with self._op() as ctx:
+            found = [
+                e for e in ctx.state.excess if customer_id is None or e.customer_id == customer_id
+            ]
+            return found + _open_excess(ctx, customer_id)
 
     def snapshot(self) -> EngineSnapshot:
         """Return an opaque deep copy of the whole state (not of `options`)."""
-        raise NotImplementedError
+        with self._lock:
+            return EngineSnapshot(copy.deepcopy(self._state))
 
     def restore(self, snapshot: EngineSnapshot) -> None:
         """Replace the state with a copy of `snapshot`."""
-        raise NotImplementedError
+        with self._lock:
+            self._state = copy.deepcopy(snapshot.state)
 
     def reset(self) -> None:
         """Forget everything, as a new engine with the same seed, clock and options."""
-        raise NotImplementedError
+        with self._lock:
+            self._state = _new_state(self.seed)

@@ -253,8 +253,10 @@ class Enrollment:
     """Fraction of the open cycle's subscription price that was invoiced (B7 plan-change credit)."""
     entitlement_fired: dict[str, int] = field(default_factory=dict)
     """Per dimension id, the highest ENTITLEMENT threshold (80, 100) fired this cycle (B6)."""
-    topup_processed_until: datetime | None = None
-    """For top-up offerings, the end of the last usage bucket debited from the wallet (B11)."""
+    topup_processed: dict[str, datetime] = field(default_factory=dict)
+    """For top-up offerings, per dimension id, the end of the last bucket debited (B11)."""
+    topup_due: datetime | None = None
+    """For top-up offerings, the end of the earliest bucket with usage not yet debited (B11)."""
 
     @property
     def active(self) -> bool:

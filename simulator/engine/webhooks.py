@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+import copy
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Protocol
 
-from simulator.engine.state import WebhookDelivery
+from simulator.engine.state import Customer, Invoice, WebhookDelivery
 
-__all__ = ["RecordingDispatcher", "WebhookDispatcher"]
+if TYPE_CHECKING:
+    from simulator.engine.context import Ctx
+
+__all__ = [
+    "RecordingDispatcher",
+    "WebhookDispatcher",
+    "customer_payload",
+    "emit",
+    "invoice_payload",
+    "iso",
+]
 
 
 class WebhookDispatcher(Protocol):
@@ -26,3 +38,73 @@ class RecordingDispatcher:
 
     def dispatch(self, delivery: WebhookDelivery) -> None:
         """Do nothing; the delivery stays "pending" in the engine's records."""
+
+
+def iso(moment: datetime) -> str:
+    """Format an instant as Paigo does: RFC 3339 in UTC with milliseconds and `Z`."""
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def emit(
+    ctx: Ctx, webhook_type: str, payload: dict[str, Any], *, offering_id: str | None = None
+) -> None:
+    """Record one delivery per matching subscription (B15); dispatch happens after the call.
+
+    ENTITLEMENT subscriptions with an `offeringId` only receive events of that offering.
+    """
+    for webhook in ctx.state.webhooks.values():
+        if webhook.webhook_type != webhook_type:
+            continue
+        if (
+            webhook.offering_id is not None
+            and offering_id is not None
+            and webhook.offering_id != offering_id
+        ):
+            continue
+        delivery = WebhookDelivery(
+            delivery_id=ctx.state.ids.uuid(),
+            webhook_id=webhook.webhook_id,
+            hook_url=webhook.hook_url,
+            webhook_type=webhook_type,
+            payload=copy.deepcopy(payload),
+            created_at=ctx.now,
+            security_key=webhook.security_key,
+        )
+        ctx.state.deliveries.append(delivery)
+        ctx.outbox.append(delivery)
+
+
+def invoice_payload(invoice: Invoice, message: str) -> dict[str, Any]:
+    """Return the payload of an invoice event (Paigo's sample: invoiceId, message, customerId)."""
+    return {
+        "invoiceId": invoice.invoice_id,
+        "message": message,
+        "customerId": invoice.customer_id,
+        "invoiceStatus": invoice.invoice_status,
+        "invoiceType": invoice.invoice_type,
+        "currency": invoice.currency,
+        "totalAmountWithoutTax": format(invoice.total_amount_without_tax, "f"),
+        "taxAmount": format(invoice.tax_amount, "f"),
+        "amountPaid": format(invoice.amount_paid, "f"),
+        "invoiceDate": iso(invoice.invoice_date),
+    }
+
+
+def customer_payload(customer: Customer) -> dict[str, Any]:
+    """Return the payload of a customer event: the main fields of Paigo's customer object."""
+    current = customer.current_enrollment
+    return {
+        "customerId": customer.customer_id,
+        "customerName": customer.customer_name,
+        "email": customer.email,
+        "paymentChannel": customer.payment_channel,
+        "paymentChannelOptions": dict(customer.payment_channel_options),
+        "currency": customer.currency,
+        "taxExempt": customer.tax_exempt,
+        "customerVatId": customer.customer_vat_id or "",
+        "metadata": copy.deepcopy(customer.metadata),
+        "creditBalance": format(customer.balance, "f"),
+        "offeringId": current.offering_id if current is not None else None,
+        "children": [],
+    }

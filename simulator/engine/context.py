@@ -1,0 +1,21 @@
+"""The context every rule runs in: the state, the moment of the call, options and the outbox."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from simulator.engine.state import EngineOptions, State, WebhookDelivery
+
+__all__ = ["Ctx"]
+
+
+@dataclass(slots=True)
+class Ctx:
+    """One engine call: `now` is read once from the clock so every rule sees the same instant."""
+
+    state: State
+    now: datetime
+    options: EngineOptions
+    outbox: list[WebhookDelivery] = field(default_factory=list)
+    """Deliveries created during the call; dispatched after the engine lock is released (B15)."""

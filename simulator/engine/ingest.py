@@ -1,0 +1,268 @@
+"""Accepting usage: checks, idempotency, late records, entitlement events (B2, B6, B12)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from simulator.engine.aggregation import increments, quantities
+from simulator.engine.context import Ctx
+from simulator.engine.customers import get_customer
+from simulator.engine.errors import Invalid, NotFound
+from simulator.engine.invoicing import issue_invoice, schedule, subtract
+from simulator.engine.metering import to_us, unscale
+from simulator.engine.pricing import effective_price, line, line_name
+from simulator.engine.state import (
+    INFINITY,
+    Customer,
+    Dimension,
+    Enrollment,
+    Offering,
+    UsageInput,
+    UsageResult,
+)
+from simulator.engine.topups import bucket_end
+from simulator.engine.webhooks import emit, iso
+
+__all__ = ["record_batch", "record_one", "store_record"]
+
+_FAR_FUTURE = datetime.max.replace(tzinfo=None)
+
+
+def _too_late(ctx: Ctx, timestamp: datetime) -> bool:
+    return timestamp > ctx.now + timedelta(seconds=ctx.options.future_tolerance_seconds)
+
+
+def _enrollments_with(
+    ctx: Ctx, customer: Customer, dimension_id: str
+) -> list[tuple[Enrollment, Offering]]:
+    found = []
+    for enrollment in customer.active_enrollments:
+        offering = ctx.state.offerings.get(enrollment.offering_id)
+        if offering is not None and dimension_id in offering.dimension_ids:
+            found.append((enrollment, offering))
+    return found
+
+
+def store_record(
+    ctx: Ctx,
+    customer: Customer,
+    dimension: Dimension,
+    value: Decimal,
+    timestamp: datetime,
+    metadata: dict[str, Any] | None,
+) -> None:
+    """Store one checked record, then note late records, top-up work and entitlement events."""
+    store = ctx.state.usage
+    series = store.series_for(customer.customer_id, dimension.dimension_id)
+    ts = to_us(timestamp)
+    index = series.append(ts, series.scaled(value), store.intern(metadata))
+    billed = customer.billed.get(dimension.dimension_id)
+    if billed and any(start <= timestamp < end for start, end in billed):
+        series.late.append(index)  # B9: stored and shown, never billed again
+    if not customer.enrollments:
+        return
+    rescheduled = False
+    for enrollment, offering in _enrollments_with(ctx, customer, dimension.dimension_id):
+        if offering.billing_cycle == "topUp":
+            processed = enrollment.topup_processed.get(
+                dimension.dimension_id, enrollment.enrollment_date
+            )
+            if timestamp >= processed:
+                due = bucket_end(dimension.aggregation_interval, timestamp)
+                if enrollment.topup_due is None or due < enrollment.topup_due:
+                    enrollment.topup_due = due
+                    rescheduled = True
+        else:
+            _check_entitlement(ctx, customer, dimension, enrollment, offering)
+    if rescheduled:
+        schedule(ctx, customer)
+
+
+def _check_entitlement(
+    ctx: Ctx, customer: Customer, dimension: Dimension, enrollment: Enrollment, offering: Offering
+) -> None:
+    """Fire ENTITLEMENT events at 80% and 100% of the cycle's entitlement, once each (B6)."""
+    price = effective_price(dimension, offering, enrollment)
+    entitlement = price.entitlement
+    if entitlement is None or entitlement == INFINITY or entitlement <= 0:
+        return
+    fired = enrollment.entitlement_fired.get(dimension.dimension_id, 0)
+    if fired >= 100:
+        return
+    series = ctx.state.usage.get(customer.customer_id, dimension.dimension_id)
+    assert series is not None
+    start = max(enrollment.cycle_start or enrollment.enrollment_date, enrollment.enrollment_date)
+    end = enrollment.cycle_end or (ctx.now + timedelta(days=3650))
+    holes = []
+    if enrollment.free_trial_end_date is not None:
+        holes.append(
+            (
+                enrollment.free_trial_start_date or enrollment.enrollment_date,
+                enrollment.free_trial_end_date,
+            )
+        )
+    per_group, _ = quantities(
+        series,
+        ctx.state.usage.metadata,
+        [(to_us(a), to_us(b)) for a, b in subtract((start, end), holes)],
+        interval=dimension.aggregation_interval,
+        method=dimension.aggregation_method,
+        increment=dimension.usage_increment,
+        rounding=dimension.rounding,
+    )
+    used = Decimal(per_group.get(None, 0)) * dimension.usage_increment
+    for threshold, event in (
+        (80, "usageEntitlementThresholdReached"),
+        (100, "usageEntitlementLimitReached"),
+    ):
+        if fired < threshold and used * 100 >= entitlement * threshold:
+            fired = threshold
+            enrollment.entitlement_fired[dimension.dimension_id] = threshold
+            emit(
+                ctx,
+                "ENTITLEMENT",
+                {
+                    "timestamp": iso(ctx.now),
+                    "dimensionId": dimension.dimension_id,
+                    "customerId": customer.customer_id,
+                    "customerName": customer.customer_name,
+                    "email": customer.email,
+                    "entitlementLimit": format(entitlement, "f"),
+                    "currentUsageTotal": format(used, "f"),
+                    "eventType": event,
+                    "webhookType": "ENTITLEMENT",
+                },
+                offering_id=offering.offering_id,
+            )
+
+
+def _previous_value(ctx: Ctx, customer: Customer, dimension: Dimension) -> Decimal:
+    series = ctx.state.usage.get(customer.customer_id, dimension.dimension_id)
+    if series is None or series.latest < 0:
+        return Decimal(0)
+    return unscale(series.value(series.latest), series.scale)
+
+
+def record_one(
+    ctx: Ctx,
+    *,
+    customer_id: str,
+    dimension_id: str,
+    record_value: Decimal,
+    timestamp: datetime,
+    metadata: dict[str, Any] | None,
+    idempotency_key: str | None,
+    invoice: bool,
+) -> UsageResult:
+    """Accept one record (B2), billing it at once with `invoice` (B12).
+
+    Raises:
+        NotFound: no such customer or dimension.
+        Invalid: a future timestamp or a failed B12 condition; nothing is stored.
+    """
+    customer = get_customer(ctx, customer_id)
+    dimension = ctx.state.dimensions.get(dimension_id)
+    if dimension is None:
+        raise NotFound("dimension", dimension_id)
+    if not record_value.is_finite():
+        raise Invalid("recordValue must be a plain decimal number")
+    if _too_late(ctx, timestamp):
+        raise Invalid("timestamp must not be more than 5 minutes in the future")
+    keys = ctx.state.usage.keys
+    dedupe = ctx.options.deduplication and idempotency_key is not None
+    if dedupe and idempotency_key in keys.get(customer_id, ()):
+        assert idempotency_key is not None
+        return UsageResult(True, ctx.state.replays.get((customer_id, idempotency_key)))
+    target: tuple[Enrollment, Offering] | None = None
+    if invoice:
+        if dimension.payment_schedule != "upfront" or dimension.aggregation_method != "last":
+            raise Invalid(
+                "invoice=true requires a dimension with paymentSchedule upfront and "
+                "aggregationMethod last"
+            )
+        candidates = _enrollments_with(ctx, customer, dimension_id)
+        if not candidates:
+            raise Invalid(
+                "invoice=true requires the customer to be actively enrolled in an offering "
+                "that includes the dimension"
+            )
+        target = candidates[0]
+    previous = _previous_value(ctx, customer, dimension)
+    store_record(ctx, customer, dimension, record_value, timestamp, metadata)
+    if idempotency_key is not None:
+        keys.setdefault(customer_id, set()).add(idempotency_key)
+    invoice_id: str | None = None
+    if target is not None:
+        enrollment, offering = target
+        # B12: bill the increase over the latest value, at the effective price, not prorated.
+        delta = max(Decimal(0), record_value - previous)
+        q = max(0, increments(delta, dimension.usage_increment, dimension.rounding))
+        unit = effective_price(dimension, offering, enrollment).unit_price
+        item = line(
+            line_name(dimension, offering),
+            Decimal(q),
+            unit,
+            kind="usage",
+            dimension_id=dimension_id,
+            offering_id=offering.offering_id,
+        )
+        issued = issue_invoice(ctx, customer, [item], invoice_type="MANUAL", invoice_date=ctx.now)
+        invoice_id = issued.invoice_id
+        if idempotency_key is not None:
+            ctx.state.replays[(customer_id, idempotency_key)] = invoice_id
+    return UsageResult(False, invoice_id)
+
+
+def record_batch(
+    ctx: Ctx, records: Sequence[UsageInput], keys: Sequence[str | None] | None
+) -> list[UsageResult]:
+    """Accept every record or none (B2 array batches); one result per record.
+
+    Raises:
+        Invalid: batches are disabled, the keys do not match the records, or an element is
+            invalid (messages start with the element index).
+    """
+    if not ctx.options.array_batches:
+        raise Invalid("usage batches are not enabled on this server")
+    if keys is not None and len(keys) != len(records):
+        raise Invalid("Idempotency-Key must hold exactly one key per element")
+    errors: list[str] = []
+    state = ctx.state
+    for i, record in enumerate(records):
+        if record.customer_id not in state.customers:
+            errors.append(f"{i}.customerId Customer with ID: {record.customer_id} not found")
+        if record.dimension_id not in state.dimensions:
+            errors.append(f"{i}.dimensionId No Dimensions found with ID: {record.dimension_id}")
+        if not record.record_value.is_finite():
+            errors.append(f"{i}.recordValue must be a plain decimal number")
+        if _too_late(ctx, record.timestamp):
+            errors.append(f"{i}.timestamp must not be more than 5 minutes in the future")
+    if errors:
+        raise Invalid(errors)
+    results: list[UsageResult] = []
+    seen = state.usage.keys
+    dedupe = ctx.options.deduplication
+    customers, dimensions = state.customers, state.dimensions
+    for i, record in enumerate(records):
+        key = keys[i] if keys is not None else None
+        if key is not None:
+            accepted = seen.get(record.customer_id)
+            if accepted is None:
+                accepted = seen[record.customer_id] = set()
+            if dedupe and key in accepted:
+                results.append(UsageResult(True, state.replays.get((record.customer_id, key))))
+                continue
+            accepted.add(key)
+        store_record(
+            ctx,
+            customers[record.customer_id],
+            dimensions[record.dimension_id],
+            record.record_value,
+            record.timestamp,
+            record.metadata,
+        )
+        results.append(UsageResult(False))
+    return results

@@ -1,0 +1,105 @@
+"""The wallet ledger, credit payments and simulated Stripe charges (B10)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from simulator.engine.context import Ctx
+from simulator.engine.errors import Invalid
+from simulator.engine.state import Customer, Invoice, LedgerEntry, Payment, StripePayment
+from simulator.engine.webhooks import emit, invoice_payload
+
+__all__ = ["add_ledger_entry", "attempt_payment", "mark_paid"]
+
+
+def add_ledger_entry(
+    customer: Customer, amount: Decimal, at: datetime, metadata: dict[str, Any] | None = None
+) -> LedgerEntry:
+    """Append a wallet transaction; the balance stays the sum of the ledger (B10).
+
+    Raises:
+        Invalid: the balance would go below zero.
+    """
+    if customer.balance + amount < 0:
+        raise Invalid("transactionAmount would make the credit balance negative")
+    entry = LedgerEntry(transaction_amount=amount, timestamp=at, metadata=dict(metadata or {}))
+    customer.ledger.append(entry)
+    customer.balance += amount
+    return entry
+
+
+def _charge_fails(ctx: Ctx, customer: Customer) -> bool:
+    options = ctx.options
+    return options.fail_stripe_charges or customer.customer_id in options.fail_stripe_charges_for
+
+
+def mark_paid(ctx: Ctx, invoice: Invoice) -> None:
+    """Mark a fully paid invoice `Paid` and fire INVOICE_PAID (B10, B15)."""
+    invoice.invoice_status = "Paid"
+    emit(ctx, "INVOICE_PAID", invoice_payload(invoice, "Invoice paid"))
+
+
+def attempt_payment(ctx: Ctx, customer: Customer, invoice: Invoice, at: datetime) -> None:
+    """Collect an Open invoice: credits first, then a simulated Stripe charge (B10).
+
+    With `store_payment_as_credit` the wallet is not drawn on and the Stripe payment is added to
+    it. A failed charge fires STRIPE_PAYMENT_FAILED and leaves the invoice Open; a `manual`
+    customer's remainder stays Open until paid by other means.
+    """
+    due = invoice.amount_remaining
+    if due <= 0:
+        mark_paid(ctx, invoice)
+        return
+    if not invoice.store_payment_as_credit and customer.balance > 0:
+        credit = min(customer.balance, due)
+        add_ledger_entry(
+            customer, -credit, at, {"type": "invoicePayment", "invoiceId": invoice.invoice_id}
+        )
+        invoice.payments.append(Payment("Credit", credit, at, {"invoiceId": invoice.invoice_id}))
+        invoice.amount_paid += credit
+        due -= credit
+    if due > 0 and customer.payment_channel == "Stripe":
+        ids = ctx.state.ids
+        intent = StripePayment(
+            payment_intents_id=f"pi_{ids.token(12)}",
+            charge_id=f"ch_{ids.token(12)}",
+            invoice_id=invoice.invoice_id,
+            amount=due,
+            currency=invoice.currency.lower(),
+            status="failed" if _charge_fails(ctx, customer) else "succeeded",
+            created=at,
+            metadata={"invoiceId": invoice.invoice_id},
+        )
+        customer.stripe_payments.append(intent)
+        if intent.status == "failed":
+            emit(
+                ctx,
+                "STRIPE_PAYMENT_FAILED",
+                invoice_payload(invoice, "Stripe payment failed"),
+            )
+        else:
+            invoice.payments.append(
+                Payment(
+                    "Stripe",
+                    due,
+                    at,
+                    {
+                        "paymentIntentsId": intent.payment_intents_id,
+                        "currency": intent.currency,
+                        "status": intent.status,
+                    },
+                )
+            )
+            invoice.amount_paid += due
+            if invoice.store_payment_as_credit:
+                add_ledger_entry(
+                    customer,
+                    due,
+                    at,
+                    {"type": "invoicePaymentAsCredit", "invoiceId": invoice.invoice_id},
+                )
+            due = Decimal(0)
+    if due <= 0:
+        mark_paid(ctx, invoice)
