@@ -98,7 +98,7 @@ class AsyncUsageBatcher(RecordQueue):
         self._client = client.with_options(max_retries=0)
         self._wire_batches = wire_batches
         self._init_tasks()
-        self._init_queue(settings)
+        self._init_queue(settings, getattr(client, "_clock", None))
         _LIVE.add(self)
 
     def _init_tasks(self) -> None:

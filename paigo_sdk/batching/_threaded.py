@@ -120,7 +120,7 @@ class UsageBatcher(RecordQueue):
         self._client = client.with_options(max_retries=0)
         self._wire_batches = wire_batches
         self._init_threads()
-        self._init_queue(settings)
+        self._init_queue(settings, getattr(client, "_clock", None))
         if self._queue:
             self._start()
         _LIVE.add(self)
