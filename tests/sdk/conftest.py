@@ -79,7 +79,15 @@ class FakePaigo:
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         with self.lock:
-            self.requests.append(request)
+            # A snapshot: the SDK re-sends the same Request object after a 401, with a new token.
+            self.requests.append(
+                httpx.Request(
+                    request.method,
+                    request.url,
+                    headers=request.headers.copy(),
+                    content=request.content,
+                )
+            )
             if str(request.url) == AUTH:
                 if self.token_replies:
                     return self._pop(self.token_replies, request)
