@@ -32,6 +32,8 @@ logger = logging.getLogger("paigo_sdk.batching")
 DEFAULT_MAX_BATCH: Final = 100
 DEFAULT_MAX_BATCH_BYTES: Final = 512 * 1024
 """Half of the 1 MiB request limit, leaving room for headers."""
+MAX_WIRE_BATCH: Final = 1000
+"""The most records a server takes in one array (the simulator's limit)."""
 DEFAULT_MAX_KEY_BYTES: Final = 8 * 1024
 """The `Idempotency-Key` header of a chunk stays well under common 16 KiB header limits."""
 
@@ -81,6 +83,7 @@ class BatcherSettings:
         if flush_interval <= 0 or retry_deadline < 0 or exit_timeout < 0:
             raise ValueError("flush_interval must be > 0; retry_deadline, exit_timeout >= 0")
         self.max_batch = max_batch
+        self.wire_chunk = min(max_batch, MAX_WIRE_BATCH)
         self.flush_interval = flush_interval
         self.concurrency = concurrency
         self.wire_batches = wire_batches

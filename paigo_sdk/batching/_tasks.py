@@ -336,7 +336,7 @@ class AsyncUsageBatcher(RecordQueue):
             if self._wire_batches:
                 for chunk in plan_chunks(
                     records,
-                    max_count=self._max_batch,
+                    max_count=self.settings.wire_chunk,
                     max_bytes=self.settings.max_batch_bytes,
                     max_key_bytes=self.settings.max_key_bytes,
                 ):

@@ -22,6 +22,7 @@ class SimulatorServer:
 
     process: subprocess.Popen[str]
     env: dict[str, str]
+    pump: threading.Thread
 
     @property
     def url(self) -> str:
@@ -40,6 +41,9 @@ class SimulatorServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(30)
+        self.pump.join(10)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
 
 
 def start_simulator_server(*args: str) -> SimulatorServer:
@@ -65,7 +69,8 @@ def start_simulator_server(*args: str) -> SimulatorServer:
             lines.put(line.rstrip("\n"))
         lines.put(None)
 
-    threading.Thread(target=pump, daemon=True).start()
+    pumping = threading.Thread(target=pump, daemon=True)
+    pumping.start()
     printed: dict[str, str] = {}
     seen: list[str] = []
     while "PAIGO_CLIENT_SECRET" not in printed:
@@ -81,7 +86,7 @@ def start_simulator_server(*args: str) -> SimulatorServer:
         name, sep, value = line.partition("=")
         if sep and name.startswith("PAIGO_"):
             printed[name.strip()] = value.strip()
-    return SimulatorServer(process, printed)
+    return SimulatorServer(process, printed, pumping)
 
 
 @pytest.fixture
