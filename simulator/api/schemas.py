@@ -184,7 +184,8 @@ UPDATE_DIMENSION: Final = Object(
 _OFFERING_FIELDS: Final = {
     "offeringVisibility": Field(Enum(("private", "public"))),
     "offeringType": Field(Enum(("usage-based", "subscription"))),
-    "billingCycle": Field(Enum(("monthly", "annualToDate", "topUp"))),
+    # Paigo: "leave empty for no automatic billing"; "" and null both mean no billing cycle.
+    "billingCycle": Field(Enum(("monthly", "annualToDate", "topUp", "")), nullable=True),
     "currency": Field(Enum(CURRENCIES)),
     "dimensionOverrides": Field(DIMENSION_OVERRIDES),
     "prepaidCredit": Field(DecimalString(minimum=ZERO)),

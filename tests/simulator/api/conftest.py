@@ -84,7 +84,18 @@ class ApiClient:
             body=body or b"",
         )
         response = self.api.handle(request)
+        if response.status == 401 and auth is True and path != "/oauth/token":
+            # The token outlived a clock advance: fetch a new one and retry once, as the SDK does.
+            self._token = None
+            return self.request(
+                method, path, json=json, body=body, query=query, headers=headers, auth=auth
+            )
         return Reply(response.status, dict(response.headers), response.body)
+
+    def refresh(self) -> str:
+        """Forget the cached token and fetch a new one."""
+        self._token = None
+        return self.token
 
     def state(self) -> list[bytes]:
         """Everything observable through the API, to prove a rejected request changed nothing."""
