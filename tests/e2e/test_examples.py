@@ -13,8 +13,6 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 
@@ -196,11 +194,18 @@ def test_main_job_reports_an_unreachable_server_in_one_line() -> None:
     assert "cannot reach the server" in result.stderr
 
 
-@pytest.mark.parametrize("script", ["examples/seats.py", "examples/async_ingest.py"])
-def test_example_runs_to_completion(script: str) -> None:
-    result = run_example(script)
+def test_seats_example_bills_paigos_seat_example() -> None:
+    result = run_example("examples/seats.py")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip()
+    # $25 seat + $30 subscription at enrollment; 2 added seats at once; then 3 seats + subscription.
+    assert "Invoice totals: 55, 50, 105" in result.stdout
+
+
+def test_async_example_delivers_every_record_once() -> None:
+    result = run_example("examples/async_ingest.py")
+    assert result.returncode == 0, result.stderr
+    assert "Delivered 500 of 500 records; rejected 0, pending 0." in result.stdout
+    assert "Calls stored: 500" in result.stdout
 
 
 def test_testing_your_app_example_passes_under_the_plugin() -> None:
