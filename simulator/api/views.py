@@ -3,7 +3,7 @@
 Wire conventions: camelCase names; numeric strings as plain decimal strings; JSON numbers (as
 Decimal, written exactly) where the export says number; `"inf"` for infinite bounds; timestamps in
 millisecond ISO form (`2026-11-24T08:00:00.000Z`). Optional fields the engine does not hold are
-left out, except the deprecated customer fields Paigo sends as `null`.
+left out, never sent as `null` (the export declares no nullable field but `minimumCharge`).
 """
 
 from __future__ import annotations
@@ -201,7 +201,8 @@ def customer(c: Customer, *, offerings: Callable[[str], Wire], invoices: list[In
     """ReadCustomerResponseData (also used for the list, ReadAllCustomersResponseData).
 
     `offering` is the current enrollment's offering, or `{}` when the customer is not enrolled;
-    the deprecated `offeringId`, `offeringEnrollmentDate` and free-trial dates are `null` then.
+    the deprecated `offeringId`, `offeringEnrollmentDate` and free-trial dates are left out then
+    (the export types them as optional, non-nullable strings).
     """
     current = c.current_enrollment
     out: Wire = {
@@ -219,11 +220,12 @@ def customer(c: Customer, *, offerings: Callable[[str], Wire], invoices: list[In
         "enrollments": [enrollment(e, offerings(e.offering_id)) for e in c.active_enrollments],
         "children": [child(link) for link in c.children],
         "invoices": [invoice(i, include_customer=False) for i in invoices],
-        "offeringId": current.offering_id if current is not None else None,
-        "offeringEnrollmentDate": _time_or_none(current.enrollment_date if current else None),
-        "freeTrialStartDate": _time_or_none(current.free_trial_start_date if current else None),
-        "freeTrialEndDate": _time_or_none(current.free_trial_end_date if current else None),
     }
+    if current is not None:
+        out["offeringId"] = current.offering_id
+        out["offeringEnrollmentDate"] = wire_time(current.enrollment_date)
+        _put(out, "freeTrialStartDate", current.free_trial_start_date, wire_time)
+        _put(out, "freeTrialEndDate", current.free_trial_end_date, wire_time)
     if c.payment_channel == "Stripe":
         out["stripeAccountReady"] = True
     _put(out, "discount", c.discount, discount)
@@ -240,10 +242,6 @@ def customer(c: Customer, *, offerings: Callable[[str], Wire], invoices: list[In
         _put(address, "streetLineTwo", a.street_line_two)
         out["address"] = address
     return out
-
-
-def _time_or_none(moment: Any) -> str | None:
-    return None if moment is None else wire_time(moment)
 
 
 def ledger_entry(entry: LedgerEntry) -> Wire:

@@ -118,10 +118,6 @@ def sample_customer_webhooks(_call: Call) -> ApiResponse:
         "enrollments": [],
         "children": [],
         "invoices": [],
-        "offeringId": None,
-        "offeringEnrollmentDate": None,
-        "freeTrialStartDate": None,
-        "freeTrialEndDate": None,
     }
     return replies.bare([sample])
 
