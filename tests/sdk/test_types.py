@@ -242,3 +242,34 @@ def test_offering_embeds_full_dimensions() -> None:
     )
     assert offering.dimensions[0].dimension_id == DIMENSION_WIRE["dimensionId"]
     assert offering.subscription_price == Decimal("20")
+
+
+def test_not_given_is_a_falsy_singleton() -> None:
+    import copy
+    import pickle
+
+    from paigo_sdk import NOT_GIVEN, NotGiven
+
+    assert not NOT_GIVEN
+    assert repr(NOT_GIVEN) == "NOT_GIVEN"
+    assert NotGiven() is NOT_GIVEN
+    assert copy.deepcopy(NOT_GIVEN) is NOT_GIVEN
+    assert pickle.loads(pickle.dumps(NOT_GIVEN)) is NOT_GIVEN
+
+
+def test_infinity_is_greater_than_every_number() -> None:
+    bound = INFINITY
+    assert Decimal("1e30") < bound
+    assert bound >= 5
+    assert bound is INFINITY
+    assert Decimal("Infinity") != bound
+    assert str(INFINITY) == "inf"
+
+
+def test_json_writer_never_uses_exponents() -> None:
+    assert (
+        _json.dumps({"a": Decimal("1E+3"), "b": [Decimal("0.000001")]})
+        == '{"a":1000,"b":[0.000001]}'
+    )
+    with pytest.raises(ValueError, match="non-finite"):
+        _json.dumps(Decimal("NaN"))
