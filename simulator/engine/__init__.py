@@ -7,7 +7,7 @@ import dataclasses
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final
 
@@ -237,7 +237,7 @@ def _open_excess(ctx: Ctx, customer_id: str | None) -> list[EntitlementExcess]:
             for dimension_id in offering.dimension_ids:
                 dimension = ctx.state.dimensions.get(dimension_id)
                 series = ctx.state.usage.get(customer.customer_id, dimension_id)
-                if dimension is None or series is None or ctx.now <= start:
+                if dimension is None or series is None:
                     continue
                 price = effective_price(dimension, offering, enrollment)
                 if price.entitlement is None or price.overage_allowed:
@@ -247,7 +247,7 @@ def _open_excess(ctx: Ctx, customer_id: str | None) -> list[EntitlementExcess]:
                 per_group, _ = quantities(
                     series,
                     ctx.state.usage.metadata,
-                    [(to_us(start), to_us(ctx.now))],
+                    [(to_us(start), to_us(enrollment.cycle_end or ctx.now))],
                     interval=dimension.aggregation_interval,
                     method=dimension.aggregation_method,
                     increment=dimension.usage_increment,
@@ -262,7 +262,7 @@ def _open_excess(ctx: Ctx, customer_id: str | None) -> list[EntitlementExcess]:
                             offering_id=offering.offering_id,
                             dimension_id=dimension_id,
                             period_start=start,
-                            period_end=ctx.now,
+                            period_end=enrollment.cycle_end or ctx.now,
                             entitled_increments=entitled,
                             used_increments=used,
                             excess_increments=used - entitled,
@@ -1524,13 +1524,18 @@ class Engine:
                     enrollment.cycle_start or enrollment.enrollment_date, enrollment.enrollment_date
                 )
                 starts.append(start)
-                if ctx.now > start:
+                # Everything recorded in the open cycle so far, including records up to the
+                # accepted 5 minutes ahead of the clock.
+                end = enrollment.cycle_end or ctx.now + timedelta(
+                    seconds=ctx.options.future_tolerance_seconds
+                )
+                if end > start:
                     lines += invoicing.arrear_lines(
                         ctx,
                         customer,
                         enrollment,
                         offering,
-                        (start, ctx.now),
+                        (start, end),
                         commit=False,
                         minimum=enrollment.cycle_end is not None,
                     )

@@ -1,0 +1,101 @@
+"""B10: the wallet ledger, credits first, simulated Stripe charges, refunds."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from simulator.engine import Engine, Invalid, InvoiceItem
+
+
+def _invoice(engine: Engine, customer_id: str, amount: str, **kw):
+    return engine.create_invoice(
+        customer_id=customer_id, items=[InvoiceItem("Item", Decimal(1), Decimal(amount))], **kw
+    )
+
+
+def test_b10_credits_are_used_first(engine: Engine, build) -> None:
+    c = build.customer()
+    engine.create_transaction(c.customer_id, transaction_amount=Decimal(30))
+    invoice = _invoice(engine, c.customer_id, "100")
+    assert [(p.type, p.transaction_amount) for p in invoice.payments] == [
+        ("Credit", Decimal(30)),
+        ("Stripe", Decimal(70)),
+    ]
+    assert invoice.invoice_status == "Paid"
+    customer = engine.retrieve_customer(c.customer_id)
+    assert customer.balance == Decimal(0)
+    assert customer.balance == sum(e.transaction_amount for e in customer.ledger)
+    assert customer.ledger[-1].metadata["invoiceId"] == invoice.invoice_id
+
+
+def test_b10_balance_can_never_go_negative(engine: Engine, build) -> None:
+    c = build.customer()
+    engine.create_transaction(c.customer_id, transaction_amount=Decimal(5))
+    with pytest.raises(Invalid, match="negative"):
+        engine.create_transaction(c.customer_id, transaction_amount=Decimal("-5.01"))
+    assert len(engine.list_transactions(c.customer_id)) == 1
+
+
+def test_b10_failed_charge_leaves_invoice_open(engine: Engine, build) -> None:
+    engine.subscribe_webhook(hook_url="https://h.example", webhook_type="STRIPE_PAYMENT_FAILED")
+    c = build.customer()
+    engine.options.fail_stripe_charges_for.add(c.customer_id)
+    invoice = _invoice(engine, c.customer_id, "40")
+    assert (invoice.invoice_status, invoice.amount_paid) == ("Open", Decimal(0))
+    (delivery,) = engine.webhook_deliveries()
+    assert delivery.payload["invoiceId"] == invoice.invoice_id
+    assert engine.pay_invoice(invoice.invoice_id).invoice_status == "Paid"
+
+
+def test_b10_global_failure_switch(engine: Engine, build) -> None:
+    engine.options.fail_stripe_charges = True
+    c = build.customer()
+    assert _invoice(engine, c.customer_id, "1").invoice_status == "Open"
+
+
+def test_b10_manual_customers_stay_open(engine: Engine, build) -> None:
+    c = build.customer(channel="manual")
+    invoice = _invoice(engine, c.customer_id, "12")
+    assert (invoice.invoice_status, invoice.payments) == ("Open", [])
+
+
+def test_b10_store_payment_as_credit_fills_the_wallet(engine: Engine, build) -> None:
+    c = build.customer()
+    engine.create_transaction(c.customer_id, transaction_amount=Decimal(10))
+    invoice = _invoice(engine, c.customer_id, "100", store_payment_as_credit=True)
+    assert [(p.type, p.transaction_amount) for p in invoice.payments] == [("Stripe", Decimal(100))]
+    assert engine.retrieve_customer(c.customer_id).balance == Decimal(110)
+
+
+def test_b10_currency_cannot_change_with_a_balance(engine: Engine, build) -> None:
+    c = build.customer()
+    engine.create_transaction(c.customer_id, transaction_amount=Decimal(1))
+    with pytest.raises(Invalid, match="currency"):
+        engine.update_customer(c.customer_id, currency="EUR")
+    assert engine.retrieve_customer(c.customer_id).currency == "USD"
+
+
+def test_b10_refunds_and_payments(engine: Engine, build) -> None:
+    c = build.customer()
+    invoice = _invoice(engine, c.customer_id, "50")
+    (payment,) = engine.list_payments(c.customer_id, invoice_id=invoice.invoice_id)
+    assert (payment.amount, payment.status, payment.currency) == (Decimal(50), "succeeded", "usd")
+    refund = engine.create_refund(
+        c.customer_id, payment_intent_id=payment.payment_intents_id, amount=Decimal(20)
+    )
+    assert (refund.amount, refund.reason) == (Decimal(20), "requested_by_customer")
+    with pytest.raises(Invalid):
+        engine.create_refund(
+            c.customer_id, payment_intent_id=payment.payment_intents_id, amount=Decimal("30.01")
+        )
+    assert engine.list_refunds(c.customer_id) == [refund]
+    assert engine.retrieve_invoice(invoice.invoice_id).refunds == [refund]
+
+
+def test_b10_stripe_only_routes_refuse_manual_customers(engine: Engine, build) -> None:
+    c = build.customer(channel="manual")
+    for call in (engine.list_refunds, engine.list_payments, engine.stripe_portal):
+        with pytest.raises(Invalid):
+            call(c.customer_id)

@@ -1,0 +1,83 @@
+"""B11: top-up offerings debit closed buckets and recharge below the threshold."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from simulator.engine import Engine
+
+T = datetime(2026, 1, 1, 10, tzinfo=UTC)
+
+
+def _setup(engine: Engine, build, clock):
+    tokens = build.dimension("Tokens", price="1")
+    plan = build.offering("Credits", tokens, billing_cycle="topUp", top_up_amount=Decimal(100))
+    clock.set(T)
+    c = build.customer(plan)
+    return tokens, c
+
+
+def test_b11_enrollment_buys_the_first_top_up(engine: Engine, build, clock) -> None:
+    _tokens, c = _setup(engine, build, clock)
+    (invoice,) = engine.list_customer_invoices(c.customer_id)
+    assert (invoice.invoice_type, invoice.total_amount_without_tax, invoice.invoice_status) == (
+        "TOPUP",
+        Decimal("100.00"),
+        "Paid",
+    )
+    assert engine.retrieve_customer(c.customer_id).balance == Decimal(100)
+
+
+def test_b11_recharges_80_when_20_remain(engine: Engine, build, clock) -> None:
+    tokens, c = _setup(engine, build, clock)
+    build.usage(c, tokens, 80, T + timedelta(minutes=5))
+    assert engine.retrieve_customer(c.customer_id).balance == Decimal(100)  # bucket still open
+    clock.set(T + timedelta(hours=1))
+    invoices = engine.list_customer_invoices(c.customer_id)
+    assert [(i.invoice_type, i.total_amount_without_tax) for i in invoices] == [
+        ("TOPUP", Decimal("100.00")),
+        ("TOPUP", Decimal("80.00")),
+    ]
+    assert invoices[1].invoice_date == T + timedelta(hours=1)
+    assert engine.retrieve_customer(c.customer_id).balance == Decimal(100)
+
+
+def test_b11_no_recharge_above_the_threshold(engine: Engine, build, clock) -> None:
+    tokens, c = _setup(engine, build, clock)
+    build.usage(c, tokens, 79, T)
+    clock.advance(hours=2)
+    assert len(engine.list_customer_invoices(c.customer_id)) == 1
+    assert engine.retrieve_customer(c.customer_id).balance == Decimal(21)
+
+
+def test_b11_each_closed_bucket_is_debited_in_order(engine: Engine, build, clock) -> None:
+    tokens, c = _setup(engine, build, clock)
+    build.usage(c, tokens, 30, T)
+    clock.set(T + timedelta(hours=1, minutes=1))
+    build.usage(c, tokens, 60, T + timedelta(hours=1))
+    clock.set(T + timedelta(hours=5))
+    ledger = engine.list_transactions(c.customer_id)
+    debits = [e.transaction_amount for e in ledger if e.metadata.get("type") == "usage"]
+    assert debits == [Decimal(-30), Decimal(-60)]
+    # 100 - 30 = 70; 70 - 60 = 10 <= 20 -> recharge 90
+    invoices = engine.list_customer_invoices(c.customer_id)
+    assert invoices[-1].total_amount_without_tax == Decimal("90.00")
+
+
+def test_b11_custom_threshold(engine: Engine, build, clock) -> None:
+    tokens = build.dimension("Tokens", price="1")
+    plan = build.offering(
+        "Credits",
+        tokens,
+        billing_cycle="topUp",
+        top_up_amount=Decimal(100),
+        top_up_threshold=Decimal("0.5"),
+    )
+    clock.set(T)
+    c = build.customer(plan)
+    build.usage(c, tokens, 50, T)
+    clock.advance(hours=1)
+    assert engine.list_customer_invoices(c.customer_id)[-1].total_amount_without_tax == Decimal(
+        "50.00"
+    )
