@@ -157,3 +157,24 @@ def test_portal_token_reads_only_its_own_customer(sim: Any, paigo: Any) -> None:
         assert http.get(f"/customers/{mine.customer_id}", headers=headers).status_code == 200
         assert http.get(f"/customers/{other.customer_id}", headers=headers).status_code == 403
         assert http.get("/dimensions", headers=headers).status_code == 403
+
+
+def test_stripe_payment_and_refund(paigo: Any) -> None:
+    customer = make_customer(
+        paigo, payment_channel="Stripe", payment_channel_options={"stripe_customer_id": "cus_123"}
+    )
+    invoice = paigo.invoices.create(
+        customer_id=customer.customer_id, items=[{"name": "Pro", "quantity": 1, "unit_cost": "40"}]
+    )
+    (payment,) = paigo.customers.payments.list(customer.customer_id, invoice_id=invoice.invoice_id)
+    assert Decimal(payment.amount) == Decimal(40)
+    assert payment.status == "succeeded"
+    paigo.customers.refunds.create(
+        customer.customer_id, payment_intent_id=payment.payment_intents_id, amount="15"
+    )
+    (refund,) = paigo.customers.refunds.list(customer.customer_id)
+    assert Decimal(refund.amount) == Decimal(15)
+    with pytest.raises(BadRequestError):
+        paigo.customers.refunds.create(
+            customer.customer_id, payment_intent_id=payment.payment_intents_id, amount="30"
+        )

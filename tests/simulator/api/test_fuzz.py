@@ -1,0 +1,149 @@
+"""Hostile input never gets a 500: replies are Paigo-shaped and rejections change nothing."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+if TYPE_CHECKING:
+    from tests.simulator.api.conftest import ApiClient
+
+
+FIELDS = [
+    "dimensionName", "consumptionUnit", "usageIncrement", "rounding", "usageEntitlement",
+    "overageAllowed", "consumptionPrice", "tiers", "offeringName", "subscriptionPrice",
+    "dimensionIds", "customerName", "email", "paymentChannel", "customerId", "dimensionId",
+    "timestamp", "recordValue", "metadata", "items", "offeringId", "overrides", "usage",
+    "transactionAmount", "hookUrl", "webhookType", "measurementMode", "measurementConfiguration",
+    "freeTrialEndDate", "billParent", "refundChannelOptions", "businessName", "unknownField",
+]  # fmt: skip
+
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**20), max_value=10**20),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=30),
+    st.sampled_from(["1", "1e3", "NaN", "inf", "-0.5", "", "2026-11-24T08:00:00Z", "9999-99-99"]),
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
+bodies = st.one_of(
+    st.dictionaries(st.sampled_from(FIELDS), values, max_size=8),
+    values,
+)
+PATHS = [
+    ("POST", "/dimensions"),
+    ("PUT", "/dimensions/{dimension}"),
+    ("POST", "/offerings"),
+    ("PUT", "/offerings/{offering}"),
+    ("POST", "/measurements"),
+    ("POST", "/usage"),
+    ("POST", "/customers"),
+    ("PUT", "/customers/{customer}"),
+    ("PUT", "/customers/{customer}/enrollment"),
+    ("PUT", "/customers/{customer}/freeTrial"),
+    ("POST", "/customers/{customer}/transactions"),
+    ("POST", "/customers/{customer}/refunds"),
+    ("POST", "/customers/{customer}/children/{customer}"),
+    ("POST", "/invoices"),
+    ("POST", "/webhooks/subscribe"),
+    ("PUT", "/settings/profile"),
+    ("POST", "/oauth/token"),
+]
+
+
+@pytest.fixture
+def ids(client: ApiClient) -> dict[str, str]:
+    dimension = client.post(
+        "/dimensions",
+        json={
+            "dimensionName": "D",
+            "consumptionUnit": {"type": "count", "unit": "count-based"},
+            "usageIncrement": "1",
+            "rounding": "round",
+            "consumptionPrice": "1",
+        },
+    ).json["dimensionId"]
+    offering = client.post(
+        "/offerings", json={"offeringName": "O", "dimensionIds": [dimension]}
+    ).json["offeringId"]
+    customer = client.post(
+        "/customers",
+        json={
+            "customerName": "C",
+            "email": "c@x.io",
+            "paymentChannel": "manual",
+            "offeringId": offering,
+        },
+    ).json["customerId"]
+    return {"dimension": dimension, "offering": offering, "customer": customer}
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(route=st.sampled_from(PATHS), body=bodies)
+def test_any_body_gets_a_paigo_shaped_reply(
+    client: ApiClient, ids: dict[str, str], route: tuple[str, str], body: Any
+) -> None:
+    method, template = route
+    path = template.format(**ids)
+    before = client.state()
+    raw = json.dumps(body).encode()
+    reply = client.request(method, path, body=raw, headers={"content-type": "application/json"})
+    assert reply.status < 500, (path, body, reply.body)
+    if reply.status >= 400:
+        assert client.state() == before, (path, body, reply.body)
+        payload = reply.json
+        if path == "/oauth/token":
+            assert set(payload) == {"error", "error_description"}
+        elif reply.status == 400:
+            assert payload["error"] == "Bad Request"
+            assert all(isinstance(m, str) for m in payload["message"])
+        else:
+            assert "message" in payload
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    raw=st.binary(max_size=64), content_type=st.sampled_from(["application/json", "text/plain", ""])
+)
+def test_garbage_bytes_are_rejected_cleanly(
+    client: ApiClient, raw: bytes, content_type: str
+) -> None:
+    before = client.state()
+    reply = client.request("POST", "/usage", body=raw, headers={"content-type": content_type})
+    assert 400 <= reply.status < 500
+    assert client.state() == before
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    name=st.sampled_from(
+        [
+            "aggregationInterval",
+            "startTime",
+            "endTime",
+            "ignoreEnrollmentDate",
+            "aggregationPurpose",
+        ]
+    ),
+    value=st.text(max_size=40),
+)
+def test_usage_query_parameters_never_crash(
+    client: ApiClient, ids: dict[str, str], name: str, value: str
+) -> None:
+    reply = client.get(f"/customers/{ids['customer']}/usage", query={name: value})
+    assert reply.status in (200, 400), reply.body
