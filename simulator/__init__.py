@@ -1,8 +1,8 @@
 """An in-memory Paigo backend for offline, deterministic tests (not part of Paigo's service).
 
 Importing `simulator` is cheap: the clocks and constants are loaded at once, and the other public
-names (`Simulator`, `FaultRule`, `SimulatorTransport`) on first use, so that the pytest plugin,
-which every test run loads, costs nothing until a test asks for a simulator.
+names (`Simulator`, `RemoteSimulator`, `FaultRule`, `SimulatorTransport`) on first use, so that
+the pytest plugin, which every test run loads, costs nothing until a test asks for a simulator.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from simulator.clock import ManualClock, SystemClock
 
 if TYPE_CHECKING:
     from simulator.faults import FaultRule
+    from simulator.remote import RemoteSimulator
     from simulator.simulator import Simulator
     from simulator.transport import SimulatorTransport
 
@@ -21,6 +22,7 @@ __all__ = [
     "DEFAULT_CLIENT_SECRET",
     "FaultRule",
     "ManualClock",
+    "RemoteSimulator",
     "Simulator",
     "SimulatorTransport",
     "SystemClock",
@@ -33,6 +35,7 @@ DEFAULT_CLIENT_SECRET = "paigo-simulator-secret"
 
 _LAZY = {
     "FaultRule": "simulator.faults",
+    "RemoteSimulator": "simulator.remote",
     "Simulator": "simulator.simulator",
     "SimulatorTransport": "simulator.transport",
 }

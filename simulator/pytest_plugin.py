@@ -23,7 +23,6 @@ import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
@@ -32,14 +31,10 @@ import pytest
 if TYPE_CHECKING:
     from paigo_sdk import AsyncPaigoClient, PaigoClient
     from simulator.clock import ManualClock
+    from simulator.remote import RemoteClock, RemoteSimulator
     from simulator.simulator import Simulator
 
-__all__ = [
-    "PRODUCTION_HOSTS",
-    "PaigoProductionAccessError",
-    "RemoteClock",
-    "RemoteSimulator",
-]
+__all__ = ["PRODUCTION_HOSTS", "PaigoProductionAccessError", "check_not_production"]
 
 PRODUCTION_HOSTS: Final = frozenset({"api.prod.paigo.tech", "auth.paigo.tech"})
 """Host names of Paigo's production service, refused in tests without the `paigo_live` marker."""
@@ -173,33 +168,28 @@ def check_not_production(url: str, request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture
-def paigo_clock(request: pytest.FixtureRequest) -> ManualClock | RemoteClock:
-    """The simulator's clock for this test: a `ManualClock` at the current second.
+def paigo_sim(request: pytest.FixtureRequest) -> Iterator[Simulator | RemoteSimulator]:
+    """A fresh, empty simulator for this test, on a `ManualClock` at the current second.
 
-    Against a server (`--paigo-simulator-url`) it is a `RemoteClock` with the same methods.
+    With `--paigo-simulator-url` it is a `RemoteSimulator` for that server, reset before the
+    test (the server's clock must be manual for `advance()` to work).
     """
     url = request.config.getoption(_URL_OPTION)
     if url:
-        return RemoteClock(url, admin_token=request.config.getoption(_TOKEN_OPTION))
-    from simulator.clock import ManualClock
+        from simulator.remote import RemoteSimulator
 
-    return ManualClock()
-
-
-@pytest.fixture
-def paigo_sim(paigo_clock: ManualClock | RemoteClock) -> Iterator[Simulator | RemoteSimulator]:
-    """A fresh, empty simulator for this test, running on `paigo_clock`.
-
-    Against a server it is a `RemoteSimulator`, reset before the test.
-    """
-    if isinstance(paigo_clock, RemoteClock):
-        remote = RemoteSimulator(paigo_clock.url, admin_token=paigo_clock.admin_token)
-        remote.reset()
-        yield remote
+        check_not_production(url, request)
+        remote = RemoteSimulator(url, admin_token=request.config.getoption(_TOKEN_OPTION))
+        try:
+            remote.reset()
+            yield remote
+        finally:
+            remote.close()
         return
+    from simulator.clock import ManualClock
     from simulator.simulator import Simulator
 
-    simulator = Simulator(clock=paigo_clock)
+    simulator = Simulator(clock=ManualClock())
     try:
         yield simulator
     finally:
@@ -207,11 +197,26 @@ def paigo_sim(paigo_clock: ManualClock | RemoteClock) -> Iterator[Simulator | Re
 
 
 @pytest.fixture
-def paigo_client(
-    request: pytest.FixtureRequest, paigo_sim: Simulator | RemoteSimulator
-) -> Iterator[PaigoClient]:
+def paigo_clock(paigo_sim: Simulator | RemoteSimulator) -> ManualClock | RemoteClock:
+    """The clock of `paigo_sim`: advance or set it to move simulated time.
+
+    Against a server it is a `RemoteClock` with the same methods.
+    """
+    from simulator.clock import ManualClock
+
+    clock = paigo_sim.clock
+    if isinstance(clock, ManualClock):
+        return clock
+    from simulator.remote import RemoteClock
+
+    if isinstance(clock, RemoteClock):
+        return clock
+    raise TypeError(f"paigo_sim runs on {clock!r}, not a clock tests can move")
+
+
+@pytest.fixture
+def paigo_client(paigo_sim: Simulator | RemoteSimulator) -> Iterator[PaigoClient]:
     """A `PaigoClient` authenticated against `paigo_sim`; closed after the test."""
-    _check_target(paigo_sim, request)
     client = paigo_sim.client()
     try:
         yield client
@@ -220,25 +225,16 @@ def paigo_client(
 
 
 @pytest.fixture
-def async_paigo_client(
-    request: pytest.FixtureRequest, paigo_sim: Simulator | RemoteSimulator
-) -> Iterator[AsyncPaigoClient]:
+def async_paigo_client(paigo_sim: Simulator | RemoteSimulator) -> Iterator[AsyncPaigoClient]:
     """An `AsyncPaigoClient` authenticated against `paigo_sim`.
 
     A plain fixture, so it works with any async test runner (anyio, pytest-asyncio). In-process
     it holds no connections; against a server it keeps none alive between requests, so there is
     nothing bound to the test's event loop left to close.
     """
-    _check_target(paigo_sim, request)
     client = paigo_sim.async_client()
     yield client
     _close_async(client)
-
-
-def _check_target(sim: Simulator | RemoteSimulator, request: pytest.FixtureRequest) -> None:
-    # In-process simulators are only reachable through their transport; a server is checked by URL.
-    if isinstance(sim, RemoteSimulator):
-        check_not_production(sim.url, request)
 
 
 def _close_async(client: AsyncPaigoClient) -> None:
@@ -248,141 +244,3 @@ def _close_async(client: AsyncPaigoClient) -> None:
         asyncio.get_running_loop()
     except RuntimeError:
         asyncio.run(client.close())
-
-
-# ------------------------------------------------------------------------ server mode
-
-
-class _Admin:
-    """A small HTTP client for a simulator server's `/_simulator/` routes."""
-
-    def __init__(self, url: str, admin_token: str | None) -> None:
-        self.url = url.rstrip("/")
-        self.admin_token = admin_token
-
-    def call(self, method: str, path: str, body: Any = None) -> Any:
-        import httpx
-
-        headers = {} if self.admin_token is None else {"X-Simulator-Admin-Token": self.admin_token}
-        response = httpx.request(
-            method, f"{self.url}{path}", json=body, headers=headers, timeout=30.0
-        )
-        if response.status_code >= 400:
-            pytest.fail(
-                f"the simulator server at {self.url} answered {method} {path} with "
-                f"{response.status_code}: {response.text[:200]}",
-                pytrace=False,
-            )
-        return response.json() if response.content else None
-
-
-class RemoteClock:
-    """The clock of a running simulator server, read and moved through `/_simulator/clock`.
-
-    Moving it needs a server running on a manual clock.
-    """
-
-    def __init__(self, url: str, *, admin_token: str | None = None) -> None:
-        self.url = url.rstrip("/")
-        self.admin_token = admin_token
-        self._admin = _Admin(self.url, admin_token)
-
-    def now(self) -> datetime:
-        """Return the server's current time."""
-        return _parse_time(self._admin.call("GET", "/_simulator/clock"))
-
-    def advance(
-        self,
-        delta: timedelta | None = None,
-        *,
-        days: float = 0,
-        hours: float = 0,
-        minutes: float = 0,
-        seconds: float = 0,
-    ) -> datetime:
-        """Move the server's manual clock forward and return the new time.
-
-        Raises:
-            ValueError: when the step is negative.
-        """
-        step = (delta or timedelta()) + timedelta(
-            days=days, hours=hours, minutes=minutes, seconds=seconds
-        )
-        if step < timedelta():
-            raise ValueError("the simulator clock cannot move backwards")
-        reply = self._admin.call(
-            "POST", "/_simulator/clock/advance", {"seconds": step.total_seconds()}
-        )
-        return _parse_time(reply)
-
-    def set(self, moment: datetime) -> datetime:
-        """Move the server's manual clock to `moment`."""
-        reply = self._admin.call("POST", "/_simulator/clock/advance", {"to": moment.isoformat()})
-        return _parse_time(reply)
-
-    def __repr__(self) -> str:
-        return f"RemoteClock({self.url!r})"
-
-
-def _parse_time(reply: Any) -> datetime:
-    value = reply.get("now") if isinstance(reply, dict) else reply
-    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-
-
-class RemoteSimulator:
-    """A running `paigo-simulator serve`, seen through the same methods as `Simulator`."""
-
-    def __init__(
-        self,
-        url: str,
-        *,
-        admin_token: str | None = None,
-        client_id: str = "paigo-simulator",
-        client_secret: str = "paigo-simulator-secret",
-    ) -> None:
-        self.url = url.rstrip("/")
-        self.client_id = client_id
-        self._client_secret = client_secret
-        self.clock = RemoteClock(self.url, admin_token=admin_token)
-        self._admin = _Admin(self.url, admin_token)
-
-    def client(self, **options: Any) -> PaigoClient:
-        """Return a `PaigoClient` pointed at the server."""
-        from paigo_sdk import PaigoClient
-
-        return PaigoClient(**{**self._client_options(), **options})
-
-    def async_client(self, **options: Any) -> AsyncPaigoClient:
-        """Return an `AsyncPaigoClient` pointed at the server, keeping no idle connections."""
-        import httpx
-
-        from paigo_sdk import AsyncPaigoClient
-
-        defaults: dict[str, Any] = {
-            **self._client_options(),
-            "http_client": httpx.AsyncClient(limits=httpx.Limits(max_keepalive_connections=0)),
-        }
-        return AsyncPaigoClient(**{**defaults, **options})
-
-    def _client_options(self) -> dict[str, Any]:
-        return {
-            "client_id": self.client_id,
-            "client_secret": self._client_secret,
-            "api_url": self.url,
-            "auth_url": f"{self.url}/oauth/token",
-        }
-
-    def reset(self) -> None:
-        """Forget all the server's state and its fault rules."""
-        self._admin.call("POST", "/_simulator/reset")
-        self._admin.call("DELETE", "/_simulator/faults")
-
-    def advance(self, delta: timedelta | None = None, **units: float) -> datetime:
-        """Move the server's clock forward (it must run on a manual clock)."""
-        return self.clock.advance(delta, **units)
-
-    def close(self) -> None:
-        """Nothing to release."""
-
-    def __repr__(self) -> str:
-        return f"RemoteSimulator({self.url!r})"

@@ -1,0 +1,367 @@
+"""Drive a running `paigo-simulator serve` from Python through its `/_simulator/` routes.
+
+`RemoteSimulator` offers the `Simulator` methods that make sense over HTTP (clients, reset, clock,
+inspection, the period invoice, snapshots, faults), returning wire JSON (dicts with Paigo's
+camelCase keys) where the in-process simulator returns engine records. None of this is part of
+Paigo's API: pointed at the real service, `probe()` answers False and every admin call raises
+`RemoteSimulatorError`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+if TYPE_CHECKING:
+    from paigo_sdk import AsyncPaigoClient, PaigoClient
+    from simulator.faults import FaultRule
+
+__all__ = ["RemoteClock", "RemoteFaults", "RemoteSimulator", "RemoteSimulatorError"]
+
+_AUDIENCE = "https://qnonyh1pc7.execute-api.us-east-1.amazonaws.com"
+_ADMIN_HEADER = "X-Simulator-Admin-Token"
+
+
+class RemoteSimulatorError(RuntimeError):
+    """A `/_simulator/` call failed: no such route (not a simulator), refused, or unreachable.
+
+    `status_code` is None when no reply arrived.
+    """
+
+    def __init__(self, message: str, *, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
+class _Admin:
+    """The HTTP side of the `/_simulator/` routes (and the token endpoint, for Paigo routes)."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        admin_token: str | None,
+        client_id: str,
+        client_secret: str,
+        http: httpx.Client | None = None,
+    ) -> None:
+        self.url = url.rstrip("/")
+        self._client_id = client_id
+        self._client_secret = client_secret
+        headers = {} if admin_token is None else {_ADMIN_HEADER: admin_token}
+        self.http = http or httpx.Client(base_url=self.url, headers=headers, timeout=30.0)
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
+        try:
+            response = self.http.request(method, path, json=json, params=params, headers=headers)
+        except httpx.HTTPError as exc:
+            raise RemoteSimulatorError(
+                f"cannot reach the simulator at {self.url}: {type(exc).__name__}: {exc}"
+            ) from exc
+        if response.status_code >= 400:
+            hint = ""
+            if response.status_code in (401, 403, 404) and path.startswith("/_simulator/"):
+                hint = " (not a Paigo simulator, admin routes disabled, or a wrong admin token)"
+            raise RemoteSimulatorError(
+                f"{method} {path} answered {response.status_code}{hint}: {response.text[:200]}",
+                status_code=response.status_code,
+            )
+        try:
+            return response.json() if response.content else None
+        except ValueError as exc:
+            raise RemoteSimulatorError(
+                f"{method} {path} did not answer JSON", status_code=response.status_code
+            ) from exc
+
+    def paigo(self, method: str, path: str, **kwargs: Any) -> Any:
+        token = self.call(
+            "POST",
+            "/oauth/token",
+            json={
+                "audience": _AUDIENCE,
+                "grant_type": "client_credentials",
+                "client_id": self._client_id,
+                "client_secret": self._client_secret,
+            },
+        )["access_token"]
+        return self.call(method, path, headers={"Authorization": f"Bearer {token}"}, **kwargs)
+
+    def close(self) -> None:
+        self.http.close()
+
+
+class RemoteClock:
+    """The clock of a running simulator server, read and moved through `/_simulator/clock`.
+
+    Moving it needs a server whose clock is manual.
+
+    Raises:
+        RemoteSimulatorError: from any method, when the server refuses or cannot be reached.
+    """
+
+    def __init__(self, admin: _Admin) -> None:
+        self._admin = admin
+
+    def now(self) -> datetime:
+        """Return the server's current time."""
+        return _parse_time(self._admin.call("GET", "/_simulator/clock"))
+
+    def advance(
+        self,
+        delta: timedelta | None = None,
+        *,
+        days: float = 0,
+        hours: float = 0,
+        minutes: float = 0,
+        seconds: float = 0,
+    ) -> datetime:
+        """Move the server's clock forward, closing every cycle now due, and return the new time.
+
+        Raises:
+            ValueError: when the step is negative.
+            RemoteSimulatorError: when the server's clock is not manual or the call fails.
+        """
+        step = (delta or timedelta()) + timedelta(
+            days=days, hours=hours, minutes=minutes, seconds=seconds
+        )
+        if step < timedelta():
+            raise ValueError("the simulator clock cannot move backwards")
+        reply = self._admin.call(
+            "POST", "/_simulator/clock/advance", json={"seconds": step.total_seconds()}
+        )
+        return _parse_time(reply)
+
+    def set(self, moment: datetime) -> datetime:
+        """Move the server's clock to `moment` (not backwards) and return the new time.
+
+        Raises:
+            ValueError: when `moment` is naive.
+            RemoteSimulatorError: when the server's clock is not manual or the call fails.
+        """
+        if moment.tzinfo is None:
+            raise ValueError("the simulator clock needs a timezone-aware datetime")
+        reply = self._admin.call("POST", "/_simulator/clock/advance", json={"to": _wire(moment)})
+        return _parse_time(reply)
+
+    def __repr__(self) -> str:
+        return f"RemoteClock({self._admin.url!r})"
+
+
+class RemoteFaults:
+    """The fault rules of a running simulator server (`/_simulator/faults`).
+
+    Raises:
+        RemoteSimulatorError: from any method, when the server refuses or cannot be reached.
+    """
+
+    def __init__(self, admin: _Admin) -> None:
+        self._admin = admin
+
+    def add(self, rule: FaultRule) -> str:
+        """Register `rule` on the server and return its id."""
+        return str(self._admin.call("POST", "/_simulator/faults", json=rule.to_dict())["id"])
+
+    def remove(self, rule_id: str) -> None:
+        """Remove one rule."""
+        self._admin.call("DELETE", f"/_simulator/faults/{rule_id}")
+
+    def clear(self) -> None:
+        """Remove every rule."""
+        self._admin.call("DELETE", "/_simulator/faults")
+
+    def list(self) -> list[dict[str, Any]]:
+        """Return every rule with its counters (`matched`, `fired`, `remaining`)."""
+        return list(self._admin.call("GET", "/_simulator/faults")["faults"])
+
+
+class RemoteSimulator:
+    """A running `paigo-simulator serve`, seen through the same methods as `Simulator`.
+
+    Inspection methods return Paigo's wire JSON (camelCase dicts).
+
+    Raises:
+        RemoteSimulatorError: from any method that calls the server, when the server refuses
+            (it is not a simulator, its admin routes are disabled, or the admin token is wrong)
+            or cannot be reached.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        admin_token: str | None = None,
+        client_id: str = "paigo-simulator",
+        client_secret: str = "paigo-simulator-secret",
+    ) -> None:
+        self.url = url.rstrip("/")
+        self.client_id = client_id
+        self._client_secret = client_secret
+        self._admin = _Admin(
+            self.url, admin_token=admin_token, client_id=client_id, client_secret=client_secret
+        )
+        self.clock = RemoteClock(self._admin)
+        self.faults = RemoteFaults(self._admin)
+
+    @staticmethod
+    def probe(url: str, *, admin_token: str | None = None, timeout: float = 10.0) -> bool:
+        """Tell whether `url` serves the simulator's `/_simulator/` routes (False for Paigo).
+
+        Any refusal or failure to connect answers False.
+        """
+        headers = {} if admin_token is None else {_ADMIN_HEADER: admin_token}
+        try:
+            reply = httpx.get(
+                f"{url.rstrip('/')}/_simulator/clock", headers=headers, timeout=timeout
+            )
+            return reply.status_code == 200 and "now" in reply.json()
+        except (httpx.HTTPError, ValueError, TypeError):
+            return False
+
+    # ----------------------------------------------------------------- clients
+
+    def client(self, **options: Any) -> PaigoClient:
+        """Return a `PaigoClient` pointed at the server with its credentials.
+
+        Raises:
+            paigo_sdk.errors.ClientValidationError: when an option is invalid.
+        """
+        from paigo_sdk import PaigoClient
+
+        return PaigoClient(**{**self._client_options(), **options})
+
+    def async_client(self, **options: Any) -> AsyncPaigoClient:
+        """Return an `AsyncPaigoClient` pointed at the server, keeping no idle connections.
+
+        Without idle connections nothing stays bound to the event loop that used the client.
+
+        Raises:
+            paigo_sdk.errors.ClientValidationError: when an option is invalid.
+        """
+        from paigo_sdk import AsyncPaigoClient
+
+        defaults: dict[str, Any] = self._client_options()
+        if "http_client" not in options and "transport" not in options:
+            defaults["transport"] = httpx.AsyncHTTPTransport(
+                limits=httpx.Limits(max_keepalive_connections=0)
+            )
+        return AsyncPaigoClient(**{**defaults, **options})
+
+    def _client_options(self) -> dict[str, Any]:
+        return {
+            "client_id": self.client_id,
+            "client_secret": self._client_secret,
+            "api_url": self.url,
+            "auth_url": f"{self.url}/oauth/token",
+        }
+
+    # ----------------------------------------------------------------- state and time
+
+    def reset(self) -> None:
+        """Forget every resource, record and invoice on the server, and its fault rules."""
+        self._admin.call("POST", "/_simulator/reset")
+        self.faults.clear()
+
+    def snapshot(self) -> str:
+        """Save the server's state and return the snapshot's id, for `restore()`."""
+        return str(self._admin.call("POST", "/_simulator/snapshots")["snapshotId"])
+
+    def restore(self, snapshot_id: str) -> None:
+        """Put back the state saved as `snapshot_id`."""
+        self._admin.call("POST", f"/_simulator/snapshots/{snapshot_id}/restore")
+
+    def advance(
+        self,
+        delta: timedelta | None = None,
+        *,
+        days: float = 0,
+        hours: float = 0,
+        minutes: float = 0,
+        seconds: float = 0,
+    ) -> datetime:
+        """Move the server's manual clock forward and return the new time.
+
+        Raises:
+            ValueError: when the step is negative.
+        """
+        return self.clock.advance(delta, days=days, hours=hours, minutes=minutes, seconds=seconds)
+
+    def set_time(self, moment: datetime) -> datetime:
+        """Move the server's manual clock to `moment` and return the new time."""
+        return self.clock.set(moment)
+
+    # ----------------------------------------------------------------- inspection
+
+    def usage_records(
+        self, *, customer_id: str | None = None, dimension_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Return the stored usage records, per customer and dimension in arrival order."""
+        params = {
+            key: value
+            for key, value in (("customerId", customer_id), ("dimensionId", dimension_id))
+            if value is not None
+        }
+        return list(self._admin.call("GET", "/_simulator/usage-records", params=params)["data"])
+
+    @property
+    def rejected_requests(self) -> list[dict[str, Any]]:
+        """The most recent requests the server refused, oldest first."""
+        return list(self._admin.call("GET", "/_simulator/rejected-requests")["data"])
+
+    @property
+    def webhook_deliveries(self) -> list[dict[str, Any]]:
+        """Every webhook delivery with its attempts, oldest first."""
+        return list(self._admin.call("GET", "/_simulator/webhook-deliveries")["data"])
+
+    def create_period_invoice(
+        self, customer_id: str, start: datetime, end: datetime
+    ) -> dict[str, Any]:
+        """Invoice the customer's arrear usage in `[start, end)` and return the invoice (B9).
+
+        A simulator extension (a dashboard feature in Paigo, not in its v1.10 API).
+        """
+        created = self._admin.call(
+            "POST",
+            "/_simulator/invoices/period",
+            json={"customerId": customer_id, "startTime": _wire(start), "endTime": _wire(end)},
+        )
+        invoice = self._admin.paigo("GET", f"/invoices/{created['invoiceId']}")
+        return dict(invoice["data"][0])
+
+    def preview_invoice(self, customer_id: str) -> dict[str, Any]:
+        """Return the invoice the customer would get if its open cycles closed now."""
+        reply = self._admin.call("GET", f"/_simulator/customers/{customer_id}/invoice-preview")
+        return dict(reply["data"][0])
+
+    def close(self) -> None:
+        """Close the connection pool used for the admin routes."""
+        self._admin.close()
+
+    def __enter__(self) -> RemoteSimulator:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"RemoteSimulator({self.url!r})"
+
+
+def _wire(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _parse_time(reply: Any) -> datetime:
+    value = reply.get("now") if isinstance(reply, dict) else None
+    if not isinstance(value, str):
+        raise RemoteSimulatorError(f"the simulator's clock reply has no time: {reply!r}")
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))

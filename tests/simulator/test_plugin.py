@@ -1,0 +1,142 @@
+"""The pytest plugin: a sample test module using its fixtures runs green; production is refused."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from simulator.pytest_plugin import PRODUCTION_HOSTS
+
+pytest_plugins = ["pytester"]
+
+SAMPLE_FIXTURES = """
+from datetime import timedelta
+
+from simulator import ManualClock, Simulator
+
+
+def test_each_test_gets_a_fresh_simulator_on_a_manual_clock(paigo_sim, paigo_clock):
+    assert isinstance(paigo_sim, Simulator)
+    assert isinstance(paigo_clock, ManualClock)
+    assert paigo_sim.clock is paigo_clock
+
+
+def test_advance_moves_the_shared_clock(paigo_sim, paigo_clock):
+    before = paigo_clock.now()
+    paigo_sim.advance(hours=1)
+    assert paigo_clock.now() - before == timedelta(hours=1)
+
+
+SEEN = []
+
+
+def test_simulators_are_not_shared_first(paigo_sim):
+    SEEN.append(paigo_sim)
+
+
+def test_simulators_are_not_shared_second(paigo_sim):
+    assert SEEN and SEEN[0] is not paigo_sim
+"""
+
+SAMPLE_CLIENTS = """
+from decimal import Decimal
+
+import pytest
+
+
+def test_billing(paigo_client, paigo_sim):
+    dimension = paigo_client.dimensions.create(
+        dimension_name="Data Processed",
+        consumption_unit={"type": "data", "unit": "gigabyte"},
+        usage_increment="1",
+        rounding="ceiling",
+        consumption_price="0.08",
+        aggregation_method="sum",
+    )
+    customers = paigo_client.customers.list()
+    assert customers == []
+    assert paigo_sim.engine.list_dimensions()[0].dimension_id == dimension.dimension_id
+
+
+@pytest.mark.anyio
+async def test_async_client(async_paigo_client):
+    assert await async_paigo_client.dimensions.list() == []
+"""
+
+SAMPLE_GUARD = """
+import sys
+
+import httpx
+import pytest
+
+
+def test_unmarked_test_cannot_resolve_paigo_production():
+    sys.audit("socket.getaddrinfo", "api.prod.paigo.tech", 443, 0, 0, 0)
+
+
+def test_unmarked_test_cannot_reach_it_with_httpx():
+    httpx.get("https://auth.paigo.tech/oauth/token")
+
+
+def test_swallowed_refusal_still_fails_the_test():
+    try:
+        sys.audit("socket.getaddrinfo", b"AUTH.PAIGO.TECH.", 443, 0, 0, 0)
+    except Exception:
+        pass
+
+
+@pytest.mark.paigo_live
+def test_marked_test_may_resolve_it():
+    sys.audit("socket.getaddrinfo", "api.prod.paigo.tech", 443, 0, 0, 0)
+
+
+def test_other_hosts_are_untouched():
+    sys.audit("socket.getaddrinfo", "example.invalid", 443, 0, 0, 0)
+"""
+
+
+def run(pytester: pytest.Pytester, source: str, *args: str) -> pytest.RunResult:
+    pytester.makepyfile(test_sample=source)
+    pytester.makeconftest(
+        """
+import pytest
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+"""
+    )
+    return pytester.runpytest_subprocess("-p", "no:cacheprovider", *args, timeout=300)
+
+
+def test_fixtures_give_each_test_its_own_simulator_and_clock(pytester):
+    result = run(pytester, SAMPLE_FIXTURES)
+    result.assert_outcomes(passed=4)
+
+
+def test_sdk_clients_from_the_fixtures_talk_to_the_simulator(pytester):
+    result = run(pytester, SAMPLE_CLIENTS)
+    result.assert_outcomes(passed=2)
+
+
+def test_production_hosts_are_refused_unless_the_test_is_marked_live(pytester):
+    result = run(pytester, SAMPLE_GUARD)
+    # The swallowed refusal passes its call and then errors at teardown.
+    result.assert_outcomes(passed=3, failed=2, errors=1)
+    result.stdout.fnmatch_lines(["*tried to reach Paigo's production service*"])
+    result.stdout.no_fnmatch_line("*test_marked_test_may_resolve_it FAILED*")
+
+
+def test_paigo_live_marker_is_registered(pytester):
+    result = pytester.runpytest_subprocess("--markers")
+    result.stdout.fnmatch_lines(["@pytest.mark.paigo_live:*"])
+
+
+def test_production_hosts_are_paigos():
+    assert {"api.prod.paigo.tech", "auth.paigo.tech"} == PRODUCTION_HOSTS
+
+
+@pytest.mark.paigo_live
+def test_guard_lets_a_live_test_through():
+    sys.audit("socket.getaddrinfo", "api.prod.paigo.tech", 443, 0, 0, 0)
