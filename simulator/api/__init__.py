@@ -43,7 +43,7 @@ __all__ = [
     "RejectedRequest",
 ]
 
-logger = logging.getLogger("simulator")
+logger = logging.getLogger(__name__)
 
 MAX_REJECTED_REQUESTS: Final = 1000
 DEFAULT_HOST: Final = "paigo-simulator.local"
@@ -103,7 +103,7 @@ class Api:
             except Exception:
                 logger.exception("unexpected error handling %s %s", request.method, request.path)
                 response = replies.internal_error()
-            if response.status >= 400:
+            if replies.is_rejection(response):
                 self._record_rejection(request, response)
             return response
 

@@ -36,6 +36,7 @@ __all__ = [
     "forbidden",
     "from_error",
     "internal_error",
+    "is_rejection",
     "listing",
     "ok",
     "one",
@@ -305,6 +306,11 @@ def from_error(exc: BaseException) -> ApiResponse | None:
     if isinstance(exc, domain.Invalid):
         return bad_request(exc.messages)
     return None
+
+
+def is_rejection(response: ApiResponse) -> bool:
+    """Tell whether a reply refuses the request (any 4xx or 5xx)."""
+    return response.status >= 400
 
 
 def status_messages(response: ApiResponse) -> list[str]:

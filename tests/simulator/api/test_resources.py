@@ -593,3 +593,64 @@ class TestRequestHandling:
             "message": "request entity too large",
             "error": "Payload Too Large",
         }
+
+
+class TestPortalAndConcurrency:
+    def test_portal_token_reads_only_its_own_invoices(
+        self, client: ApiClient, customer_id: str
+    ) -> None:
+        other = create(
+            client,
+            "/customers",
+            {"customerName": "B", "email": "b@x.io", "paymentChannel": "manual"},
+            "customerId",
+        )
+        item = {"name": "X", "quantity": 1, "unitCost": 1}
+        mine = create(
+            client, "/invoices", {"customerId": customer_id, "items": [item]}, "invoiceId"
+        )
+        theirs = create(client, "/invoices", {"customerId": other, "items": [item]}, "invoiceId")
+        token = client.get(f"/customers/{customer_id}/token").json["access_token"]
+        assert client.get(f"/invoices/{mine}", auth=token).status == 200
+        denied = client.get(f"/invoices/{theirs}", auth=token)
+        assert denied.status == 403
+        assert denied.json == {
+            "statusCode": 403,
+            "message": "Forbidden resource",
+            "error": "Forbidden",
+        }
+        assert client.get(f"/customers/{customer_id}/token", auth=token).status == 403
+
+    def test_usage_window_order_is_checked(self, client: ApiClient, customer_id: str) -> None:
+        reply = client.get(
+            f"/customers/{customer_id}/usage",
+            query={"startTime": "2026-11-24T07:00:00Z", "endTime": "2026-11-24T06:00:00Z"},
+        )
+        assert reply.status == 400
+
+    def test_concurrent_requests_are_all_stored(
+        self, client: ApiClient, customer_id: str, dimension_id: str
+    ) -> None:
+        import threading
+
+        token = client.token
+        body = {
+            "customerId": customer_id,
+            "dimensionId": dimension_id,
+            "timestamp": "2026-11-24T07:59:00Z",
+            "recordValue": "1",
+        }
+
+        def post(n: int) -> None:
+            for i in range(25):
+                reply = client.post(
+                    "/usage", json=body, auth=token, headers={"Idempotency-Key": f"{n}-{i}"}
+                )
+                assert reply.status == 201
+
+        threads = [threading.Thread(target=post, args=(n,)) for n in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert len(client.get("/_simulator/usage-records").json["data"]) == 100
