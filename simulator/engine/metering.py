@@ -25,6 +25,7 @@ __all__ = [
     "UsageStore",
     "from_us",
     "merge",
+    "plain",
     "to_us",
     "unscale",
 ]
@@ -55,6 +56,17 @@ def from_us(us: int) -> datetime:
 def unscale(n: int, scale: int) -> Decimal:
     """Return the exact Decimal of the scaled integer `n`."""
     return Decimal(n) if scale == 0 else Decimal(n).scaleb(-scale, _EXACT)
+
+
+def plain(value: Decimal) -> Decimal:
+    """Return `value` without trailing fractional zeros and never in exponent form.
+
+    The store keeps one scale per series, so a record sent as "1" after one sent as "0.8"
+    would read back as "1.0"; views strip that padding (trailing fractional zeros are not kept).
+    """
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1), context=_EXACT)
+    return value.normalize(_EXACT)
 
 
 def merge(into: Agg, other: Agg) -> None:

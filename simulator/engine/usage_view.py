@@ -9,7 +9,7 @@ from datetime import datetime
 from simulator.engine.aggregation import bucket_aggregates, group_of, method_value, month_start
 from simulator.engine.context import Ctx
 from simulator.engine.errors import Invalid
-from simulator.engine.metering import Agg, Series, from_us, merge, to_us, unscale
+from simulator.engine.metering import Agg, Series, from_us, merge, plain, to_us, unscale
 from simulator.engine.state import Customer, RawUsage, UsageBucket, UsageRecordView, UsageSeries
 
 __all__ = ["query_usage", "record_views", "unmatched_views"]
@@ -100,7 +100,7 @@ def query_usage(
         ):
             view.buckets.append(
                 UsageBucket(
-                    value=method_value(agg, dimension.aggregation_method, series.scale),
+                    value=plain(method_value(agg, dimension.aggregation_method, series.scale)),
                     start_time=from_us(b_start),
                     end_time=from_us(b_end),
                     metadata_group=(
@@ -116,7 +116,7 @@ def query_usage(
 def _raw(ctx: Ctx, series: Series, index: int) -> RawUsage:
     return RawUsage(
         timestamp=from_us(series.ts[index]),
-        record_value=unscale(series.value(index), series.scale),
+        record_value=plain(unscale(series.value(index), series.scale)),
         metadata=copy.deepcopy(ctx.state.usage.metadata[series.meta[index]]),
     )
 
@@ -128,7 +128,7 @@ def _view(
         customer_id=customer_id,
         dimension_id=dimension_id,
         timestamp=from_us(series.ts[index]),
-        record_value=unscale(series.value(index), series.scale),
+        record_value=plain(unscale(series.value(index), series.scale)),
         metadata=copy.deepcopy(ctx.state.usage.metadata[series.meta[index]]),
         sequence=index,
     )

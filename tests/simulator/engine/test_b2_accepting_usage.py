@@ -143,3 +143,12 @@ def test_b2_values_keep_their_exact_decimals(engine: Engine, build, clock) -> No
         Decimal("123456789012345678901234567890.123456789"),
         Decimal("-12"),
     ]
+
+
+def test_b2_values_read_back_without_padding_zeros(engine: Engine, build, clock) -> None:
+    d = build.dimension()
+    c = build.customer()
+    for value in ("0.8", "1", "10", "2.50"):
+        build.usage(c, d, value, clock.now())
+    stored = [format(r.record_value, "f") for r in engine.usage_records()]
+    assert stored == ["0.8", "1", "10", "2.5"]
