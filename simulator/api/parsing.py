@@ -18,6 +18,7 @@ Validated objects come back as dicts keyed by snake_case names; absent optional 
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -341,6 +342,8 @@ class Metadata(Schema):
         if not isinstance(value, dict):
             errors.append(f"{path} must be an object")
             return value
+        if _small_and_flat(value):
+            return value
         depth = _depth(value)
         if depth > MAX_METADATA_DEPTH:
             errors.append(f"{path} must not be nested more than {MAX_METADATA_DEPTH} levels deep")
@@ -349,6 +352,19 @@ class Metadata(Schema):
         if size > MAX_METADATA_BYTES:
             errors.append(f"{path} must not be larger than {MAX_METADATA_BYTES} bytes of JSON")
         return value
+
+
+def _small_and_flat(value: dict[Any, Any]) -> bool:
+    # Fast path for the common case: a few short scalar pairs are far below both limits.
+    return len(value) <= 16 and all(
+        len(k) <= 64
+        and (
+            v is None
+            or (isinstance(v, int) and -(10**18) < v < 10**18)
+            or (isinstance(v, str | Decimal) and len(str(v)) <= 256)
+        )
+        for k, v in value.items()
+    )
 
 
 def _depth(value: Any) -> int:
@@ -463,6 +479,7 @@ class Union(Schema):
 _CAMEL_RE: Final = re.compile(r"(?<=[a-z0-9])([A-Z])")
 
 
+@functools.lru_cache(maxsize=1024)
 def snake(name: str) -> str:
     """Return the snake_case name of a camelCase wire name (`tierPosition` -> `tier_position`)."""
     return _CAMEL_RE.sub(r"_\1", name).lower()

@@ -250,3 +250,14 @@ def test_offset_zero_equivalents() -> None:
     assert parse_timestamp("2026-01-01T00:00:00-00:30") == datetime(
         2026, 1, 1, 0, 30, tzinfo=timezone(timedelta(0))
     )
+
+
+def test_metadata_fast_path_still_bounds_huge_numbers() -> None:
+    huge = {f"k{i}": 10**1100 for i in range(16)}
+    with pytest.raises(BadRequest, match="larger than"):
+        validate(huge, Metadata(), "metadata")
+    assert validate({"region": "us", "n": 3, "ok": True}, Metadata(), "metadata") == {
+        "region": "us",
+        "n": 3,
+        "ok": True,
+    }
