@@ -71,7 +71,10 @@ class _Admin:
         if response.status_code >= 400:
             hint = ""
             if response.status_code in (401, 403, 404) and path.startswith("/_simulator/"):
-                hint = " (not a Paigo simulator, admin routes disabled, or a wrong admin token)"
+                hint = (
+                    " (is it a Paigo simulator, with its admin routes enabled, and is the admin"
+                    " token right?)"
+                )
             raise RemoteSimulatorError(
                 f"{method} {path} answered {response.status_code}{hint}: {response.text[:200]}",
                 status_code=response.status_code,

@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+from simulator import ManualClock, Simulator
 from simulator.pytest_plugin import PRODUCTION_HOSTS
 
 pytest_plugins = ["pytester"]
@@ -117,6 +118,35 @@ def test_fixtures_give_each_test_its_own_simulator_and_clock(pytester):
 
 def test_sdk_clients_from_the_fixtures_talk_to_the_simulator(pytester):
     result = run(pytester, SAMPLE_CLIENTS)
+    result.assert_outcomes(passed=2)
+
+
+SAMPLE_REMOTE = """
+from datetime import timedelta
+
+from simulator import RemoteSimulator
+
+
+def test_fixtures_talk_to_the_server(paigo_sim, paigo_client, paigo_clock):
+    assert isinstance(paigo_sim, RemoteSimulator)
+    paigo_client.dimensions.create(
+        dimension_name="Seats",
+        consumption_unit={"type": "count", "unit": "count-based"},
+        usage_increment="1",
+        rounding="ceiling",
+    )
+    before = paigo_clock.now()
+    assert paigo_clock.advance(hours=1) - before == timedelta(hours=1)
+
+
+def test_server_was_reset_between_tests(paigo_client):
+    assert paigo_client.dimensions.list() == []
+"""
+
+
+def test_fixtures_can_run_against_a_simulator_server(pytester):
+    with Simulator(clock=ManualClock()) as sim, sim.serve() as server:
+        result = run(pytester, SAMPLE_REMOTE, f"--paigo-simulator-url={server.url}")
     result.assert_outcomes(passed=2)
 
 
