@@ -90,7 +90,7 @@ class TestPublicNames:
 
     def test_unknown_attribute_is_an_attribute_error(self):
         with pytest.raises(AttributeError):
-            _ = simulator.Nope  # type: ignore[attr-defined]
+            _ = simulator.Nope
 
 
 class TestClients:
