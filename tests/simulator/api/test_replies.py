@@ -101,7 +101,9 @@ def test_decimals_are_written_exactly_without_floats() -> None:
     with pytest.raises(TypeError):
         replies.dumps({"x": Decimal("NaN")})
     with pytest.raises(TypeError):
-        replies.dumps({"x": 1.5})
+        replies.dumps({"x": object()})
+    forged = replies.dumps({"s": "\x00" + "0" * 16 + ":1\x00"})
+    assert json.loads(forged) == {"s": "\x00" + "0" * 16 + ":1\x00"}
 
 
 def test_dumps_keeps_unicode_and_escapes_strings() -> None:
