@@ -6,6 +6,7 @@ import enum
 import itertools
 import logging
 import os
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -135,8 +136,14 @@ class RecordQueue:
             if settings.outbox_path is not None
             else None
         )
-        # Only a "sync" outbox is written on the caller's thread.
+        # Only a "sync" outbox is written on the caller's thread. With "batch", `add` also appends
+        # each record to `_unstored`, which a writer empties into the file every flush_interval
+        # (and a worker empties before it sends, so nothing is ever sent before it is on disk).
         self._sync_outbox = self.outbox if settings.durability == "sync" else None
+        self._unstored: deque[RawRecord] | None = (
+            deque() if self.outbox is not None and settings.durability == "batch" else None
+        )
+        self._store_lock = threading.Lock()
         if self.outbox is not None:
             # Recovery: whatever a previous batcher left on disk is sent first, with its keys.
             recovered = self.outbox.pending()
@@ -155,9 +162,11 @@ class RecordQueue:
         self._key_prefix = new_key_prefix()
         self._key_counter = itertools.count()
         self.ledger = OutcomeLedger()
+        self._store_lock = threading.Lock()
         if self.outbox is not None:
             self.outbox.after_fork_in_child()
-            self._sync_outbox = self.outbox if self.settings.durability == "sync" else None
+        if self._unstored is not None:
+            self._unstored = deque()
 
     def _make_record(
         self,
@@ -258,6 +267,30 @@ class RecordQueue:
         outbox = self._sync_outbox
         if outbox is not None:
             outbox.put([record])
+
+    def _store_pending(self) -> None:
+        """Write the records a "batch" outbox has not received yet; a no-op without one.
+
+        Holding the lock for the whole drain-and-commit matters: a worker about to send must not
+        find the list empty while another thread still holds its records uncommitted.
+
+        Raises:
+            sqlite3.Error: when the file cannot be written (the records stay listed).
+        """
+        unstored = self._unstored
+        if unstored is None or self.outbox is None:
+            return
+        with self._store_lock:
+            batch: list[RawRecord] = []
+            while unstored:
+                batch.append(unstored.popleft())
+            if not batch:
+                return
+            try:
+                self.outbox.put(batch, skip_invalid=True)
+            except BaseException:
+                unstored.extendleft(reversed(batch))
+                raise
 
 
 def call_back(

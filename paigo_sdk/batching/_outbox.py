@@ -111,14 +111,25 @@ class Outbox:
         connection.execute(_SCHEMA)
         return connection
 
-    def put(self, records: Sequence[RawRecord]) -> None:
+    def put(self, records: Sequence[RawRecord], *, skip_invalid: bool = False) -> None:
         """Write records (ignoring keys already present) in one committed transaction.
 
+        With `skip_invalid`, records whose metadata cannot be written as JSON are left out (the
+        batcher rejects them before sending); otherwise they fail the whole call.
+
         Raises:
-            ClientValidationError: when a record's metadata cannot be written as JSON (then
-                nothing is written).
+            ClientValidationError: when a record's metadata cannot be written as JSON and
+                `skip_invalid` is false (then nothing is written).
         """
-        rows = [_row(raw) for raw in records]
+        rows = []
+        for raw in records:
+            try:
+                rows.append(_row(raw))
+            except ClientValidationError:
+                if not skip_invalid:
+                    raise
+        if not rows:
+            return
         with self._lock:
             if len(rows) == 1:
                 self._connection.execute(_INSERT, rows[0])
@@ -130,33 +141,6 @@ class Outbox:
                 self._connection.execute("ROLLBACK")
                 raise
             self._connection.execute("COMMIT")
-
-    def put_prepared(self, records: Iterable[WireRecord]) -> None:
-        """Write prepared records that are not yet stored, and mark them stored."""
-        pending = [record for record in records if not record.stored and record.error is None]
-        if not pending:
-            return
-        rows = [
-            (
-                record.customer_id,
-                record.key,
-                record.dimension_id,
-                record.body["recordValue"],
-                record.body["timestamp"],
-                None if record.metadata is None else _json.dumps(record.metadata),
-            )
-            for record in pending
-        ]
-        with self._lock:
-            self._connection.execute("BEGIN IMMEDIATE")
-            try:
-                self._connection.executemany(_INSERT, rows)
-            except BaseException:
-                self._connection.execute("ROLLBACK")
-                raise
-            self._connection.execute("COMMIT")
-        for record in pending:
-            record.stored = True
 
     def remove(self, records: Iterable[WireRecord]) -> None:
         """Delete records whose outcome is final."""

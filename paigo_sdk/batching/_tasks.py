@@ -149,6 +149,8 @@ class AsyncUsageBatcher(RecordQueue):
             return record[0]
         if self._sync_outbox is not None:
             await asyncio.to_thread(self._durable, record)
+        elif self._unstored is not None:
+            self._unstored.append(record)
         queue.append(record)
         if len(queue) >= self._max_batch or self._forced:
             self._signal()
@@ -197,7 +199,7 @@ class AsyncUsageBatcher(RecordQueue):
         self._forced += 1
         self._signal()
         try:
-            while self._queue or self._in_flight:
+            while (self._queue or self._in_flight) and not self._stopping():
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
                     break
@@ -225,6 +227,10 @@ class AsyncUsageBatcher(RecordQueue):
             self._stop.set()
         self._signal()
         _LIVE.discard(self)
+        try:
+            await asyncio.to_thread(self._store_pending)
+        except Exception:
+            logger.exception("could not write pending usage records to the outbox")
         if report.pending:
             logger.warning(
                 "usage batcher closed with %d record(s) not yet delivered%s",
@@ -277,9 +283,11 @@ class AsyncUsageBatcher(RecordQueue):
             return
         self._primitives()
         self._started = True
+        loop = asyncio.get_running_loop()
         for _ in range(self.settings.concurrency):
-            task = asyncio.get_running_loop().create_task(_work(weakref.ref(self)))
-            self._tasks.append(task)
+            self._tasks.append(loop.create_task(_work(weakref.ref(self))))
+        if self._unstored is not None:
+            self._tasks.append(loop.create_task(_keep_stored(weakref.ref(self))))
 
     def _take(self, timed_out: bool) -> list[RawRecord] | None:
         queued = len(self._queue)
@@ -319,7 +327,10 @@ class AsyncUsageBatcher(RecordQueue):
 
     async def _deliver(self, raws: list[RawRecord]) -> None:
         try:
-            stored = self._sync_outbox is not None
+            # Nothing is sent before it is on disk: write what a "batch" outbox still lacks.
+            if self._unstored is not None:
+                await asyncio.to_thread(self._store_pending)
+            stored = self.outbox is not None
             records = [prepare(raw, stored=stored) for raw in raws]
             unsendable = [record for record in records if record.error is not None]
             if unsendable:
@@ -331,8 +342,6 @@ class AsyncUsageBatcher(RecordQueue):
                     unsendable,
                 )
                 records = [record for record in records if record.error is None]
-            if self.outbox is not None and not stored:
-                await asyncio.to_thread(self.outbox.put_prepared, records)
             if self._wire_batches:
                 for chunk in plan_chunks(
                     records,
@@ -506,6 +515,21 @@ async def _work(reference: weakref.ref[AsyncUsageBatcher]) -> None:
             timed_out = False
         except TimeoutError:
             timed_out = True
+
+
+async def _keep_stored(reference: weakref.ref[AsyncUsageBatcher]) -> None:
+    """Write a "batch" outbox every flush_interval, even while every worker is busy retrying."""
+    while True:
+        batcher = reference()
+        if batcher is None or batcher._stopping():
+            return
+        try:
+            await asyncio.to_thread(batcher._store_pending)
+        except Exception:
+            logger.exception("could not write usage records to the outbox; will try again")
+        interval = batcher.settings.flush_interval
+        del batcher
+        await asyncio.sleep(interval)
 
 
 _LIVE: weakref.WeakSet[AsyncUsageBatcher] = weakref.WeakSet()

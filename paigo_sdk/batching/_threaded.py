@@ -174,6 +174,8 @@ class UsageBatcher(RecordQueue):
             return record[0]
         if self._sync_outbox is not None:
             self._durable(record)
+        elif self._unstored is not None:
+            self._unstored.append(record)
         queue.append(record)
         if (len(queue) >= self._max_batch or self._forced) and not self._wake.is_set():
             self._wake.set()
@@ -227,7 +229,8 @@ class UsageBatcher(RecordQueue):
             self._forced += 1
             self._wake.set()
             try:
-                while self._queue or self._in_flight:
+                # Once stopped (a close that timed out), no worker is left to wait for.
+                while (self._queue or self._in_flight) and not self._stop.is_set():
                     remaining = None if deadline is None else deadline - time.monotonic()
                     if remaining is not None and remaining <= 0:
                         break
@@ -255,6 +258,11 @@ class UsageBatcher(RecordQueue):
         self._stop.set()
         self._wake.set()
         _LIVE.discard(self)
+        try:
+            # With a "batch" outbox, whatever did not make it is written now, for the next batcher.
+            self._store_pending()
+        except Exception:
+            logger.exception("could not write pending usage records to the outbox")
         if report.pending:
             logger.warning(
                 "usage batcher closed with %d record(s) not yet delivered%s",
@@ -300,6 +308,15 @@ class UsageBatcher(RecordQueue):
                 )
                 self._threads.append(thread)
                 thread.start()
+            if self._unstored is not None:
+                writer = threading.Thread(
+                    target=_keep_stored,
+                    args=(reference, self._generation),
+                    name="paigo-usage-outbox",
+                    daemon=True,
+                )
+                self._threads.append(writer)
+                writer.start()
 
     def _take(self, timed_out: bool) -> list[RawRecord] | None:
         """Take the next unit of work from the queue, or None when there is nothing to send yet."""
@@ -350,7 +367,9 @@ class UsageBatcher(RecordQueue):
 
     def _deliver(self, raws: list[RawRecord]) -> None:
         try:
-            stored = self._sync_outbox is not None
+            # Nothing is sent before it is on disk: write what a "batch" outbox still lacks.
+            self._store_pending()
+            stored = self.outbox is not None
             records = [prepare(raw, stored=stored) for raw in raws]
             unsendable = [record for record in records if record.error is not None]
             if unsendable:
@@ -362,8 +381,6 @@ class UsageBatcher(RecordQueue):
                     unsendable,
                 )
                 records = [record for record in records if record.error is None]
-            if self.outbox is not None and not stored:
-                self.outbox.put_prepared(records)
             if self._wire_batches:
                 for chunk in plan_chunks(
                     records,
@@ -529,6 +546,21 @@ def _work(reference: weakref.ref[UsageBatcher], generation: int) -> None:
         if idle:
             del batcher
         timed_out = not wake.wait(interval)
+
+
+def _keep_stored(reference: weakref.ref[UsageBatcher], generation: int) -> None:
+    """Write a "batch" outbox every flush_interval, even while every worker is busy retrying."""
+    while True:
+        batcher = reference()
+        if batcher is None or batcher._generation != generation or batcher._stop.is_set():
+            return
+        try:
+            batcher._store_pending()
+        except Exception:
+            logger.exception("could not write usage records to the outbox; will try again")
+        stop, interval = batcher._stop, batcher.settings.flush_interval
+        del batcher
+        stop.wait(interval)
 
 
 _LIVE: weakref.WeakSet[UsageBatcher] = weakref.WeakSet()

@@ -584,6 +584,35 @@ def test_an_idle_unreferenced_batcher_is_garbage_collected(server: FakeUsageServ
 
 
 class TestOutbox:
+    def test_a_batch_outbox_is_written_within_the_interval_even_during_an_outage(
+        self, server: FakeUsageServer, tmp_path: Path
+    ) -> None:
+        path = tmp_path / "usage.sqlite"
+        server.fault_rate, server.faults = 1.0, ["503"]
+        batcher = UsageBatcher(
+            cast(Any, FakeClient(server)),
+            outbox=path,
+            durability="batch",
+            flush_interval=0.02,
+            max_batch=5,
+            concurrency=1,
+            retry_deadline=60,
+            **FAST_RETRY,
+        )
+        for index in range(20):
+            batcher.add("c1", "d1", index)
+        # The only worker is stuck retrying; the records reach the disk anyway.
+        assert wait_until(lambda: Outbox(path).count() == 20)
+        report = batcher.close(timeout=0.1)
+        assert report.pending == 20
+        assert batcher.close(timeout=None).pending == 20  # stopped: returns at once, no hang
+
+        server.fault_rate = 0.0
+        again = UsageBatcher(cast(Any, FakeClient(server)), outbox=path)
+        assert again.close(timeout=10).delivered == 20
+        assert server.total() == sum(range(20))
+        assert Outbox(path).count() == 0
+
     def test_delivered_records_leave_the_outbox(
         self, make_batcher: MakeBatcher, server: FakeUsageServer, tmp_path: Path
     ) -> None:

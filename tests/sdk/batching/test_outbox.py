@@ -57,12 +57,11 @@ def test_the_same_key_is_stored_once_and_removal_is_final(tmp_path: Path) -> Non
     assert outbox.count() == 0
 
 
-def test_put_prepared_writes_only_records_not_yet_stored(tmp_path: Path) -> None:
+def test_put_can_leave_out_records_it_cannot_encode(tmp_path: Path) -> None:
     outbox = Outbox(tmp_path / "o.sqlite")
-    fresh = prepare(("k1", "c1", "d1", 1, MOMENT, None))
-    already = prepare(("k2", "c1", "d1", 1, MOMENT, None), stored=True)
-    outbox.put_prepared([fresh, already])
-    assert fresh.stored
+    good = ("k1", "c1", "d1", 1, MOMENT, None)
+    bad = ("k2", "c1", "d1", 1, MOMENT, {"x": object()})
+    outbox.put([good, bad], skip_invalid=True)
     assert [row[0] for row in outbox.pending()] == ["k1"]
 
 
