@@ -225,14 +225,17 @@ def _items(value: Any) -> list[Any]:
 
 
 def _address(source: Any) -> list[str]:
-    line1 = _get(source, "address_line1", "line1")
-    line2 = _get(source, "address_line2", "line2")
+    # The business profile says address_line1/country; a customer's address says
+    # street_line_one/country_code.
+    line1 = _get(source, "address_line1", "street_line_one")
+    line2 = _get(source, "address_line2", "street_line_two")
     city_line = " ".join(
         str(part)
         for part in (_get(source, "city"), _get(source, "state"), _get(source, "postal_code"))
         if part
     )
-    return [str(part) for part in (line1, line2, city_line, _get(source, "country")) if part]
+    country = _get(source, "country", "country_code")
+    return [str(part) for part in (line1, line2, city_line, country) if part]
 
 
 def _labelled(label: str, value: Any) -> str | None:

@@ -178,3 +178,40 @@ def test_text_outside_latin1_does_not_break_rendering(invoice, profile):
     customer = Customer("c", "Ünïcode ✓ 株式会社", "x@y.z")
     text = text_of(render_invoice_pdf(invoice, customer, profile))
     assert "Ünïcode" in text
+
+
+def test_download_link_serves_the_pdf_of_an_engine_invoice():
+    """The invoice URL from `?download=true` returns this module's PDF of the engine's records."""
+    import httpx
+
+    from simulator import ManualClock, Simulator
+
+    with Simulator(clock=ManualClock(datetime(2026, 4, 1, tzinfo=UTC))) as sim:
+        with sim.client() as paigo:
+            paigo.settings.update_profile(business_name="Acme Metering", city="Springfield")
+            customer = paigo.customers.create(
+                customer_name="Dumm AI Corp",
+                email="billing@dumm.ai",
+                payment_channel="manual",
+                address={
+                    "countryCode": "US",
+                    "postalCode": "12345",
+                    "city": "Metropolis",
+                    "streetLineOne": "1 Main St",
+                    "state": "NY",
+                },
+            )
+            created = paigo.invoices.create(
+                customer_id=customer.customer_id,
+                items=[{"name": "Paigo Pro", "quantity": 2, "unit_cost": "100.09"}],
+            )
+            assert created.invoice_id is not None
+            invoice = paigo.invoices.retrieve(created.invoice_id, download=True)
+        assert invoice.invoice_url is not None
+        with httpx.Client(transport=sim.transport()) as http:
+            reply = http.get(invoice.invoice_url)
+    assert reply.status_code == 200
+    assert reply.headers["content-type"] == "application/pdf"
+    text = text_of(reply.content)
+    for expected in ("Acme Metering", "Dumm AI Corp", "1 Main St", "Paigo Pro", "200.18 USD"):
+        assert expected in text
