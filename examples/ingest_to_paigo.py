@@ -46,8 +46,8 @@ from paigo_sdk import (
     PaigoError,
 )
 from paigo_sdk.types import AggregatedUsage, Invoice, RawUsage
-from simulator import Simulator
-from simulator.pytest_plugin import RemoteSimulator
+from simulator import RemoteSimulator, Simulator
+from simulator.remote import RemoteSimulatorError
 
 GUIDE_STRIPE_ACCOUNT = "acct_1MV2hfFMNNPXLiB"
 """The placeholder Stripe account id that Paigo's guide suggests for a demonstration."""
@@ -331,7 +331,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail(f"not found: {exc.message}")
     except APIConnectionError as exc:
         return fail(f"cannot reach the server: {exc}")
-    except ClientValidationError as exc:
+    except (ClientValidationError, RemoteSimulatorError) as exc:
         return fail(str(exc))
     except PaigoError as exc:
         return fail(str(exc))

@@ -144,9 +144,11 @@ def test_main_job_reuses_existing_customer_and_dimension(fresh_server: Any, tmp_
     again = json.loads(second_summary.read_text())
     assert again["customerId"] == created["customerId"]
     assert "Offering" not in second.stdout  # nothing new was created
-    # The second period invoice bills both runs' records: 3 + 1 and 2 + 1.
+    # The first run's period invoice marked its records as billed (B9), so the second one bills
+    # only the second run's 2 + 1 records.
     total = Decimal(str(again["invoice"]["totalAmountWithoutTax"]))
-    assert total == expected_period_total(created["records"] + again["records"])
+    assert total == expected_period_total(again["records"])
+    assert total != expected_period_total(created["records"] + again["records"])
 
 
 def test_main_job_reports_bad_credentials_in_one_line(fresh_server: Any) -> None:
