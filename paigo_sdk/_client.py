@@ -14,9 +14,8 @@ import platform
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
-from functools import cached_property
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final, Self, TypeVar
+from typing import Any, Final, Self, TypeVar
 
 import httpx
 from pydantic import ValidationError
@@ -43,16 +42,7 @@ from paigo_sdk.errors import (
     APITimeoutError,
     status_error_class,
 )
-
-if TYPE_CHECKING:
-    from paigo_sdk.resources.customers import AsyncCustomers, Customers
-    from paigo_sdk.resources.dimensions import AsyncDimensions, Dimensions
-    from paigo_sdk.resources.invoices import AsyncInvoices, Invoices
-    from paigo_sdk.resources.measurements import AsyncMeasurements, Measurements
-    from paigo_sdk.resources.offerings import AsyncOfferings, Offerings
-    from paigo_sdk.resources.settings import AsyncSettings, Settings
-    from paigo_sdk.resources.usage import AsyncUsage, Usage
-    from paigo_sdk.resources.webhooks import AsyncWebhooks, Webhooks
+from paigo_sdk.resources import RESOURCE_NAMES, AsyncResources, SyncResources
 
 __all__ = ["USER_AGENT", "AsyncPaigoClient", "PaigoClient"]
 
@@ -63,16 +53,6 @@ logger = logging.getLogger(__name__)
 USER_AGENT: Final = f"paigo-sdk/{__version__} python/{platform.python_version()}"
 """The User-Agent sent with every request."""
 
-_RESOURCES: Final = (
-    "dimensions",
-    "offerings",
-    "measurements",
-    "customers",
-    "usage",
-    "invoices",
-    "webhooks",
-    "settings",
-)
 
 Timeout = float | None | NotGiven
 """A per-call timeout in seconds; None waits forever; NOT_GIVEN uses the client's."""
@@ -166,7 +146,7 @@ class _BaseClient:
             ),
         )
         clone = copy.copy(self)
-        for name in _RESOURCES:
+        for name in RESOURCE_NAMES:
             clone.__dict__.pop(name, None)
         clone._config = config
         clone._policy = replace(
@@ -332,7 +312,7 @@ def _type_name(response_type: Any) -> str:
     return getattr(response_type, "__name__", None) or str(response_type)
 
 
-class PaigoClient(_BaseClient):
+class PaigoClient(_BaseClient, SyncResources):
     """A client for Paigo's API v1.10.
 
     Credentials come from the arguments or from `PAIGO_CLIENT_ID` / `PAIGO_CLIENT_SECRET`; the
@@ -464,64 +444,8 @@ class PaigoClient(_BaseClient):
         self._log_attempt(op, request, attempt, started, response.status_code)
         return response
 
-    @cached_property
-    def dimensions(self) -> Dimensions:
-        """Dimensions (product items): list, create, retrieve, update, delete."""
-        from paigo_sdk.resources.dimensions import Dimensions
 
-        return Dimensions(self)
-
-    @cached_property
-    def offerings(self) -> Offerings:
-        """Offerings (pricing plans): list, create, retrieve, update, delete."""
-        from paigo_sdk.resources.offerings import Offerings
-
-        return Offerings(self)
-
-    @cached_property
-    def measurements(self) -> Measurements:
-        """Measurements (automatic metering configurations)."""
-        from paigo_sdk.resources.measurements import Measurements
-
-        return Measurements(self)
-
-    @cached_property
-    def customers(self) -> Customers:
-        """Customers, with their enrollment, wallet, refunds, payments and children."""
-        from paigo_sdk.resources.customers import Customers
-
-        return Customers(self)
-
-    @cached_property
-    def usage(self) -> Usage:
-        """Usage records: record one, record a batch, or build a background batcher."""
-        from paigo_sdk.resources.usage import Usage
-
-        return Usage(self)
-
-    @cached_property
-    def invoices(self) -> Invoices:
-        """Invoices: create a manual invoice, retrieve one."""
-        from paigo_sdk.resources.invoices import Invoices
-
-        return Invoices(self)
-
-    @cached_property
-    def webhooks(self) -> Webhooks:
-        """Webhook subscriptions and sample payloads."""
-        from paigo_sdk.resources.webhooks import Webhooks
-
-        return Webhooks(self)
-
-    @cached_property
-    def settings(self) -> Settings:
-        """Account settings: the business profile and the invoice logo."""
-        from paigo_sdk.resources.settings import Settings
-
-        return Settings(self)
-
-
-class AsyncPaigoClient(_BaseClient):
+class AsyncPaigoClient(_BaseClient, AsyncResources):
     """An asyncio client for Paigo's API v1.10; the twin of `PaigoClient`.
 
     Credentials come from the arguments or from `PAIGO_CLIENT_ID` / `PAIGO_CLIENT_SECRET`; the
@@ -656,59 +580,3 @@ class AsyncPaigoClient(_BaseClient):
             raise self._connection_error(error, request) from error
         self._log_attempt(op, request, attempt, started, response.status_code)
         return response
-
-    @cached_property
-    def dimensions(self) -> AsyncDimensions:
-        """Dimensions (product items): list, create, retrieve, update, delete."""
-        from paigo_sdk.resources.dimensions import AsyncDimensions
-
-        return AsyncDimensions(self)
-
-    @cached_property
-    def offerings(self) -> AsyncOfferings:
-        """Offerings (pricing plans): list, create, retrieve, update, delete."""
-        from paigo_sdk.resources.offerings import AsyncOfferings
-
-        return AsyncOfferings(self)
-
-    @cached_property
-    def measurements(self) -> AsyncMeasurements:
-        """Measurements (automatic metering configurations)."""
-        from paigo_sdk.resources.measurements import AsyncMeasurements
-
-        return AsyncMeasurements(self)
-
-    @cached_property
-    def customers(self) -> AsyncCustomers:
-        """Customers, with their enrollment, wallet, refunds, payments and children."""
-        from paigo_sdk.resources.customers import AsyncCustomers
-
-        return AsyncCustomers(self)
-
-    @cached_property
-    def usage(self) -> AsyncUsage:
-        """Usage records: record one, record a batch, or build a background batcher."""
-        from paigo_sdk.resources.usage import AsyncUsage
-
-        return AsyncUsage(self)
-
-    @cached_property
-    def invoices(self) -> AsyncInvoices:
-        """Invoices: create a manual invoice, retrieve one."""
-        from paigo_sdk.resources.invoices import AsyncInvoices
-
-        return AsyncInvoices(self)
-
-    @cached_property
-    def webhooks(self) -> AsyncWebhooks:
-        """Webhook subscriptions and sample payloads."""
-        from paigo_sdk.resources.webhooks import AsyncWebhooks
-
-        return AsyncWebhooks(self)
-
-    @cached_property
-    def settings(self) -> AsyncSettings:
-        """Account settings: the business profile and the invoice logo."""
-        from paigo_sdk.resources.settings import AsyncSettings
-
-        return AsyncSettings(self)

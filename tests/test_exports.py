@@ -107,28 +107,18 @@ def test_types_package_reexports_every_model(name: str) -> None:
 
 
 def test_every_public_method_of_the_clients_documents_what_it_raises() -> None:
-    from paigo_sdk.resources import (
-        customers,
-        dimensions,
-        invoices,
-        measurements,
-        offerings,
-        settings,
-        usage,
-        webhooks,
-    )
+    import pkgutil
 
+    import paigo_sdk.resources
+
+    modules = [
+        importlib.import_module(f"paigo_sdk.resources.{info.name}")
+        for info in pkgutil.iter_modules(paigo_sdk.resources.__path__)
+        if not info.name.startswith("_")
+    ]
+    assert len(modules) == 12
     checked = 0
-    for module in (
-        customers,
-        dimensions,
-        invoices,
-        measurements,
-        offerings,
-        settings,
-        usage,
-        webhooks,
-    ):
+    for module in [paigo_sdk.resources, *modules]:
         for cls in vars(module).values():
             if not inspect.isclass(cls) or cls.__module__ != module.__name__:
                 continue

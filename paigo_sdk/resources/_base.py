@@ -13,7 +13,7 @@ from paigo_sdk.errors import ClientValidationError
 if TYPE_CHECKING:
     from paigo_sdk._client import AsyncPaigoClient, PaigoClient
 
-__all__ = ["AsyncResource", "SyncResource", "build_params", "require_id"]
+__all__ = ["AsyncResource", "SyncResource", "build_params", "customer_path", "require_id"]
 
 P = TypeVar("P", bound=BaseModel)
 
@@ -83,3 +83,12 @@ def require_id(name: str, value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ClientValidationError(f"{name} must be a non-empty string, got {value!r}")
     return value
+
+
+def customer_path(customer_id: object) -> dict[str, str]:
+    """Return the path parameters of a per-customer route.
+
+    Raises:
+        ClientValidationError: when `customer_id` is empty or not a string.
+    """
+    return {"customer_id": require_id("customer_id", customer_id)}

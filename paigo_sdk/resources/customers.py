@@ -1,4 +1,4 @@
-"""Customers: profiles, enrolments, free trials, usage views, wallet, Stripe, and children."""
+"""Customers: profiles, free trials, usage views and portal links; sub-resources hang off them."""
 
 from __future__ import annotations
 
@@ -10,54 +10,41 @@ from typing import Any
 
 from paigo_sdk._client import Timeout
 from paigo_sdk._operations import (
-    ADD_CHILD,
     CREATE_CUSTOMER,
-    CREATE_REFUND,
-    CREATE_TRANSACTION,
     DELETE_CUSTOMER,
     LIST_CUSTOMERS,
-    LIST_PAYMENTS,
-    LIST_REFUNDS,
-    LIST_TRANSACTIONS,
-    REMOVE_CHILD,
     RETRIEVE_CUSTOMER,
     RETRIEVE_CUSTOMER_TOKEN,
     RETRIEVE_CUSTOMER_USAGE,
-    RETRIEVE_ENROLLMENT,
     RETRIEVE_STRIPE_PORTAL,
-    UPDATE_CHILD,
     UPDATE_CUSTOMER,
-    UPDATE_ENROLLMENT,
     UPDATE_FREE_TRIAL,
 )
 from paigo_sdk._sentinels import NOT_GIVEN, NotGiven
 from paigo_sdk.errors import ClientValidationError
-from paigo_sdk.resources._base import AsyncResource, SyncResource, build_params, require_id
+from paigo_sdk.resources._base import AsyncResource, SyncResource, build_params, customer_path
+from paigo_sdk.resources.customer_children import AsyncCustomerChildren, CustomerChildren
+from paigo_sdk.resources.customer_enrollment import AsyncCustomerEnrollment, CustomerEnrollment
+from paigo_sdk.resources.customer_stripe import (
+    AsyncCustomerPayments,
+    AsyncCustomerRefunds,
+    CustomerPayments,
+    CustomerRefunds,
+)
+from paigo_sdk.resources.customer_wallet import AsyncCustomerTransactions, CustomerTransactions
 from paigo_sdk.types import (
     AddressParams,
-    ChildCreateParams,
     Customer,
     CustomerCreateParams,
     CustomerDeleteResponse,
-    CustomerOverridesParams,
     CustomerToken,
     CustomerUpdateParams,
     CustomerUsage,
-    DecimalInput,
-    Enrollment,
-    EnrollmentUpdateParams,
     EnrollmentUsageParams,
     FreeTrialUpdateParams,
     FreeTrialUpdateResponse,
-    LedgerEntry,
-    MessageResponse,
     PaymentChannelOptionsParams,
-    RefundChannelOptionsParams,
-    RefundCreateParams,
-    StripePayment,
     StripePortal,
-    StripeRefund,
-    TransactionCreateParams,
     format_timestamp,
     parse_timestamp,
     to_wire,
@@ -65,32 +52,16 @@ from paigo_sdk.types import (
 from paigo_sdk.types.enums import (
     AggregationInterval,
     AggregationPurpose,
-    BillParent,
     Currency,
     PaymentChannel,
-    RefundReason,
     TaxExempt,
 )
 
-__all__ = [
-    "AsyncCustomerChildren",
-    "AsyncCustomerEnrollment",
-    "AsyncCustomerPayments",
-    "AsyncCustomerRefunds",
-    "AsyncCustomerTransactions",
-    "AsyncCustomers",
-    "CustomerChildren",
-    "CustomerEnrollment",
-    "CustomerPayments",
-    "CustomerRefunds",
-    "CustomerTransactions",
-    "Customers",
-]
+__all__ = ["AsyncCustomers", "Customers"]
 
 UsageInput = EnrollmentUsageParams | Mapping[str, Any]
 AddressInput = AddressParams | Mapping[str, Any]
 ChannelOptionsInput = PaymentChannelOptionsParams | Mapping[str, Any]
-OverridesInput = CustomerOverridesParams | Mapping[str, Any]
 
 
 def _usage_query(
@@ -129,276 +100,6 @@ def _usage_query(
     if problems:
         raise ClientValidationError(problems)
     return query
-
-
-def _customer_path(customer_id: str) -> dict[str, str]:
-    return {"customer_id": require_id("customer_id", customer_id)}
-
-
-class CustomerEnrollment(SyncResource):
-    """A customer's offering enrolments: read them, or enrol, unenrol and override."""
-
-    def retrieve(self, customer_id: str, *, timeout: Timeout = NOT_GIVEN) -> list[Enrollment]:
-        """Return the customer's enrolments (an empty list when not enrolled).
-
-        Raises:
-            ClientValidationError: when `customer_id` is empty.
-            NotFoundError: when the customer does not exist.
-            APIStatusError: for other error replies.
-            APIConnectionError: when no reply arrives after the retries.
-        """
-        return self._client._request(
-            RETRIEVE_ENROLLMENT, path_params=_customer_path(customer_id), timeout=timeout
-        )
-
-    def update(
-        self,
-        customer_id: str,
-        *,
-        offering_id: str | None | NotGiven = NOT_GIVEN,
-        remove_prior_offering: bool | NotGiven = NOT_GIVEN,
-        unenroll_offering: str | NotGiven = NOT_GIVEN,
-        overrides: OverridesInput | None | NotGiven = NOT_GIVEN,
-        usage: Sequence[UsageInput] | NotGiven = NOT_GIVEN,
-        timeout: Timeout = NOT_GIVEN,
-    ) -> list[Enrollment]:
-        """Change the customer's enrolment and return the enrolments as they now are.
-
-        `offering_id` enrols (a plan change when already enrolled; the same id again changes
-        nothing); `offering_id=None` unenrols; `unenroll_offering` leaves one offering and cannot
-        be combined with `offering_id` or `remove_prior_offering`. Enrolling or unenrolling may
-        create an invoice. The enrolments are read back with a second request.
-
-        Raises:
-            ClientValidationError: for invalid arguments (including the forbidden combination),
-                before sending.
-            NotFoundError: when the customer or offering does not exist.
-            BadRequestError: when Paigo rejects the change.
-            APIStatusError: for other error replies.
-            APIConnectionError: when no reply arrives after the retries.
-        """
-        path = _customer_path(customer_id)
-        if not isinstance(unenroll_offering, NotGiven) and (
-            not isinstance(offering_id, NotGiven) or not isinstance(remove_prior_offering, NotGiven)
-        ):
-            raise ClientValidationError(
-                "unenroll_offering cannot be combined with offering_id or remove_prior_offering"
-            )
-        params = build_params(
-            EnrollmentUpdateParams, locals(), omit=("customer_id", "path"), none_means_absent=False
-        )
-        self._client._request(
-            UPDATE_ENROLLMENT, path_params=path, json_body=to_wire(params), timeout=timeout
-        )
-        return self.retrieve(customer_id, timeout=timeout)
-
-
-class CustomerTransactions(SyncResource):
-    """A customer's wallet ledger: add or remove credit, and list the transactions."""
-
-    def create(
-        self,
-        customer_id: str,
-        *,
-        transaction_amount: DecimalInput,
-        timestamp: datetime | str | None = None,
-        metadata: Mapping[str, Any] | None = None,
-        timeout: Timeout = NOT_GIVEN,
-    ) -> MessageResponse:
-        """Add credit to the customer's wallet (a positive amount) or remove it (negative).
-
-        Not retried after the request may have reached the server (a retry could apply the
-        transaction twice).
-
-        Args:
-            transaction_amount: the amount, as a Decimal, an int or a plain decimal string.
-            timestamp: when the transaction happened, timezone-aware; Paigo uses now by default.
-
-        Raises:
-            ClientValidationError: for invalid arguments (e.g. a float amount), before sending.
-            NotFoundError: when the customer does not exist.
-            BadRequestError: when Paigo rejects the transaction (e.g. a negative balance).
-            APIStatusError: for other error replies.
-            APIConnectionError: when no reply arrives after the retries.
-        """
-        path = _customer_path(customer_id)
-        params = build_params(TransactionCreateParams, locals(), omit=("customer_id", "path"))
-        return self._client._request(
-            CREATE_TRANSACTION, path_params=path, json_body=to_wire(params), timeout=timeout
-        )
-
-    def list(self, customer_id: str, *, timeout: Timeout = NOT_GIVEN) -> list[LedgerEntry]:
-        """List the customer's wallet transactions.
-
-        Raises:
-            ClientValidationError: when `customer_id` is empty.
-            NotFoundError: when the customer does not exist.
-            APIStatusError: for other error replies.
-            APIConnectionError: when no reply arrives after the retries.
-        """
-        return self._client._request(
-            LIST_TRANSACTIONS, path_params=_customer_path(customer_id), timeout=timeout
-        )
-
-
-class CustomerRefunds(SyncResource):
-    """A Stripe customer's refunds: create and list."""
-
-    def create(
-        self,
-        customer_id: str,
-        *,
-        payment_intent_id: str,
-        amount: DecimalInput | None = None,
-        reason: RefundReason | str | None = None,
-        metadata: Mapping[str, Any] | None = None,
-        timeout: Timeout = NOT_GIVEN,
-    ) -> MessageResponse:
-        """Refund a Stripe payment of the customer, in full or in part.
-
-        Not retried after the request may have reached the server.
-
-        Args:
-            payment_intent_id: the Stripe PaymentIntent to refund (`pi_...`).
-            amount: the amount to refund; the whole payment when not given.
-
-        Raises:
-            ClientValidationError: for invalid arguments, before sending.
-            BadRequestError: when Paigo rejects the refund (also for `manual` customers).
-            APIStatusError: for other error replies.
-            APIConnectionError: when no reply arrives after the retries.
-        """
-        path = _customer_path(customer_id)
-        params = build_params(
-            RefundCreateParams,
-            {
-                "refund_channel_options": RefundChannelOptionsParams.model_validate(
-                    {"payment_intent_id": require_id("payment_intent_id", payment_intent_id)}
-                ),
-                "amount": amount,
-                "reason": reason,
-                "metadata": metadata,
-            },
-        )
-        return self._client._request(
-            CREATE_REFUND, path_params=path, json_body=to_wire(params), timeout=timeout
-        )
-
-    def list(self, customer_id: str, *, timeout: Timeout = NOT_GIVEN) -> list[StripeRefund]:
-        """List the customer's Stripe refunds.
-
-        Raises:
-            ClientValidationError: when `customer_id` is empty.
-            BadRequestError: for `manual` customers.
-            APIStatusError: for other error replies.
-            APIConnectionError: when no reply arrives after the retries.
-        """
-        return self._client._request(
-            LIST_REFUNDS, path_params=_customer_path(customer_id), timeout=timeout
-        )
-
-
-class CustomerPayments(SyncResource):
-    """A Stripe customer's payments."""
-
-    def list(
-        self,
-        customer_id: str,
-        *,
-        invoice_id: str | None = None,
-        timeout: Timeout = NOT_GIVEN,
-    ) -> list[StripePayment]:
-        """List the customer's Stripe payments, optionally only those of one Paigo invoice.
-
-        Paigo v1.10 types the items as refunds; `StripePayment` accepts both shapes.
-
-        Raises:
-            ClientValidationError: when `customer_id` is empty.
-            BadRequestError: for `manual` customers.
-            APIStatusError: for other error replies.
-            APIConnectionError: when no reply arrives after the retries.
-        """
-        return self._client._request(
-            LIST_PAYMENTS,
-            path_params=_customer_path(customer_id),
-            query={"invoiceId": invoice_id},
-            timeout=timeout,
-        )
-
-
-class CustomerChildren(SyncResource):
-    """Parent-child links between customers: add, update and remove."""
-
-    def add(
-        self,
-        customer_id: str,
-        child_id: str,
-        *,
-        bill_parent: BillParent | str | None = None,
-        timeout: Timeout = NOT_GIVEN,
-    ) -> MessageResponse:
-        """Make `child_id` a child of `customer_id`.
-
-        Args:
-            bill_parent: `aggregated` bills the parent for the child's invoices; `separate`
-                (Paigo's default) does not.
-
-        Raises:
-            ClientValidationError: for an empty id or an unknown `bill_parent`, before sending.
-            BadRequestError: when Paigo rejects the link.
-            APIStatusError: for other error replies.
-            APIConnectionError: when no reply arrives after the retries.
-        """
-        path = {
-            "customer_id": require_id("customer_id", customer_id),
-            "child_id": require_id("child_id", child_id),
-        }
-        params = build_params(ChildCreateParams, {"bill_parent": bill_parent})
-        return self._client._request(
-            ADD_CHILD, path_params=path, json_body=to_wire(params), timeout=timeout
-        )
-
-    def update(
-        self,
-        customer_id: str,
-        child_id: str,
-        *,
-        bill_parent: BillParent | str | None = None,
-        timeout: Timeout = NOT_GIVEN,
-    ) -> MessageResponse:
-        """Change whether the parent is billed for the child's invoices.
-
-        Raises:
-            ClientValidationError: for an empty id or an unknown `bill_parent`, before sending.
-            BadRequestError: when Paigo rejects the change.
-            APIStatusError: for other error replies.
-            APIConnectionError: when no reply arrives after the retries.
-        """
-        path = {
-            "customer_id": require_id("customer_id", customer_id),
-            "child_id": require_id("child_id", child_id),
-        }
-        params = build_params(ChildCreateParams, {"bill_parent": bill_parent})
-        return self._client._request(
-            UPDATE_CHILD, path_params=path, json_body=to_wire(params), timeout=timeout
-        )
-
-    def remove(
-        self, customer_id: str, child_id: str, *, timeout: Timeout = NOT_GIVEN
-    ) -> MessageResponse:
-        """Remove the link between a parent and a child customer.
-
-        Raises:
-            ClientValidationError: for an empty id, before sending.
-            BadRequestError: when Paigo rejects the removal.
-            APIStatusError: for other error replies.
-            APIConnectionError: when no reply arrives after the retries.
-        """
-        path = {
-            "customer_id": require_id("customer_id", customer_id),
-            "child_id": require_id("child_id", child_id),
-        }
-        return self._client._request(REMOVE_CHILD, path_params=path, timeout=timeout)
 
 
 class Customers(SyncResource):
@@ -492,7 +193,7 @@ class Customers(SyncResource):
             APIConnectionError: when no reply arrives after the retries.
         """
         return self._client._request(
-            RETRIEVE_CUSTOMER, path_params=_customer_path(customer_id), timeout=timeout
+            RETRIEVE_CUSTOMER, path_params=customer_path(customer_id), timeout=timeout
         )
 
     def update(
@@ -529,7 +230,7 @@ class Customers(SyncResource):
             APIStatusError: for other error replies.
             APIConnectionError: when no reply arrives after the retries.
         """
-        path = _customer_path(customer_id)
+        path = customer_path(customer_id)
         params = build_params(
             CustomerUpdateParams, locals(), omit=("customer_id", "path"), none_means_absent=False
         )
@@ -548,7 +249,7 @@ class Customers(SyncResource):
             APIConnectionError: when no reply arrives after the retries.
         """
         return self._client._request(
-            DELETE_CUSTOMER, path_params=_customer_path(customer_id), timeout=timeout
+            DELETE_CUSTOMER, path_params=customer_path(customer_id), timeout=timeout
         )
 
     def update_free_trial(
@@ -569,7 +270,7 @@ class Customers(SyncResource):
             APIStatusError: for other error replies.
             APIConnectionError: when no reply arrives after the retries.
         """
-        path = _customer_path(customer_id)
+        path = customer_path(customer_id)
         params = build_params(FreeTrialUpdateParams, locals(), omit=("customer_id", "path"))
         return self._client._request(
             UPDATE_FREE_TRIAL, path_params=path, json_body=to_wire(params), timeout=timeout
@@ -609,7 +310,7 @@ class Customers(SyncResource):
         )
         return self._client._request(
             RETRIEVE_CUSTOMER_USAGE,
-            path_params=_customer_path(customer_id),
+            path_params=customer_path(customer_id),
             query=query,
             timeout=timeout,
         )
@@ -624,7 +325,7 @@ class Customers(SyncResource):
             APIConnectionError: when no reply arrives after the retries.
         """
         return self._client._request(
-            RETRIEVE_CUSTOMER_TOKEN, path_params=_customer_path(customer_id), timeout=timeout
+            RETRIEVE_CUSTOMER_TOKEN, path_params=customer_path(customer_id), timeout=timeout
         )
 
     def retrieve_stripe_portal(
@@ -639,274 +340,8 @@ class Customers(SyncResource):
             APIConnectionError: when no reply arrives after the retries.
         """
         return self._client._request(
-            RETRIEVE_STRIPE_PORTAL, path_params=_customer_path(customer_id), timeout=timeout
+            RETRIEVE_STRIPE_PORTAL, path_params=customer_path(customer_id), timeout=timeout
         )
-
-
-class AsyncCustomerEnrollment(AsyncResource):
-    """A customer's offering enrolments: read them, or enrol, unenrol and override."""
-
-    async def retrieve(self, customer_id: str, *, timeout: Timeout = NOT_GIVEN) -> list[Enrollment]:
-        """Return the customer's enrolments (an empty list when not enrolled).
-
-        Raises:
-            ClientValidationError: when `customer_id` is empty.
-            NotFoundError: when the customer does not exist.
-            APIStatusError: for other error replies.
-            APIConnectionError: when no reply arrives after the retries.
-        """
-        return await self._client._request(
-            RETRIEVE_ENROLLMENT, path_params=_customer_path(customer_id), timeout=timeout
-        )
-
-    async def update(
-        self,
-        customer_id: str,
-        *,
-        offering_id: str | None | NotGiven = NOT_GIVEN,
-        remove_prior_offering: bool | NotGiven = NOT_GIVEN,
-        unenroll_offering: str | NotGiven = NOT_GIVEN,
-        overrides: OverridesInput | None | NotGiven = NOT_GIVEN,
-        usage: Sequence[UsageInput] | NotGiven = NOT_GIVEN,
-        timeout: Timeout = NOT_GIVEN,
-    ) -> list[Enrollment]:
-        """Change the customer's enrolment and return the enrolments as they now are.
-
-        `offering_id` enrols (a plan change when already enrolled; the same id again changes
-        nothing); `offering_id=None` unenrols; `unenroll_offering` leaves one offering and cannot
-        be combined with `offering_id` or `remove_prior_offering`. Enrolling or unenrolling may
-        create an invoice. The enrolments are read back with a second request.
-
-        Raises:
-            ClientValidationError: for invalid arguments (including the forbidden combination),
-                before sending.
-            NotFoundError: when the customer or offering does not exist.
-            BadRequestError: when Paigo rejects the change.
-            APIStatusError: for other error replies.
-            APIConnectionError: when no reply arrives after the retries.
-        """
-        path = _customer_path(customer_id)
-        if not isinstance(unenroll_offering, NotGiven) and (
-            not isinstance(offering_id, NotGiven) or not isinstance(remove_prior_offering, NotGiven)
-        ):
-            raise ClientValidationError(
-                "unenroll_offering cannot be combined with offering_id or remove_prior_offering"
-            )
-        params = build_params(
-            EnrollmentUpdateParams, locals(), omit=("customer_id", "path"), none_means_absent=False
-        )
-        await self._client._request(
-            UPDATE_ENROLLMENT, path_params=path, json_body=to_wire(params), timeout=timeout
-        )
-        return await self.retrieve(customer_id, timeout=timeout)
-
-
-class AsyncCustomerTransactions(AsyncResource):
-    """A customer's wallet ledger: add or remove credit, and list the transactions."""
-
-    async def create(
-        self,
-        customer_id: str,
-        *,
-        transaction_amount: DecimalInput,
-        timestamp: datetime | str | None = None,
-        metadata: Mapping[str, Any] | None = None,
-        timeout: Timeout = NOT_GIVEN,
-    ) -> MessageResponse:
-        """Add credit to the customer's wallet (a positive amount) or remove it (negative).
-
-        Not retried after the request may have reached the server (a retry could apply the
-        transaction twice).
-
-        Args:
-            transaction_amount: the amount, as a Decimal, an int or a plain decimal string.
-            timestamp: when the transaction happened, timezone-aware; Paigo uses now by default.
-
-        Raises:
-            ClientValidationError: for invalid arguments (e.g. a float amount), before sending.
-            NotFoundError: when the customer does not exist.
-            BadRequestError: when Paigo rejects the transaction (e.g. a negative balance).
-            APIStatusError: for other error replies.
-            APIConnectionError: when no reply arrives after the retries.
-        """
-        path = _customer_path(customer_id)
-        params = build_params(TransactionCreateParams, locals(), omit=("customer_id", "path"))
-        return await self._client._request(
-            CREATE_TRANSACTION, path_params=path, json_body=to_wire(params), timeout=timeout
-        )
-
-    async def list(self, customer_id: str, *, timeout: Timeout = NOT_GIVEN) -> list[LedgerEntry]:
-        """List the customer's wallet transactions.
-
-        Raises:
-            ClientValidationError: when `customer_id` is empty.
-            NotFoundError: when the customer does not exist.
-            APIStatusError: for other error replies.
-            APIConnectionError: when no reply arrives after the retries.
-        """
-        return await self._client._request(
-            LIST_TRANSACTIONS, path_params=_customer_path(customer_id), timeout=timeout
-        )
-
-
-class AsyncCustomerRefunds(AsyncResource):
-    """A Stripe customer's refunds: create and list."""
-
-    async def create(
-        self,
-        customer_id: str,
-        *,
-        payment_intent_id: str,
-        amount: DecimalInput | None = None,
-        reason: RefundReason | str | None = None,
-        metadata: Mapping[str, Any] | None = None,
-        timeout: Timeout = NOT_GIVEN,
-    ) -> MessageResponse:
-        """Refund a Stripe payment of the customer, in full or in part.
-
-        Not retried after the request may have reached the server.
-
-        Args:
-            payment_intent_id: the Stripe PaymentIntent to refund (`pi_...`).
-            amount: the amount to refund; the whole payment when not given.
-
-        Raises:
-            ClientValidationError: for invalid arguments, before sending.
-            BadRequestError: when Paigo rejects the refund (also for `manual` customers).
-            APIStatusError: for other error replies.
-            APIConnectionError: when no reply arrives after the retries.
-        """
-        path = _customer_path(customer_id)
-        params = build_params(
-            RefundCreateParams,
-            {
-                "refund_channel_options": RefundChannelOptionsParams.model_validate(
-                    {"payment_intent_id": require_id("payment_intent_id", payment_intent_id)}
-                ),
-                "amount": amount,
-                "reason": reason,
-                "metadata": metadata,
-            },
-        )
-        return await self._client._request(
-            CREATE_REFUND, path_params=path, json_body=to_wire(params), timeout=timeout
-        )
-
-    async def list(self, customer_id: str, *, timeout: Timeout = NOT_GIVEN) -> list[StripeRefund]:
-        """List the customer's Stripe refunds.
-
-        Raises:
-            ClientValidationError: when `customer_id` is empty.
-            BadRequestError: for `manual` customers.
-            APIStatusError: for other error replies.
-            APIConnectionError: when no reply arrives after the retries.
-        """
-        return await self._client._request(
-            LIST_REFUNDS, path_params=_customer_path(customer_id), timeout=timeout
-        )
-
-
-class AsyncCustomerPayments(AsyncResource):
-    """A Stripe customer's payments."""
-
-    async def list(
-        self,
-        customer_id: str,
-        *,
-        invoice_id: str | None = None,
-        timeout: Timeout = NOT_GIVEN,
-    ) -> list[StripePayment]:
-        """List the customer's Stripe payments, optionally only those of one Paigo invoice.
-
-        Paigo v1.10 types the items as refunds; `StripePayment` accepts both shapes.
-
-        Raises:
-            ClientValidationError: when `customer_id` is empty.
-            BadRequestError: for `manual` customers.
-            APIStatusError: for other error replies.
-            APIConnectionError: when no reply arrives after the retries.
-        """
-        return await self._client._request(
-            LIST_PAYMENTS,
-            path_params=_customer_path(customer_id),
-            query={"invoiceId": invoice_id},
-            timeout=timeout,
-        )
-
-
-class AsyncCustomerChildren(AsyncResource):
-    """Parent-child links between customers: add, update and remove."""
-
-    async def add(
-        self,
-        customer_id: str,
-        child_id: str,
-        *,
-        bill_parent: BillParent | str | None = None,
-        timeout: Timeout = NOT_GIVEN,
-    ) -> MessageResponse:
-        """Make `child_id` a child of `customer_id`.
-
-        Args:
-            bill_parent: `aggregated` bills the parent for the child's invoices; `separate`
-                (Paigo's default) does not.
-
-        Raises:
-            ClientValidationError: for an empty id or an unknown `bill_parent`, before sending.
-            BadRequestError: when Paigo rejects the link.
-            APIStatusError: for other error replies.
-            APIConnectionError: when no reply arrives after the retries.
-        """
-        path = {
-            "customer_id": require_id("customer_id", customer_id),
-            "child_id": require_id("child_id", child_id),
-        }
-        params = build_params(ChildCreateParams, {"bill_parent": bill_parent})
-        return await self._client._request(
-            ADD_CHILD, path_params=path, json_body=to_wire(params), timeout=timeout
-        )
-
-    async def update(
-        self,
-        customer_id: str,
-        child_id: str,
-        *,
-        bill_parent: BillParent | str | None = None,
-        timeout: Timeout = NOT_GIVEN,
-    ) -> MessageResponse:
-        """Change whether the parent is billed for the child's invoices.
-
-        Raises:
-            ClientValidationError: for an empty id or an unknown `bill_parent`, before sending.
-            BadRequestError: when Paigo rejects the change.
-            APIStatusError: for other error replies.
-            APIConnectionError: when no reply arrives after the retries.
-        """
-        path = {
-            "customer_id": require_id("customer_id", customer_id),
-            "child_id": require_id("child_id", child_id),
-        }
-        params = build_params(ChildCreateParams, {"bill_parent": bill_parent})
-        return await self._client._request(
-            UPDATE_CHILD, path_params=path, json_body=to_wire(params), timeout=timeout
-        )
-
-    async def remove(
-        self, customer_id: str, child_id: str, *, timeout: Timeout = NOT_GIVEN
-    ) -> MessageResponse:
-        """Remove the link between a parent and a child customer.
-
-        Raises:
-            ClientValidationError: for an empty id, before sending.
-            BadRequestError: when Paigo rejects the removal.
-            APIStatusError: for other error replies.
-            APIConnectionError: when no reply arrives after the retries.
-        """
-        path = {
-            "customer_id": require_id("customer_id", customer_id),
-            "child_id": require_id("child_id", child_id),
-        }
-        return await self._client._request(REMOVE_CHILD, path_params=path, timeout=timeout)
 
 
 class AsyncCustomers(AsyncResource):
@@ -1002,7 +437,7 @@ class AsyncCustomers(AsyncResource):
             APIConnectionError: when no reply arrives after the retries.
         """
         return await self._client._request(
-            RETRIEVE_CUSTOMER, path_params=_customer_path(customer_id), timeout=timeout
+            RETRIEVE_CUSTOMER, path_params=customer_path(customer_id), timeout=timeout
         )
 
     async def update(
@@ -1039,7 +474,7 @@ class AsyncCustomers(AsyncResource):
             APIStatusError: for other error replies.
             APIConnectionError: when no reply arrives after the retries.
         """
-        path = _customer_path(customer_id)
+        path = customer_path(customer_id)
         params = build_params(
             CustomerUpdateParams, locals(), omit=("customer_id", "path"), none_means_absent=False
         )
@@ -1060,7 +495,7 @@ class AsyncCustomers(AsyncResource):
             APIConnectionError: when no reply arrives after the retries.
         """
         return await self._client._request(
-            DELETE_CUSTOMER, path_params=_customer_path(customer_id), timeout=timeout
+            DELETE_CUSTOMER, path_params=customer_path(customer_id), timeout=timeout
         )
 
     async def update_free_trial(
@@ -1081,7 +516,7 @@ class AsyncCustomers(AsyncResource):
             APIStatusError: for other error replies.
             APIConnectionError: when no reply arrives after the retries.
         """
-        path = _customer_path(customer_id)
+        path = customer_path(customer_id)
         params = build_params(FreeTrialUpdateParams, locals(), omit=("customer_id", "path"))
         return await self._client._request(
             UPDATE_FREE_TRIAL, path_params=path, json_body=to_wire(params), timeout=timeout
@@ -1121,7 +556,7 @@ class AsyncCustomers(AsyncResource):
         )
         return await self._client._request(
             RETRIEVE_CUSTOMER_USAGE,
-            path_params=_customer_path(customer_id),
+            path_params=customer_path(customer_id),
             query=query,
             timeout=timeout,
         )
@@ -1138,7 +573,7 @@ class AsyncCustomers(AsyncResource):
             APIConnectionError: when no reply arrives after the retries.
         """
         return await self._client._request(
-            RETRIEVE_CUSTOMER_TOKEN, path_params=_customer_path(customer_id), timeout=timeout
+            RETRIEVE_CUSTOMER_TOKEN, path_params=customer_path(customer_id), timeout=timeout
         )
 
     async def retrieve_stripe_portal(
@@ -1153,5 +588,5 @@ class AsyncCustomers(AsyncResource):
             APIConnectionError: when no reply arrives after the retries.
         """
         return await self._client._request(
-            RETRIEVE_STRIPE_PORTAL, path_params=_customer_path(customer_id), timeout=timeout
+            RETRIEVE_STRIPE_PORTAL, path_params=customer_path(customer_id), timeout=timeout
         )

@@ -8,6 +8,10 @@ import pytest
 
 from paigo_sdk import AsyncPaigoClient, PaigoClient
 from paigo_sdk.resources import (
+    customer_children,
+    customer_enrollment,
+    customer_stripe,
+    customer_wallet,
     customers,
     dimensions,
     invoices,
@@ -19,7 +23,20 @@ from paigo_sdk.resources import (
 )
 from paigo_sdk.resources._base import AsyncResource, SyncResource
 
-MODULES = [customers, dimensions, invoices, measurements, offerings, settings, usage, webhooks]
+MODULES = [
+    customer_children,
+    customer_enrollment,
+    customer_stripe,
+    customer_wallet,
+    customers,
+    dimensions,
+    invoices,
+    measurements,
+    offerings,
+    settings,
+    usage,
+    webhooks,
+]
 NOT_AWAITED = {"batcher"}
 
 
@@ -27,7 +44,12 @@ def _pairs() -> list[tuple[type, type]]:
     pairs = []
     for module in MODULES:
         for name, cls in vars(module).items():
-            if isinstance(cls, type) and issubclass(cls, SyncResource) and cls is not SyncResource:
+            if (
+                isinstance(cls, type)
+                and issubclass(cls, SyncResource)
+                and cls is not SyncResource
+                and cls.__module__ == module.__name__
+            ):
                 twin = getattr(module, f"Async{name}")
                 assert issubclass(twin, AsyncResource)
                 pairs.append((cls, twin))

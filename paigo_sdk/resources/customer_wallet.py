@@ -1,0 +1,117 @@
+"""A customer's wallet: credit and debit transactions, and the ledger."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from paigo_sdk._client import Timeout
+from paigo_sdk._operations import CREATE_TRANSACTION, LIST_TRANSACTIONS
+from paigo_sdk._sentinels import NOT_GIVEN
+from paigo_sdk.resources._base import AsyncResource, SyncResource, build_params, customer_path
+from paigo_sdk.types import (
+    DecimalInput,
+    LedgerEntry,
+    MessageResponse,
+    TransactionCreateParams,
+    to_wire,
+)
+
+__all__ = ["AsyncCustomerTransactions", "CustomerTransactions"]
+
+
+class CustomerTransactions(SyncResource):
+    """A customer's wallet ledger: add or remove credit, and list the transactions."""
+
+    def create(
+        self,
+        customer_id: str,
+        *,
+        transaction_amount: DecimalInput,
+        timestamp: datetime | str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        timeout: Timeout = NOT_GIVEN,
+    ) -> MessageResponse:
+        """Add credit to the customer's wallet (a positive amount) or remove it (negative).
+
+        Not retried after the request may have reached the server (a retry could apply the
+        transaction twice).
+
+        Args:
+            transaction_amount: the amount, as a Decimal, an int or a plain decimal string.
+            timestamp: when the transaction happened, timezone-aware; Paigo uses now by default.
+
+        Raises:
+            ClientValidationError: for invalid arguments (e.g. a float amount), before sending.
+            NotFoundError: when the customer does not exist.
+            BadRequestError: when Paigo rejects the transaction (e.g. a negative balance).
+            APIStatusError: for other error replies.
+            APIConnectionError: when no reply arrives after the retries.
+        """
+        path = customer_path(customer_id)
+        params = build_params(TransactionCreateParams, locals(), omit=("customer_id", "path"))
+        return self._client._request(
+            CREATE_TRANSACTION, path_params=path, json_body=to_wire(params), timeout=timeout
+        )
+
+    def list(self, customer_id: str, *, timeout: Timeout = NOT_GIVEN) -> list[LedgerEntry]:
+        """List the customer's wallet transactions.
+
+        Raises:
+            ClientValidationError: when `customer_id` is empty.
+            NotFoundError: when the customer does not exist.
+            APIStatusError: for other error replies.
+            APIConnectionError: when no reply arrives after the retries.
+        """
+        return self._client._request(
+            LIST_TRANSACTIONS, path_params=customer_path(customer_id), timeout=timeout
+        )
+
+
+class AsyncCustomerTransactions(AsyncResource):
+    """A customer's wallet ledger: add or remove credit, and list the transactions."""
+
+    async def create(
+        self,
+        customer_id: str,
+        *,
+        transaction_amount: DecimalInput,
+        timestamp: datetime | str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        timeout: Timeout = NOT_GIVEN,
+    ) -> MessageResponse:
+        """Add credit to the customer's wallet (a positive amount) or remove it (negative).
+
+        Not retried after the request may have reached the server (a retry could apply the
+        transaction twice).
+
+        Args:
+            transaction_amount: the amount, as a Decimal, an int or a plain decimal string.
+            timestamp: when the transaction happened, timezone-aware; Paigo uses now by default.
+
+        Raises:
+            ClientValidationError: for invalid arguments (e.g. a float amount), before sending.
+            NotFoundError: when the customer does not exist.
+            BadRequestError: when Paigo rejects the transaction (e.g. a negative balance).
+            APIStatusError: for other error replies.
+            APIConnectionError: when no reply arrives after the retries.
+        """
+        path = customer_path(customer_id)
+        params = build_params(TransactionCreateParams, locals(), omit=("customer_id", "path"))
+        return await self._client._request(
+            CREATE_TRANSACTION, path_params=path, json_body=to_wire(params), timeout=timeout
+        )
+
+    async def list(self, customer_id: str, *, timeout: Timeout = NOT_GIVEN) -> list[LedgerEntry]:
+        """List the customer's wallet transactions.
+
+        Raises:
+            ClientValidationError: when `customer_id` is empty.
+            NotFoundError: when the customer does not exist.
+            APIStatusError: for other error replies.
+            APIConnectionError: when no reply arrives after the retries.
+        """
+        return await self._client._request(
+            LIST_TRANSACTIONS, path_params=customer_path(customer_id), timeout=timeout
+        )
