@@ -20,6 +20,8 @@ from simulator.api.parsing import (
     Array,
     BadRequest,
     Boolean,
+    DecimalString,
+    Enum,
     Field,
     Id,
     Number,
@@ -27,12 +29,14 @@ from simulator.api.parsing import (
     String,
     Timestamp,
 )
+from simulator.api.schemas import CURRENCIES
 from simulator.clock import ManualClock
 from simulator.engine import NotFound
 
 __all__ = [
     "ADMIN_ROUTES",
     "advance_clock",
+    "approve_invoice",
     "clear_rejected_requests",
     "create_period_invoice",
     "create_snapshot",
@@ -44,13 +48,17 @@ __all__ = [
     "list_rejected_requests",
     "list_unmatched_records",
     "list_usage_records",
+    "pay_invoice",
     "preview_invoice",
     "read_clock",
     "read_options",
+    "read_settings",
     "reset",
     "restore_snapshot",
     "revoke_token",
     "update_options",
+    "update_settings",
+    "void_invoice",
 ]
 
 _ADVANCE = Object(
@@ -78,6 +86,18 @@ _PERIOD = Object(
     }
 )
 _REVOKE = Object({"token": Field(String(), required=True)})
+_SETTINGS = Object(
+    {
+        "taxRate": Field(DecimalString(minimum=Decimal(0), maximum=Decimal(100))),
+        "invoiceApproval": Field(Enum(("manual", "automatic"))),
+        "freeDimensionOnInvoice": Field(Enum(("show", "hide"))),
+        "defaultCurrency": Field(Enum(CURRENCIES)),
+        "invoicePaymentTerm": Field(Enum(("30", "60", ""))),
+        "accountState": Field(Enum(("sandbox", "production", ""))),
+        "invoiceGeneration": Field(Enum(("perTransaction", "consolidatedPerBillingCycle"))),
+        "generatePDFPaymentLink": Field(Boolean()),
+    }
+)
 
 
 def reset(call: Call) -> ApiResponse:
@@ -297,6 +317,57 @@ def inspect_customer(call: Call) -> ApiResponse:
     return replies.one("Customer", customer_view(call, found))
 
 
+def read_settings(call: Call) -> ApiResponse:
+    """Return every account setting, the ones Paigo has no API for included."""
+    return replies.one("Settings", views.settings(call.engine.retrieve_settings()))
+
+
+def update_settings(call: Call) -> ApiResponse:
+    """Change the account settings billing reads (tax rate, invoice approval, ...).
+
+    Paigo sets these in its dashboard; v1.10 has no API for them.
+
+    Raises:
+        BadRequest: the body is invalid.
+    """
+    params = call.body(_SETTINGS)
+    updated = call.engine.update_settings(**params)
+    return replies.one("Settings updated", views.settings(updated))
+
+
+def approve_invoice(call: Call) -> ApiResponse:
+    """Approve a Draft invoice (settings.invoiceApproval = manual); payment is attempted (B9, B10).
+
+    Raises:
+        NotFound: no such invoice.
+        Invalid: the invoice is not a Draft.
+    """
+    invoice = call.engine.approve_invoice(call.params["invoiceId"])
+    return replies.one("Invoice approved", views.invoice(invoice))
+
+
+def void_invoice(call: Call) -> ApiResponse:
+    """Void an invoice that is not Paid.
+
+    Raises:
+        NotFound: no such invoice.
+        Invalid: the invoice is Paid.
+    """
+    invoice = call.engine.void_invoice(call.params["invoiceId"])
+    return replies.one("Invoice voided", views.invoice(invoice))
+
+
+def pay_invoice(call: Call) -> ApiResponse:
+    """Retry payment of an Open invoice (wallet credit first, then the simulated Stripe charge).
+
+    Raises:
+        NotFound: no such invoice.
+        Invalid: the invoice is not Open.
+    """
+    invoice = call.engine.pay_invoice(call.params["invoiceId"])
+    return replies.one("Invoice payment attempted", views.invoice(invoice))
+
+
 def expire_tokens(call: Call) -> ApiResponse:
     """Expire every bearer token issued so far (clients must fetch new ones)."""
     count = call.api.expire_tokens()
@@ -332,6 +403,11 @@ ADMIN_ROUTES: Final[Sequence[tuple[str, str, Handler]]] = (
     ("POST", "/_simulator/invoices/period", create_period_invoice),
     ("GET", "/_simulator/customers/{customerId}/invoice-preview", preview_invoice),
     ("GET", "/_simulator/customers/{customerId}", inspect_customer),
+    ("GET", "/_simulator/settings", read_settings),
+    ("PUT", "/_simulator/settings", update_settings),
+    ("POST", "/_simulator/invoices/{invoiceId}/approve", approve_invoice),
+    ("POST", "/_simulator/invoices/{invoiceId}/void", void_invoice),
+    ("POST", "/_simulator/invoices/{invoiceId}/pay", pay_invoice),
     ("POST", "/_simulator/tokens/expire", expire_tokens),
     ("POST", "/_simulator/tokens/revoke", revoke_token),
 )

@@ -476,13 +476,14 @@ class Union(Schema):
         return shape.check(value, path, errors)
 
 
-_CAMEL_RE: Final = re.compile(r"(?<=[a-z0-9])([A-Z])")
+_WORD_RE: Final = re.compile(r"(.)([A-Z][a-z]+)")
+_CAMEL_RE: Final = re.compile(r"([a-z0-9])([A-Z])")
 
 
 @functools.lru_cache(maxsize=1024)
 def snake(name: str) -> str:
     """Return the snake_case name of a camelCase wire name (`tierPosition` -> `tier_position`)."""
-    return _CAMEL_RE.sub(r"_\1", name).lower()
+    return _CAMEL_RE.sub(r"\1_\2", _WORD_RE.sub(r"\1_\2", name)).lower()
 
 
 # --------------------------------------------------------------------------- entry points

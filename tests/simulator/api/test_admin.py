@@ -236,3 +236,35 @@ def test_token_routes(api: Api, client: ApiClient) -> None:
     assert client.get("/dimensions", auth=fresh).status == 200
     assert client.post("/_simulator/tokens/expire").json["expired"] == 1
     assert client.get("/dimensions", auth=fresh).status == 401
+
+
+def test_settings_and_manual_invoice_approval(client: ApiClient, customer: dict[str, str]) -> None:
+    reply = client.put(
+        "/_simulator/settings",
+        json={"invoiceApproval": "manual", "taxRate": "10", "generatePDFPaymentLink": False},
+    )
+    assert reply.status == 200, reply.body
+    (settings,) = reply.json["data"]
+    assert settings["invoiceApproval"] == "manual"
+    assert settings["taxRate"] == "10"
+    assert settings["generatePDFPaymentLink"] is False
+    item = {"name": "X", "quantity": 1, "unitCost": 10}
+    invoice_id = client.post(
+        "/invoices", json={"customerId": customer["customer"], "items": [item]}
+    ).json["invoiceId"]
+    assert client.get(f"/invoices/{invoice_id}").json["data"][0]["invoiceStatus"] == "Draft"
+    approved = client.post(f"/_simulator/invoices/{invoice_id}/approve")
+    assert approved.status == 200
+    assert approved.json["data"][0]["invoiceStatus"] == "Open"
+    assert client.post(f"/_simulator/invoices/{invoice_id}/approve").status == 400
+    voided = client.post(f"/_simulator/invoices/{invoice_id}/void")
+    assert voided.json["data"][0]["invoiceStatus"] == "Voided"
+    assert client.post(f"/_simulator/invoices/{invoice_id}/pay").status == 400
+    second = client.post(
+        "/invoices", json={"customerId": customer["customer"], "items": [item]}
+    ).json["invoiceId"]
+    client.post(f"/_simulator/invoices/{second}/approve")
+    paid = client.post(f"/_simulator/invoices/{second}/pay")
+    assert paid.json["data"][0]["invoiceStatus"] == "Paid"
+    assert client.post(f"/_simulator/invoices/{second}/void").status == 400
+    assert client.put("/_simulator/settings", json={"taxRate": "101"}).status == 400

@@ -243,6 +243,8 @@ def test_snake() -> None:
     assert snake("tiersGroupByMetadata") == "tiers_group_by_metadata"
     assert snake("iamRoleArn") == "iam_role_arn"
     assert snake("consumerDeploymentParameters") == "consumer_deployment_parameters"
+    assert snake("generatePDFPaymentLink") == "generate_pdf_payment_link"
+    assert snake("addressLine1") == "address_line1"
 
 
 def test_offset_zero_equivalents() -> None:
