@@ -216,7 +216,7 @@ class AsyncUsageBatcher(RecordQueue):
 
         Waits at most `timeout` seconds. Records still queued or in flight then are reported as
         `pending`; with an outbox they stay on disk for the next batcher. Calling `close` again
-        returns an empty report.
+        reports what happened since, and what is still pending, without waiting again.
 
         Raises:
             Nothing: delivery failures are in the report.
@@ -226,6 +226,8 @@ class AsyncUsageBatcher(RecordQueue):
         if self._stop is not None:
             self._stop.set()
         self._signal()
+        if self._changed is not None:
+            self._changed.set()  # a flush() waiting in another task returns now
         _LIVE.discard(self)
         try:
             await asyncio.to_thread(self._store_pending)
@@ -240,7 +242,11 @@ class AsyncUsageBatcher(RecordQueue):
         return report
 
     def stats(self) -> DeliveryStats:
-        """Return the batcher's counters (queued, in flight, delivered, retried, rejected, ...)."""
+        """Return the batcher's counters (queued, in flight, delivered, retried, rejected, ...).
+
+        Raises:
+            Nothing.
+        """
         return self.ledger.stats(len(self._queue), self._in_flight)
 
     async def __aenter__(self) -> Self:

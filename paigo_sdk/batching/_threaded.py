@@ -74,6 +74,9 @@ class UsageBatcher(RecordQueue):
             file within `flush_interval`); see `paigo_sdk.batching._outbox`.
         on_delivered: called on a worker thread with each acknowledged record's outcome.
         on_error: called on a worker thread with each rejected or expired record's outcome.
+            Callbacks must be quick and must not call `flush` or `close` (they would wait for
+            the very worker that runs them); their exceptions are logged and ignored.
+        exit_timeout: how long the interpreter-exit `close` may wait.
 
     Raises:
         ValueError: for invalid options.
@@ -244,19 +247,21 @@ class UsageBatcher(RecordQueue):
 
         Waits at most `timeout` seconds. Records still queued or in flight then are reported as
         `pending`; with an outbox they stay on disk for the next batcher. Calling `close` again
-        returns an empty report.
+        reports what happened since, and what is still pending, without waiting again.
 
         Raises:
             Nothing: delivery failures are in the report.
         """
-        # Narration of the lifecycle: open -> closing (no new records; workers drain the queue)
-        # -> closed (workers told to stop; whatever did not make it stays pending).
+        # open -> closing: no new records; the workers drain the queue (flush, bounded by timeout)
+        # -> closed: the workers are told to stop; whatever did not make it stays pending.
         with self._lock:
             self._closed = True
             self._space.notify_all()
         report = self.flush(timeout)
         self._stop.set()
         self._wake.set()
+        with self._lock:
+            self._idle.notify_all()  # a flush() waiting in another thread returns now
         _LIVE.discard(self)
         try:
             # With a "batch" outbox, whatever did not make it is written now, for the next batcher.
@@ -272,7 +277,11 @@ class UsageBatcher(RecordQueue):
         return report
 
     def stats(self) -> DeliveryStats:
-        """Return the batcher's counters (queued, in flight, delivered, retried, rejected, ...)."""
+        """Return the batcher's counters (queued, in flight, delivered, retried, rejected, ...).
+
+        Raises:
+            Nothing.
+        """
         with self._lock:
             return self.ledger.stats(len(self._queue), self._in_flight)
 

@@ -219,3 +219,35 @@ async def test_the_async_batcher_through_the_async_client(handler: UsageHandler)
             await batcher.add("c1", "d1", index)
     assert handler.total() == sum(range(50))
     assert len(handler.stored) == 50
+
+
+def test_logs_never_carry_the_secret_or_the_token(
+    client: PaigoClient, handler: UsageHandler, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG", logger="paigo_sdk")
+    handler.script = [503, "expire", "drop"]
+    with client.usage.batcher(max_batch=5, **FAST) as batcher:
+        for index in range(10):
+            batcher.add("c1", "d1", index)
+        batcher.add("x", "d1", 1)
+    assert "retrying" in caplog.text
+    assert "not delivered" in caplog.text
+    assert "secret" not in caplog.text
+    assert "token-" not in caplog.text
+    assert "secret" not in repr(batcher)
+
+
+@pytest.mark.anyio
+async def test_the_async_client_builds_an_async_batcher(handler: UsageHandler) -> None:
+    async with AsyncPaigoClient(
+        client_id="id",
+        client_secret="secret",
+        api_url=API,
+        auth_url=f"{API}/oauth/token",
+        transport=httpx.MockTransport(handler),
+    ) as client:
+        batcher = client.usage.batcher(max_batch=3)
+        assert isinstance(batcher, AsyncUsageBatcher)
+        async with batcher:
+            await batcher.add("c1", "d1", "2.50")
+    assert handler.total() == Decimal("2.50")
