@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -93,7 +94,13 @@ class TestOfferings:
             paigo.offerings.retrieve("nope")
         assert err.value.message == "Offering with ID: nope not found"
         with pytest.raises(NotFoundError):
+            paigo.offerings.update("nope", offering_name="Y")
+        with pytest.raises(NotFoundError):
+            paigo.offerings.delete("nope")
+        with pytest.raises(NotFoundError):
             paigo.offerings.create(offering_name="X", dimension_ids=["nope"])
+        with pytest.raises(BadRequestError):
+            paigo.offerings.create(offering_name="Sub", offering_type="subscription")
         offering = paigo.offerings.create(offering_name="Basic")
         paigo.customers.create(
             customer_name="A",
@@ -129,3 +136,20 @@ class TestMeasurements:
         with pytest.raises(NotFoundError) as err:
             paigo.measurements.retrieve(created.measurement_id)
         assert err.value.message == f"Measurement with ID: {created.measurement_id} not found"
+
+    def test_errors(self, paigo: Any) -> None:
+        calls: tuple[Callable[[], object], ...] = (
+            lambda: paigo.measurements.retrieve("nope"),
+            lambda: paigo.measurements.update(
+                "nope", measurement_mode="agentBased", measurement_name="x"
+            ),
+            lambda: paigo.measurements.delete("nope"),
+        )
+        for call in calls:
+            with pytest.raises(NotFoundError):
+                call()
+        with pytest.raises(BadRequestError) as err:
+            paigo.measurements.create(
+                measurement_mode="agentBased", measurement_configuration=self.CONFIG
+            )
+        assert "measurementConfiguration.hostingPlatform should not be empty" in err.value.messages
