@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from paigo_sdk.errors import BadRequestError, NotFoundError
+from paigo_sdk.errors import ClientValidationError, NotFoundError
 
 
 def test_webhook_lifecycle(paigo: Any) -> None:
@@ -48,5 +48,7 @@ def test_profile(paigo: Any) -> None:
 
 
 def test_profile_validation(paigo: Any) -> None:
-    with pytest.raises(BadRequestError):
+    # The SDK mirrors the simulator's string limit and refuses before sending.
+    with pytest.raises(ClientValidationError):
         paigo.settings.update_profile(support_email="x" * 5000)
+    assert paigo.settings.retrieve_profile().support_email is None
