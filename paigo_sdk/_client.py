@@ -40,15 +40,19 @@ from paigo_sdk.errors import (
     APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
+    ClientValidationError,
     status_error_class,
 )
 from paigo_sdk.resources import RESOURCE_NAMES, AsyncResources, SyncResources
 
-__all__ = ["USER_AGENT", "AsyncPaigoClient", "PaigoClient"]
+__all__ = ["MAX_BODY_BYTES", "USER_AGENT", "AsyncPaigoClient", "PaigoClient"]
 
 T = TypeVar("T")
 
 logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES: Final = 1024 * 1024
+"""The largest JSON body the SDK sends; Paigo's wire rejects larger ones (413)."""
 
 USER_AGENT: Final = f"paigo-sdk/{__version__} python/{platform.python_version()}"
 """The User-Agent sent with every request."""
@@ -173,6 +177,11 @@ class _BaseClient:
         if json_body is not None:
             all_headers["Content-Type"] = "application/json"
             content = _json.dumps(json_body).encode()
+            if len(content) > MAX_BODY_BYTES:
+                raise ClientValidationError(
+                    f"the request body must not be larger than {MAX_BODY_BYTES} bytes "
+                    f"(it is {len(content)} bytes)"
+                )
         all_headers.update(headers or {})
         params = {key: value for key, value in (query or {}).items() if value is not None}
         seconds = self._config.timeout if isinstance(timeout, NotGiven) else timeout

@@ -32,9 +32,23 @@ def dumps(value: Any) -> str:
         TypeError: for a value JSON cannot represent.
         ValueError: for a non-finite `Decimal` or float.
     """
+    try:
+        # The C encoder handles the common case (no Decimal anywhere) much faster.
+        return _fast_encode(value)
+    except (TypeError, ValueError):
+        pass
     parts: list[str] = []
     _encode(value, parts)
     return "".join(parts)
+
+
+def _refuse(value: object) -> object:
+    raise TypeError(f"{type(value).__name__} needs the exact encoder")
+
+
+_fast_encode = json.JSONEncoder(
+    separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_refuse
+).encode
 
 
 def _encode(value: Any, out: list[str]) -> None:

@@ -6,9 +6,11 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from pydantic.alias_generators import to_camel
 
 from paigo_sdk._sentinels import NotGiven
 from paigo_sdk.errors import ClientValidationError
+from paigo_sdk.types._base import MAX_ID_LENGTH
 
 if TYPE_CHECKING:
     from paigo_sdk._client import AsyncPaigoClient, PaigoClient
@@ -66,11 +68,20 @@ def build_params(
 def _messages(error: ValidationError) -> list[str]:
     messages = []
     for item in error.errors(include_input=False, include_url=False):
-        location = ".".join(str(part) for part in item["loc"]) or "arguments"
+        location = ".".join(str(part) for part in item["loc"])
         text = item["msg"].removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
             text = "is not a known field"
-        messages.append(f"{location}: {text}")
+        if not location:
+            messages.extend(text.split("; "))
+        elif text.startswith(("must ", "should ")):
+            # Phrased like Paigo's own 400 messages: "<wireName> must ...".
+            wire = ".".join(
+                to_camel(part) if isinstance(part, str) else str(part) for part in item["loc"]
+            )
+            messages.append(f"{wire} {text}")
+        else:
+            messages.append(f"{location}: {text}")
     return messages
 
 
@@ -82,6 +93,10 @@ def require_id(name: str, value: object) -> str:
     """
     if not isinstance(value, str) or not value.strip():
         raise ClientValidationError(f"{name} must be a non-empty string, got {value!r}")
+    if len(value) > MAX_ID_LENGTH:
+        raise ClientValidationError(
+            f"{to_camel(name)} must be shorter than or equal to {MAX_ID_LENGTH} characters"
+        )
     return value
 
 

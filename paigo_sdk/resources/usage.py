@@ -26,7 +26,16 @@ from paigo_sdk.types import (
 if TYPE_CHECKING:
     from paigo_sdk.batching import AsyncUsageBatcher, UsageBatcher
 
-__all__ = ["AsyncUsage", "Usage", "check_idempotency_key", "new_idempotency_key"]
+__all__ = [
+    "MAX_BATCH_SIZE",
+    "AsyncUsage",
+    "Usage",
+    "check_idempotency_key",
+    "new_idempotency_key",
+]
+
+MAX_BATCH_SIZE: Final = 1000
+"""The most records one usage batch may carry."""
 
 _KEY: Final = re.compile(r"[\x21-\x2b\x2d-\x7e]{1,255}\Z")
 
@@ -74,6 +83,10 @@ def _batch_body(
 ) -> tuple[list[Any], dict[str, str]]:
     if not records:
         raise ClientValidationError("records must be a non-empty sequence of usage records")
+    if len(records) > MAX_BATCH_SIZE:
+        raise ClientValidationError(
+            f"a usage batch must not have more than {MAX_BATCH_SIZE} records, got {len(records)}"
+        )
     body = [to_wire(_record_params(record, index)) for index, record in enumerate(records)]
     if idempotency_keys is None:
         keys = [new_idempotency_key() for _ in records]

@@ -15,7 +15,7 @@ import re
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from typing import Annotated, Any, Final, TypeVar, final
+from typing import Annotated, Any, Final, Self, TypeVar, final
 
 from pydantic import (
     BaseModel,
@@ -24,6 +24,7 @@ from pydantic import (
     PlainSerializer,
     PlainValidator,
     WithJsonSchema,
+    model_validator,
 )
 from pydantic.alias_generators import to_camel
 from pydantic_core import core_schema
@@ -57,6 +58,19 @@ DecimalInput = Decimal | int | str
 """What callers may pass where Paigo expects a number: never a float."""
 
 _PLAIN_DECIMAL: Final = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)\Z")
+
+MAX_ID_LENGTH: Final = 255
+"""The longest id (and name) Paigo's wire accepts, in characters."""
+MAX_STRING_LENGTH: Final = 2048
+"""The longest other string the SDK sends, in characters."""
+MAX_DECIMAL_LENGTH: Final = 64
+"""The longest decimal string the SDK sends, in characters."""
+MAX_NUMBER: Final = Decimal("1e15")
+"""The largest magnitude of a JSON number the SDK sends."""
+MAX_METADATA_BYTES: Final = 16 * 1024
+"""The largest metadata map the SDK sends, in bytes of compact JSON."""
+MAX_METADATA_DEPTH: Final = 5
+"""The deepest nesting of objects and arrays allowed in metadata."""
 
 
 @final
@@ -137,15 +151,17 @@ def parse_decimal(value: object) -> Decimal:
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError(f"{value} is not a finite number")
-        return value
+        return _short(value)
     if isinstance(value, int):
-        return Decimal(value)
+        return _short(Decimal(value))
     if isinstance(value, float):
         raise ValueError(
             "floats are not accepted because they lose precision; "
             "pass a Decimal, an int or a decimal string such as '0.87'"
         )
     if isinstance(value, str):
+        if len(value) > MAX_DECIMAL_LENGTH:
+            raise ValueError(f"must be a decimal string of at most {MAX_DECIMAL_LENGTH} characters")
         if not _PLAIN_DECIMAL.match(value):
             raise ValueError(f"{value!r} is not a plain decimal string such as '0.87'")
         try:
@@ -153,6 +169,19 @@ def parse_decimal(value: object) -> Decimal:
         except InvalidOperation as error:  # pragma: no cover - the pattern already excludes these
             raise ValueError(f"{value!r} is not a decimal") from error
     raise ValueError(f"expected a Decimal, an int or a decimal string, not {type(value).__name__}")
+
+
+def _short(value: Decimal) -> Decimal:
+    if len(format(value, "f")) > MAX_DECIMAL_LENGTH:
+        raise ValueError(f"must be a decimal of at most {MAX_DECIMAL_LENGTH} characters")
+    return value
+
+
+def _number(value: object) -> Decimal:
+    number = parse_decimal(value)
+    if abs(number) > MAX_NUMBER:
+        raise ValueError(f"must be a finite number not larger than {MAX_NUMBER:f}")
+    return number
 
 
 def _decimal_to_string(value: Decimal) -> str:
@@ -163,6 +192,12 @@ def _bound(value: object) -> Decimal | Infinity:
     if value is INFINITY or value == "inf":
         return INFINITY
     return parse_decimal(value)
+
+
+def _entitlement(value: object) -> Decimal | Infinity:
+    if value is INFINITY or value == "inf":
+        return INFINITY
+    return _number(value)
 
 
 def _bound_to_string(value: Decimal | Infinity) -> str:
@@ -187,7 +222,7 @@ DecimalString = Annotated[
 
 DecimalNumber = Annotated[
     Decimal,
-    PlainValidator(parse_decimal),
+    PlainValidator(_number),
     PlainSerializer(_decimal_to_string, return_type=str, when_used="json"),
     WithJsonSchema({"type": "number"}),
 ]
@@ -207,7 +242,7 @@ UpperBound = Annotated[
 
 Entitlement = Annotated[
     Decimal | Infinity,
-    PlainValidator(_bound),
+    PlainValidator(_entitlement),
     PlainSerializer(_entitlement_to_wire, when_used="unless-none"),
     WithJsonSchema({"oneOf": [{"type": "number"}, {"type": "string", "enum": ["inf"]}]}),
 ]
@@ -308,10 +343,22 @@ def _metadata(value: object) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ValueError(f"metadata must be a mapping, not {type(value).__name__}")
     try:
-        json.dumps(value, allow_nan=False, default=_decimal_default)
+        text = json.dumps(value, allow_nan=False, default=_decimal_default, separators=(",", ":"))
     except (TypeError, ValueError) as error:
         raise ValueError(f"metadata must be JSON-serialisable: {error}") from error
+    if _depth(value) > MAX_METADATA_DEPTH:
+        raise ValueError(f"must not be nested more than {MAX_METADATA_DEPTH} levels deep")
+    if len(text.encode()) > MAX_METADATA_BYTES:
+        raise ValueError(f"must not be larger than {MAX_METADATA_BYTES} bytes of JSON")
     return value
+
+
+def _depth(value: object) -> int:
+    if isinstance(value, dict):
+        return 1 + max((_depth(item) for item in value.values()), default=0)
+    if isinstance(value, list | tuple):
+        return 1 + max((_depth(item) for item in value), default=0)
+    return 0
 
 
 def _decimal_default(value: object) -> object:
@@ -349,9 +396,44 @@ class PaigoModel(BaseModel):
 
 
 class ParamsModel(BaseModel):
-    """The base of every request model: camelCase aliases, unknown fields rejected."""
+    """The base of every request model: camelCase aliases, unknown fields rejected.
+
+    Strings are checked against Paigo's wire limits before anything is sent: ids (`*_id`) are
+    non-empty and at most 255 characters, names (`*_name`) at most 255, other strings at most
+    2048, and none may contain NUL characters.
+    """
 
     model_config = ConfigDict(**_COMMON, extra="forbid")
+
+    @model_validator(mode="after")
+    def _check_string_limits(self) -> Self:
+        problems: list[str] = []
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            wire = to_camel(name)
+            if isinstance(value, str):
+                _check_string(name, wire, value, problems)
+            elif isinstance(value, list):
+                for index, item in enumerate(value):
+                    if isinstance(item, str):
+                        _check_string(name, f"{wire}.{index}", item, problems)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+_MAY_BE_EMPTY: Final = frozenset({"customer_vat_id", "stripe_customer_id"})
+
+
+def _check_string(name: str, wire: str, value: str, problems: list[str]) -> None:
+    is_id = name.endswith(("_id", "_ids"))
+    limit = MAX_ID_LENGTH if is_id or name.endswith("_name") else MAX_STRING_LENGTH
+    if is_id and not value and name not in _MAY_BE_EMPTY:
+        problems.append(f"{wire} should not be empty")
+    elif len(value) > limit:
+        problems.append(f"{wire} must be shorter than or equal to {limit} characters")
+    elif "\x00" in value:
+        problems.append(f"{wire} must not contain NUL characters")
 
 
 class MessageResponse(PaigoModel):

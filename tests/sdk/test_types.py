@@ -273,3 +273,18 @@ def test_json_writer_never_uses_exponents() -> None:
     )
     with pytest.raises(ValueError, match="non-finite"):
         _json.dumps(Decimal("NaN"))
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"a": "é", "b": [1, True, None, 2.5], "c": {"d": "x"}},
+        [{"recordValue": "1.50", "timestamp": "2026-11-24T08:00:00.000Z"}],
+        {"n": Decimal("12.50"), "s": "12.50"},
+        ("tuple", Decimal("-0.001")),
+    ],
+)
+def test_json_fast_and_exact_paths_agree(value: object) -> None:
+    parts: list[str] = []
+    _json._encode(value, parts)
+    assert _json.dumps(value) == "".join(parts)

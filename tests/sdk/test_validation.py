@@ -136,6 +136,63 @@ CASES: list[tuple[str, Call, str]] = [
         ".png",
     ),
     ("empty child id", lambda c: c.customers.children.add("cust-1", ""), "child_id"),
+    (
+        "metadata too deep",
+        lambda c: c.usage.record(**RECORD, metadata={"a": {"b": {"c": {"d": {"e": {"f": 1}}}}}}),
+        "metadata must not be nested more than 5 levels deep",
+    ),
+    (
+        "metadata too large",
+        lambda c: c.usage.record(**RECORD, metadata={"k": "x" * 17408}),
+        "metadata must not be larger than 16384 bytes of JSON",
+    ),
+    (
+        "id too long",
+        lambda c: c.usage.record(**{**RECORD, "customer_id": "c" * 256}),
+        "customerId must be shorter than or equal to 255 characters",
+    ),
+    (
+        "path id too long",
+        lambda c: c.customers.retrieve("c" * 256),
+        "customerId must be shorter than or equal to 255 characters",
+    ),
+    (
+        "name too long",
+        lambda c: c.customers.create(
+            customer_name="n" * 300, email="a@b.c", payment_channel="manual"
+        ),
+        "customerName must be shorter than or equal to 255 characters",
+    ),
+    (
+        "string too long",
+        lambda c: c.webhooks.subscribe(hook_url="h" * 2049, webhook_type="INVOICE_CREATED"),
+        "hookUrl must be shorter than or equal to 2048 characters",
+    ),
+    (
+        "NUL in a string",
+        lambda c: c.dimensions.update("dim-1", dimension_name="a\x00b"),
+        "dimensionName must not contain NUL characters",
+    ),
+    (
+        "decimal string too long",
+        lambda c: c.usage.record(**{**RECORD, "record_value": "1" * 70}),
+        "recordValue must be a decimal string of at most 64 characters",
+    ),
+    (
+        "number too large",
+        lambda c: c.offerings.create(offering_name="Pro", subscription_price=Decimal("1e16")),
+        "subscriptionPrice must be a finite number not larger than 1000000000000000",
+    ),
+    (
+        "batch too large",
+        lambda c: c.usage.record_batch([RECORD] * 1001),
+        "must not have more than 1000 records",
+    ),
+    (
+        "body too large",
+        lambda c: c.usage.record_batch([{**RECORD, "metadata": {"k": "x" * 2048}}] * 1000),
+        "must not be larger than 1048576 bytes",
+    ),
 ]
 
 
@@ -149,6 +206,25 @@ def test_invalid_input_is_rejected_before_sending(
         call(client)
     assert isinstance(caught.value, ValueError)
     assert fake.requests == []  # not even a token request
+
+
+def test_empty_vat_id_and_stripe_customer_id_are_allowed(
+    fake: FakePaigo, client: PaigoClient
+) -> None:
+    fake.json("PUT", "/customers/c", 200, {"message": "ok", "customerId": "c"})
+    fake.json(
+        "GET",
+        "/customers/c",
+        200,
+        {
+            "message": "ok",
+            "data": [{"customerId": "c", "customerName": "A", "paymentChannel": "manual"}],
+        },
+    )
+    client.customers.update(
+        "c", customer_vat_id="", payment_channel_options={"stripe_customer_id": ""}
+    )
+    assert len(fake.api_requests()) == 2
 
 
 def test_missing_credentials_say_how_to_supply_them() -> None:
