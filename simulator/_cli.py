@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from simulator.faults import FaultRule
 
-__all__ = ["build_parser", "main"]
+__all__ = ["banner", "build_parser", "exposure_warning", "main"]
 
 ADMIN_TOKEN_VARIABLE = "PAIGO_SIMULATOR_ADMIN_TOKEN"
 _DEFAULT_CLIENT_ID = "paigo-simulator"
@@ -105,7 +105,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from simulator.server import SimulatorServer, is_loopback
+    from simulator.server import SimulatorServer
     from simulator.simulator import Simulator
 
     simulator = Simulator(
@@ -127,27 +127,20 @@ def _serve(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"paigo-simulator: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1
-    if not is_loopback(args.host):
-        print(
-            "WARNING: the Paigo simulator is listening on a non-loopback address "
-            f"({args.host}). Anyone who can reach this port can read and change its data"
-            + ("" if args.admin_token or not args.admin_enabled else " and its admin routes")
-            + ". It is a test tool, not a secure service.",
-            file=sys.stderr,
-            flush=True,
-        )
-    admin = "disabled"
-    if args.admin_enabled:
-        admin = f"{server.url}/_simulator/" + (" (token required)" if args.admin_token else "")
+    warning = exposure_warning(
+        args.host, admin_enabled=args.admin_enabled, admin_token=args.admin_token
+    )
+    if warning is not None:
+        print(warning, file=sys.stderr, flush=True)
     print(
-        "Paigo simulator (in-memory, for tests; not Paigo's service) is listening.\n"
-        f"PAIGO_API_URL={server.url}\n"
-        f"PAIGO_AUTH_URL={server.url}/oauth/token\n"
-        f"PAIGO_CLIENT_ID={args.client_id}\n"
-        f"PAIGO_CLIENT_SECRET={args.client_secret}\n"
-        f"Admin routes: {admin}\n"
-        f"Faults preloaded: {len(args.faults)}\n"
-        "Press Ctrl+C to stop.",
+        banner(
+            server.url,
+            client_id=args.client_id,
+            client_secret=args.client_secret,
+            admin_enabled=args.admin_enabled,
+            admin_token=args.admin_token,
+            faults=len(args.faults),
+        ),
         flush=True,
     )
     try:
@@ -156,6 +149,52 @@ def _serve(args: argparse.Namespace) -> int:
         simulator.close()
     print("Paigo simulator stopped.", flush=True)
     return 0
+
+
+def exposure_warning(host: str, *, admin_enabled: bool, admin_token: str | None) -> str | None:
+    """Return the warning printed when the server listens beyond this machine (None on loopback)."""
+    from simulator.server import is_loopback
+
+    if is_loopback(host):
+        return None
+    admin = ""
+    if admin_enabled and admin_token is None:
+        admin = ", and use its /_simulator/ admin routes (reset, clock, faults) without a token"
+    return (
+        "WARNING: the Paigo simulator is listening on "
+        f"{host}, which is not a loopback address.\n"
+        f"WARNING: anyone who can reach this port can read and change its data{admin}.\n"
+        "WARNING: it is a test tool, not a secure service; bind to 127.0.0.1 unless you must."
+    )
+
+
+def banner(
+    url: str,
+    *,
+    client_id: str,
+    client_secret: str,
+    admin_enabled: bool,
+    admin_token: str | None,
+    faults: int,
+) -> str:
+    """Return the start-up text: the URLs and credentials to use, one `NAME=value` per line.
+
+    The `PAIGO_*` lines can be pasted into a shell or parsed by a parent process. The admin token,
+    when there is one, is never printed.
+    """
+    admin = "disabled"
+    if admin_enabled:
+        admin = f"{url}/_simulator/" + (" (token required)" if admin_token else "")
+    return (
+        "Paigo simulator (in-memory, for tests; not Paigo's service) is listening.\n"
+        f"PAIGO_API_URL={url}\n"
+        f"PAIGO_AUTH_URL={url}/oauth/token\n"
+        f"PAIGO_CLIENT_ID={client_id}\n"
+        f"PAIGO_CLIENT_SECRET={client_secret}\n"
+        f"Admin routes: {admin}\n"
+        f"Faults preloaded: {faults}\n"
+        "Press Ctrl+C to stop."
+    )
 
 
 def _port(text: str) -> int:

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from simulator._cli import build_parser
+from simulator._cli import banner, build_parser, exposure_warning
 from simulator.faults import FaultRule
 
 
@@ -89,3 +89,46 @@ def test_python_dash_m_runs_the_same_command_line():
     assert "--paigo" not in result.stdout
     assert "--array-batches" in result.stdout
     assert "127.0.0.1" in result.stdout
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "::1", "localhost"])
+def test_no_warning_on_loopback(host):
+    assert exposure_warning(host, admin_enabled=True, admin_token=None) is None
+
+
+def test_loud_warning_beyond_loopback():
+    warning = exposure_warning("0.0.0.0", admin_enabled=True, admin_token=None)
+    assert warning is not None
+    assert warning.count("WARNING") == 3
+    assert "0.0.0.0" in warning
+    assert "admin routes" in warning
+    protected = exposure_warning("10.0.0.5", admin_enabled=True, admin_token="t")
+    assert protected is not None
+    assert "admin routes" not in protected
+
+
+def test_banner_lists_urls_and_credentials_but_never_the_admin_token():
+    text = banner(
+        "http://127.0.0.1:8787",
+        client_id="id",
+        client_secret="secret",
+        admin_enabled=True,
+        admin_token="adm1n",
+        faults=2,
+    )
+    lines = text.splitlines()
+    assert "PAIGO_API_URL=http://127.0.0.1:8787" in lines
+    assert "PAIGO_AUTH_URL=http://127.0.0.1:8787/oauth/token" in lines
+    assert "PAIGO_CLIENT_ID=id" in lines
+    assert "PAIGO_CLIENT_SECRET=secret" in lines
+    assert "adm1n" not in text
+    assert "token required" in text
+    disabled = banner(
+        "http://127.0.0.1:1",
+        client_id="i",
+        client_secret="s",
+        admin_enabled=False,
+        admin_token=None,
+        faults=0,
+    )
+    assert "Admin routes: disabled" in disabled
