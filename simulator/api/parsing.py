@@ -8,7 +8,7 @@ The simulator is strict where Paigo is strict and documents where it had to choo
   Exponents, `NaN`, `Infinity`, empty strings and JSON numbers are rejected.
 - JSON numbers are parsed straight to `Decimal`; no float is ever created.
 - Timestamps are RFC 3339 with a 4-digit year and an explicit offset (`Z` or `+hh:mm`).
-- Limits: bodies up to `MAX_BODY_BYTES` (larger ones get 413), ids up to `MAX_ID_LENGTH` characters,
+- Limits: bodies up to `MAX_BODY_BYTES` (larger ones get 413), ids and names up to `MAX_ID_LENGTH`,
   other strings up to `MAX_STRING_LENGTH`, metadata up to `MAX_METADATA_BYTES` of JSON and
   `MAX_METADATA_DEPTH` levels of nesting, usage batches up to `MAX_BATCH_SIZE` elements.
 

@@ -287,10 +287,10 @@ USAGE_BATCH: Final = Array(CREATE_USAGE, max_items=MAX_BATCH_SIZE, min_items=1)
 ADDRESS: Final = Object(
     {
         "countryCode": Field(String(max_length=2), required=True),
-        "postalCode": Field(String(max_length=32), required=True),
-        "city": Field(String(max_length=255), required=True),
-        "streetLineOne": Field(String(max_length=255), required=True),
-        "streetLineTwo": Field(String(max_length=255, allow_empty=True)),
+        "postalCode": Field(String(), required=True),
+        "city": Field(String(), required=True),
+        "streetLineOne": Field(String(), required=True),
+        "streetLineTwo": Field(String(allow_empty=True)),
         "state": Field(String(max_length=2), required=True),
     }
 )
@@ -312,7 +312,7 @@ ENROLLMENT_USAGE: Final = Array(
 )
 DISCOUNT: Final = Object(
     {
-        "name": Field(String(max_length=255), required=True),
+        "name": Field(String(), required=True),
         "percentage": Field(DecimalString(minimum=ZERO, maximum=Decimal(100)), required=True),
         "endDate": Field(Timestamp()),
     }
@@ -331,8 +331,8 @@ _CUSTOMER_FIELDS: Final = {
     "offeringId": Field(Id()),
     "offeringEnrollmentDate": Field(Timestamp()),
     "customerName": Field(String(max_length=255), required=True),
-    "customerVatId": Field(String(max_length=255, allow_empty=True)),
-    "email": Field(String(max_length=320), required=True),
+    "customerVatId": Field(String(allow_empty=True)),
+    "email": Field(String(), required=True),
     "paymentChannel": Field(Enum(("Stripe", "manual")), required=True),
     "paymentChannelOptions": Field(PAYMENT_CHANNEL_OPTIONS),
     "address": Field(ADDRESS),
@@ -349,8 +349,8 @@ UPDATE_CUSTOMER: Final = Object(
         "unenrollOffering": Field(Id()),
         "offeringId": Field(Id(), nullable=True),
         "customerName": Field(String(max_length=255)),
-        "customerVatId": Field(String(max_length=255, allow_empty=True)),
-        "email": Field(String(max_length=320)),
+        "customerVatId": Field(String(allow_empty=True)),
+        "email": Field(String()),
         "paymentChannel": Field(Enum(("Stripe", "manual"))),
         "paymentChannelOptions": Field(PAYMENT_CHANNEL_OPTIONS),
         "address": Field(ADDRESS),
@@ -400,7 +400,7 @@ CREATE_CHILD: Final = Object({"billParent": Field(Enum(("aggregated", "separate"
 
 INVOICE_ITEM: Final = Object(
     {
-        "name": Field(String(max_length=255), required=True),
+        "name": Field(String(), required=True),
         "quantity": Field(Number(minimum=ZERO), required=True),
         "unitCost": Field(Number(), required=True),
         "description": Field(String(max_length=2048, allow_empty=True)),
@@ -422,7 +422,7 @@ CREATE_INVOICE: Final = Object(
 CREATE_WEBHOOK: Final = Object(
     {
         "hookUrl": Field(String(), required=True),
-        "securityKey": Field(String(max_length=255)),
+        "securityKey": Field(String()),
         "environment": Field(Enum(("production", "sandbox"))),
         "webhookType": Field(Enum(WEBHOOK_TYPES), required=True),
         "offeringId": Field(Id()),
@@ -432,13 +432,13 @@ UPDATE_PROFILE: Final = Object(
     {
         "sendInvoiceEmail": Field(Enum(BOOL_STRINGS)),
         "businessName": Field(String(max_length=255, allow_empty=True)),
-        "addressLine1": Field(String(max_length=255, allow_empty=True)),
-        "addressLine2": Field(String(max_length=255, allow_empty=True)),
-        "city": Field(String(max_length=255, allow_empty=True)),
-        "state": Field(String(max_length=255, allow_empty=True)),
-        "country": Field(String(max_length=255, allow_empty=True)),
-        "postalCode": Field(String(max_length=32, allow_empty=True)),
-        "supportEmail": Field(String(max_length=320, allow_empty=True)),
+        "addressLine1": Field(String(allow_empty=True)),
+        "addressLine2": Field(String(allow_empty=True)),
+        "city": Field(String(allow_empty=True)),
+        "state": Field(String(allow_empty=True)),
+        "country": Field(String(allow_empty=True)),
+        "postalCode": Field(String(allow_empty=True)),
+        "supportEmail": Field(String(allow_empty=True)),
         "redirectionUrl": Field(String(allow_empty=True)),
     }
 )
