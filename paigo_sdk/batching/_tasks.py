@@ -396,8 +396,7 @@ class AsyncUsageBatcher(RecordQueue):
                         )
                     return
                 continue
-            kind = OutcomeKind.REPLAYED if result.idempotent_replayed else OutcomeKind.DELIVERED
-            await self._settle([outcome(record, kind)], [record])
+            await self._acknowledge([record], [result.idempotent_replayed])
             return
 
     async def _send_chunk(self, chunk: list[WireRecord]) -> None:
@@ -433,16 +432,11 @@ class AsyncUsageBatcher(RecordQueue):
                     return
                 continue
             statuses = [item.status for item in result.results]
-            outcomes = [
-                outcome(
-                    record,
-                    OutcomeKind.REPLAYED
-                    if index < len(statuses) and statuses[index] == "replayed"
-                    else OutcomeKind.DELIVERED,
-                )
-                for index, record in enumerate(chunk)
+            replays = [
+                index < len(statuses) and statuses[index] == "replayed"
+                for index in range(len(chunk))
             ]
-            await self._settle(outcomes, chunk)
+            await self._acknowledge(chunk, replays)
             return
 
     def _stopping(self) -> bool:
@@ -471,6 +465,23 @@ class AsyncUsageBatcher(RecordQueue):
             "usage delivery failed (status %s); retrying in %.2fs", attempt.status_code, delay
         )
         return not await self._sleep(delay)
+
+    async def _acknowledge(self, records: Sequence[WireRecord], replays: Sequence[bool]) -> None:
+        """Count acknowledged records and forget them in the outbox.
+
+        Outcome objects are only built when a callback wants them: this is the common path.
+        """
+        if self.outbox is not None:
+            await asyncio.to_thread(self.outbox.remove, records)
+        self.ledger.acknowledged(len(records), sum(replays))
+        if self.settings.on_delivered is not None:
+            call_back(
+                self.settings.on_delivered,
+                [
+                    outcome(r, OutcomeKind.REPLAYED if replayed else OutcomeKind.DELIVERED)
+                    for r, replayed in zip(records, replays, strict=True)
+                ],
+            )
 
     async def _settle(self, outcomes: list[RecordOutcome], records: Sequence[WireRecord]) -> None:
         delivered = [o for o in outcomes if o.ok]

@@ -437,8 +437,7 @@ class UsageBatcher(RecordQueue):
                         self._settle([outcome(record, OutcomeKind.EXPIRED, attempt)], [record])
                     return
                 continue
-            kind = OutcomeKind.REPLAYED if result.idempotent_replayed else OutcomeKind.DELIVERED
-            self._settle([outcome(record, kind)], [record])
+            self._acknowledge([record], [result.idempotent_replayed])
             return
 
     def _send_chunk(self, chunk: list[WireRecord]) -> None:
@@ -475,16 +474,11 @@ class UsageBatcher(RecordQueue):
                     return
                 continue
             statuses = [item.status for item in result.results]
-            outcomes = [
-                outcome(
-                    record,
-                    OutcomeKind.REPLAYED
-                    if index < len(statuses) and statuses[index] == "replayed"
-                    else OutcomeKind.DELIVERED,
-                )
-                for index, record in enumerate(chunk)
+            replays = [
+                index < len(statuses) and statuses[index] == "replayed"
+                for index in range(len(chunk))
             ]
-            self._settle(outcomes, chunk)
+            self._acknowledge(chunk, replays)
             return
 
     def _stop_wire_batches(self) -> None:
@@ -506,6 +500,24 @@ class UsageBatcher(RecordQueue):
             "usage delivery failed (status %s); retrying in %.2fs", attempt.status_code, delay
         )
         return not self._stop.wait(delay)
+
+    def _acknowledge(self, records: Sequence[WireRecord], replays: Sequence[bool]) -> None:
+        """Count acknowledged records and forget them in the outbox.
+
+        Outcome objects are only built when a callback wants them: this is the common path.
+        """
+        if self.outbox is not None:
+            self.outbox.remove(records)
+        with self._lock:
+            self.ledger.acknowledged(len(records), sum(replays))
+        if self.settings.on_delivered is not None:
+            call_back(
+                self.settings.on_delivered,
+                [
+                    outcome(r, OutcomeKind.REPLAYED if replayed else OutcomeKind.DELIVERED)
+                    for r, replayed in zip(records, replays, strict=True)
+                ],
+            )
 
     def _settle(self, outcomes: list[RecordOutcome], records: Sequence[WireRecord]) -> None:
         """Count final outcomes, forget finished records in the outbox, and run callbacks."""
