@@ -145,3 +145,23 @@ def test_usage_batcher_is_built_from_the_batching_package(client: PaigoClient) -
         assert isinstance(batcher, UsageBatcher)
     finally:
         batcher.close()
+
+
+def test_a_closed_client_refuses_to_send(fake: FakePaigo) -> None:
+    client = PaigoClient(client_id="id", client_secret="s", transport=httpx.MockTransport(fake))
+    client.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        client.dimensions.list()
+    assert fake.requests == []
+
+
+@pytest.mark.anyio
+async def test_async_usage_batcher_is_built_from_the_batching_package(
+    make_async_client: Callable[..., AsyncPaigoClient],
+) -> None:
+    from paigo_sdk.batching import AsyncUsageBatcher
+
+    async with make_async_client() as client:
+        batcher = client.usage.batcher()
+        assert isinstance(batcher, AsyncUsageBatcher)
+        await batcher.close()
