@@ -367,12 +367,12 @@ def _small_and_flat(value: dict[Any, Any]) -> bool:
     )
 
 
-def _depth(value: Any) -> int:
-    if isinstance(value, dict):
-        return 1 + max((_depth(v) for v in value.values()), default=0)
-    if isinstance(value, list):
-        return 1 + max((_depth(v) for v in value), default=0)
-    return 0
+def _depth(value: Any, limit: int = MAX_METADATA_DEPTH + 1) -> int:
+    # Stops descending past `limit`, so hostile nesting cannot exhaust the stack.
+    if limit <= 0 or not isinstance(value, dict | list):
+        return 0
+    children = value.values() if isinstance(value, dict) else value
+    return 1 + max((_depth(v, limit - 1) for v in children), default=0)
 
 
 @dataclass(frozen=True)

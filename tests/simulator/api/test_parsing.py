@@ -263,3 +263,10 @@ def test_metadata_fast_path_still_bounds_huge_numbers() -> None:
         "n": 3,
         "ok": True,
     }
+
+
+def test_hostile_nesting_is_a_400_not_a_crash() -> None:
+    body = b'{"metadata": ' + b'{"a": ' * 900 + b"1" + b"}" * 900 + b"}"
+    value = read_json(body, JSON)
+    with pytest.raises(BadRequest, match="nested more than"):
+        validate(value, Object({"metadata": Field(Metadata())}))
