@@ -34,6 +34,8 @@ class ManualClock:
 
     Listeners registered with `on_change` run synchronously, in registration order, after every
     change, so the simulator can close each billing cycle that became due before `advance` returns.
+    They run after the clock's lock is released, so a listener may take other locks (the
+    simulator's) while threads holding those locks read the clock.
 
     Raises:
         ValueError: when given a naive datetime or asked to move backwards.
@@ -71,7 +73,10 @@ class ManualClock:
         if step < timedelta():
             raise ValueError("ManualClock cannot move backwards")
         with self._lock:
-            return self._move_to(self._now + step)
+            moment = self._now + step
+            self._now = moment
+            listeners = list(self._listeners)
+        return _notify(listeners, moment)
 
     def set(self, moment: datetime) -> datetime:
         """Move the clock to `moment`, which must not be earlier than now.
@@ -83,21 +88,25 @@ class ManualClock:
         with self._lock:
             if moment < self._now:
                 raise ValueError("ManualClock cannot move backwards")
-            return self._move_to(moment)
+            self._now = moment
+            listeners = list(self._listeners)
+        return _notify(listeners, moment)
 
     def on_change(self, listener: Callable[[datetime], None]) -> None:
         """Call `listener(new_now)` after every change of this clock."""
         with self._lock:
             self._listeners.append(listener)
 
-    def _move_to(self, moment: datetime) -> datetime:
-        self._now = moment
-        for listener in list(self._listeners):
-            listener(moment)
-        return moment
-
     def __repr__(self) -> str:
         return f"ManualClock({self._now.isoformat()})"
+
+
+def _notify(listeners: list[Callable[[datetime], None]], moment: datetime) -> datetime:
+    # Called after the clock's lock is released: calling out while holding it could deadlock
+    # against a thread that holds a listener's lock (the simulator's) and reads the clock.
+    for listener in listeners:
+        listener(moment)
+    return moment
 
 
 def _require_aware(moment: datetime) -> datetime:

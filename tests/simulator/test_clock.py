@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -89,3 +90,48 @@ def test_default_start_is_the_current_second():
 def test_reprs_name_the_clock():
     assert repr(SystemClock()) == "SystemClock()"
     assert repr(ManualClock(START)) == f"ManualClock({START.isoformat()})"
+
+
+def test_concurrent_advances_are_never_lost():
+    clock = ManualClock(START)
+
+    def step() -> None:
+        for _ in range(100):
+            clock.advance(seconds=1)
+
+    threads = [threading.Thread(target=step) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert clock.now() == START + timedelta(seconds=800)
+
+
+def test_listener_may_take_a_lock_held_by_a_thread_reading_the_clock():
+    clock = ManualClock(START)
+    lock = threading.Lock()
+
+    def listener(_: datetime) -> None:
+        with lock:
+            pass
+
+    clock.on_change(listener)
+    reader_has_lock = threading.Event()
+    release = threading.Event()
+
+    def reader() -> None:
+        with lock:
+            reader_has_lock.set()
+            release.wait(30)
+            clock.now()
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    reader_has_lock.wait(30)
+    advancer = threading.Thread(target=clock.advance, kwargs={"seconds": 1})
+    advancer.start()
+    release.set()
+    advancer.join(30)
+    thread.join(30)
+    assert not advancer.is_alive()
+    assert clock.now() == START + timedelta(seconds=1)
