@@ -654,3 +654,53 @@ class TestPortalAndConcurrency:
         for t in threads:
             t.join()
         assert len(client.get("/_simulator/usage-records").json["data"]) == 100
+
+
+class TestImmediateInvoice:
+    def test_b12_invoice_id_is_returned_and_replayed(self, client: ApiClient) -> None:
+        seats = create(
+            client,
+            "/dimensions",
+            {
+                "dimensionName": "Seats",
+                "consumptionUnit": {"type": "count", "unit": "count-based"},
+                "usageIncrement": "1",
+                "rounding": "ceiling",
+                "consumptionPrice": "10",
+                "aggregationMethod": "last",
+                "paymentSchedule": "upfront",
+            },
+            "dimensionId",
+        )
+        offering = create(
+            client, "/offerings", {"offeringName": "Team", "dimensionIds": [seats]}, "offeringId"
+        )
+        customer = create(
+            client,
+            "/customers",
+            {
+                "customerName": "A",
+                "email": "a@x.io",
+                "paymentChannel": "manual",
+                "offeringId": offering,
+            },
+            "customerId",
+        )
+        body = {
+            "customerId": customer,
+            "dimensionId": seats,
+            "timestamp": "2026-11-24T08:00:00Z",
+            "recordValue": "5",
+        }
+        first = client.post(
+            "/usage", json=body, query={"invoice": "true"}, headers={"Idempotency-Key": "s1"}
+        )
+        assert first.status == 201, first.body
+        invoice_id = first.json["invoiceId"]
+        again = client.post(
+            "/usage", json=body, query={"invoice": "true"}, headers={"Idempotency-Key": "s1"}
+        )
+        assert again.json == {"message": "Usage record created", "invoiceId": invoice_id}
+        assert again.headers["idempotent-replayed"] == "true"
+        assert client.get(f"/invoices/{invoice_id}").json["data"][0]["invoiceType"] == "MANUAL"
+        assert client.post("/usage", json=body, query={"invoice": "yes"}).status == 400
