@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -332,3 +333,54 @@ class TestWebhooks:
             assert sim.wait_for_webhooks(timeout=30)
             assert seen.is_set()
             assert [d.status for d in sim.webhook_deliveries] == ["delivered"]
+
+
+def test_secrets_and_tokens_stay_out_of_logs_and_reprs(caplog):
+    caplog.set_level(logging.DEBUG)
+    secret = "s3cret-client-secret"
+    with Simulator(
+        clock=ManualClock(START),
+        client_secret=secret,
+        webhook_transport=httpx.MockTransport(lambda request: httpx.Response(500)),
+        synchronous_webhooks=True,
+        admin_token="adm1n-t0ken",
+    ) as sim:
+        sim.webhooks.max_attempts = 1
+        with httpx.Client(transport=sim.transport(), base_url=BASE_URL) as http:
+            token = http.post(
+                "/oauth/token",
+                json={
+                    "audience": "https://qnonyh1pc7.execute-api.us-east-1.amazonaws.com",
+                    "grant_type": "client_credentials",
+                    "client_id": DEFAULT_CLIENT_ID,
+                    "client_secret": secret,
+                },
+            ).json()["access_token"]
+            sim.faults.add(FaultRule(kind="revoke_token", times=1))
+            sim.faults.add(FaultRule(kind="status", status=500, path="/offerings", times=1))
+            headers = {"Authorization": f"Bearer {token}"}
+            assert http.get("/dimensions", headers=headers).status_code == 401
+            assert http.get("/_simulator/faults", headers=headers).status_code == 401
+        with sim.client(sleep=lambda _: None) as paigo:
+            paigo.webhooks.subscribe(
+                hook_url="http://receiver.test/hooks",
+                webhook_type="CUSTOMER_CREATED",
+                security_key="hook-k3y",
+            )
+            paigo.offerings.list()
+            setup_customer(paigo)
+        [delivery] = sim.webhook_deliveries
+        assert delivery.status == "failed"
+        texts = [
+            caplog.text,
+            repr(sim),
+            repr(sim.faults),
+            repr(sim.transport()),
+            repr(sim.webhooks),
+            repr(sim.api),
+            *(str(r) for r in sim.rejected_requests),
+            *(repr(a) for a in delivery.attempts),
+        ]
+    for text in texts:
+        for hidden in (secret, token, "adm1n-t0ken", "hook-k3y"):
+            assert hidden not in text
