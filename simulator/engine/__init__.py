@@ -295,18 +295,28 @@ class Engine:
         self._lock = threading.RLock()
         self._state = _new_state(seed)
         self._pending: list[WebhookDelivery] = []
+        self._followups: dict[tuple[str, str], Any] = {}
 
     def _ctx(self) -> Ctx:
-        return Ctx(state=self._state, now=self.clock.now(), options=self.options)
+        return Ctx(
+            state=self._state,
+            now=self.clock.now(),
+            options=self.options,
+            followups=self._followups,
+        )
 
     @contextmanager
-    def _op(self, *, catch_up: bool = True) -> Iterator[Ctx]:
+    def _op(self, *, catch_up: bool = True, usage_only: bool = False) -> Iterator[Ctx]:
         """Run one operation under the lock, after closing every due cycle (B14).
 
         Webhook deliveries made during the call are dispatched after the lock is released.
+        Any call but a usage record may change enrollments or prices, so it drops the cache of
+        per-(customer, dimension) follow-up work that usage records share.
         """
         try:
             with self._lock:
+                if not usage_only:
+                    self._followups.clear()
                 ctx = self._ctx()
                 try:
                     if catch_up:
@@ -1176,17 +1186,39 @@ class Engine:
             NotFound: no such customer or dimension.
             Invalid: timestamp more than 5 minutes ahead, or a B12 condition fails.
         """
-        with self._op() as ctx:
-            return ingest.record_one(
-                ctx,
-                customer_id=customer_id,
-                dimension_id=dimension_id,
-                record_value=record_value,
-                timestamp=timestamp,
-                metadata=metadata,
-                idempotency_key=idempotency_key,
-                invoice=invoice,
-            )
+        if invoice:
+            with self._op() as ctx:
+                return ingest.record_one(
+                    ctx,
+                    customer_id=customer_id,
+                    dimension_id=dimension_id,
+                    record_value=record_value,
+                    timestamp=timestamp,
+                    metadata=metadata,
+                    idempotency_key=idempotency_key,
+                    invoice=True,
+                )
+        # The hot path of ingest: the same steps as `_op`, without its generator.
+        with self._lock:
+            ctx = self._ctx()
+            try:
+                close_due(ctx)
+                result = ingest.record_one(
+                    ctx,
+                    customer_id=customer_id,
+                    dimension_id=dimension_id,
+                    record_value=record_value,
+                    timestamp=timestamp,
+                    metadata=metadata,
+                    idempotency_key=idempotency_key,
+                    invoice=False,
+                )
+            finally:
+                if ctx.outbox:
+                    self._pending.extend(ctx.outbox)
+        if self._pending:
+            self._flush()
+        return result
 
     def record_usage_batch(
         self,
@@ -1203,7 +1235,7 @@ class Engine:
             Invalid: batches are disabled, the key count differs from the record count, or any
                 element is invalid.
         """
-        with self._op() as ctx:
+        with self._op(usage_only=True) as ctx:
             return ingest.record_batch(ctx, records, idempotency_keys)
 
     # --- invoices --------------------------------------------------------------------------------
@@ -1582,9 +1614,11 @@ class Engine:
     def restore(self, snapshot: EngineSnapshot) -> None:
         """Replace the state with a copy of `snapshot`."""
         with self._lock:
+            self._followups.clear()
             self._state = copy.deepcopy(snapshot.state)
 
     def reset(self) -> None:
         """Forget everything, as a new engine with the same seed, clock and options."""
         with self._lock:
+            self._followups.clear()
             self._state = _new_state(self.seed)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from simulator.engine.state import EngineOptions, State, WebhookDelivery
 
@@ -19,3 +20,5 @@ class Ctx:
     options: EngineOptions
     outbox: list[WebhookDelivery] = field(default_factory=list)
     """Deliveries created during the call; dispatched after the engine lock is released (B15)."""
+    followups: dict[tuple[str, str], Any] = field(default_factory=dict)
+    """Per (customer, dimension), the enrollments a new record concerns; valid for one call."""

@@ -12,7 +12,7 @@ from simulator.engine.context import Ctx
 from simulator.engine.customers import get_customer
 from simulator.engine.errors import Invalid, NotFound
 from simulator.engine.invoicing import issue_invoice, schedule, subtract
-from simulator.engine.metering import to_us, unscale
+from simulator.engine.metering import Series, to_us, unscale
 from simulator.engine.pricing import effective_price, line, line_name
 from simulator.engine.state import (
     INFINITY,
@@ -28,11 +28,15 @@ from simulator.engine.webhooks import emit, iso
 
 __all__ = ["record_batch", "record_one", "store_record"]
 
-_FAR_FUTURE = datetime.max.replace(tzinfo=None)
+_CREATED = UsageResult(False)
 
 
 def _too_late(ctx: Ctx, timestamp: datetime) -> bool:
     return timestamp > ctx.now + timedelta(seconds=ctx.options.future_tolerance_seconds)
+
+
+def _latest_allowed(ctx: Ctx) -> datetime:
+    return ctx.now + timedelta(seconds=ctx.options.future_tolerance_seconds)
 
 
 def _enrollments_with(
@@ -43,6 +47,27 @@ def _enrollments_with(
         offering = ctx.state.offerings.get(enrollment.offering_id)
         if offering is not None and dimension_id in offering.dimension_ids:
             found.append((enrollment, offering))
+    return found
+
+
+def _followups(
+    ctx: Ctx, customer: Customer, dimension: Dimension
+) -> tuple[list[tuple[Enrollment, Offering]], list[tuple[Enrollment, Offering]]]:
+    """Return the enrollments a new record of `dimension` concerns: top-ups (B11) and
+    enrollments whose entitlement may fire a webhook (B6). Cached for the call."""
+    key = (customer.customer_id, dimension.dimension_id)
+    found = ctx.followups.get(key)
+    if found is None:
+        topups: list[tuple[Enrollment, Offering]] = []
+        entitled: list[tuple[Enrollment, Offering]] = []
+        for enrollment, offering in _enrollments_with(ctx, customer, dimension.dimension_id):
+            if offering.billing_cycle == "topUp":
+                topups.append((enrollment, offering))
+                continue
+            entitlement = effective_price(dimension, offering, enrollment).entitlement
+            if entitlement is not None and entitlement.is_finite() and entitlement > 0:
+                entitled.append((enrollment, offering))
+        found = ctx.followups[key] = (topups, entitled)
     return found
 
 
@@ -57,26 +82,36 @@ def store_record(
     """Store one checked record, then note late records, top-up work and entitlement events."""
     store = ctx.state.usage
     series = store.series_for(customer.customer_id, dimension.dimension_id)
-    ts = to_us(timestamp)
-    index = series.append(ts, series.scaled(value), store.intern(metadata))
+    index = series.append(to_us(timestamp), series.scaled(value), store.intern(metadata))
+    _after_store(ctx, customer, dimension, series, index, timestamp)
+
+
+def _after_store(
+    ctx: Ctx,
+    customer: Customer,
+    dimension: Dimension,
+    series: Series,
+    index: int,
+    timestamp: datetime,
+) -> None:
     billed = customer.billed.get(dimension.dimension_id)
     if billed and any(start <= timestamp < end for start, end in billed):
         series.late.append(index)  # B9: stored and shown, never billed again
     if not customer.enrollments:
         return
+    topups, entitled = _followups(ctx, customer, dimension)
     rescheduled = False
-    for enrollment, offering in _enrollments_with(ctx, customer, dimension.dimension_id):
-        if offering.billing_cycle == "topUp":
-            processed = enrollment.topup_processed.get(
-                dimension.dimension_id, enrollment.enrollment_date
-            )
-            if timestamp >= processed:
-                due = bucket_end(dimension.aggregation_interval, timestamp)
-                if enrollment.topup_due is None or due < enrollment.topup_due:
-                    enrollment.topup_due = due
-                    rescheduled = True
-        else:
-            _check_entitlement(ctx, customer, dimension, enrollment, offering)
+    for enrollment, _offering in topups:
+        processed = enrollment.topup_processed.get(
+            dimension.dimension_id, enrollment.enrollment_date
+        )
+        if timestamp >= processed:
+            due = bucket_end(dimension.aggregation_interval, timestamp)
+            if enrollment.topup_due is None or due < enrollment.topup_due:
+                enrollment.topup_due = due
+                rescheduled = True
+    for enrollment, offering in entitled:
+        _check_entitlement(ctx, customer, dimension, enrollment, offering)
     if rescheduled:
         schedule(ctx, customer)
 
@@ -172,9 +207,13 @@ def record_one(
     if _too_late(ctx, timestamp):
         raise Invalid("timestamp must not be more than 5 minutes in the future")
     keys = ctx.state.usage.keys
-    dedupe = ctx.options.deduplication and idempotency_key is not None
-    if dedupe and idempotency_key in keys.get(customer_id, ()):
-        assert idempotency_key is not None
+    accepted = keys.get(customer_id)
+    if (
+        idempotency_key is not None
+        and ctx.options.deduplication
+        and accepted is not None
+        and idempotency_key in accepted
+    ):
         return UsageResult(True, ctx.state.replays.get((customer_id, idempotency_key)))
     target: tuple[Enrollment, Offering] | None = None
     if invoice:
@@ -190,30 +229,31 @@ def record_one(
                 "that includes the dimension"
             )
         target = candidates[0]
-    previous = _previous_value(ctx, customer, dimension)
+    previous = _previous_value(ctx, customer, dimension) if target is not None else Decimal(0)
     store_record(ctx, customer, dimension, record_value, timestamp, metadata)
     if idempotency_key is not None:
-        keys.setdefault(customer_id, set()).add(idempotency_key)
-    invoice_id: str | None = None
-    if target is not None:
-        enrollment, offering = target
-        # B12: bill the increase over the latest value, at the effective price, not prorated.
-        delta = max(Decimal(0), record_value - previous)
-        q = max(0, increments(delta, dimension.usage_increment, dimension.rounding))
-        unit = effective_price(dimension, offering, enrollment).unit_price
-        item = line(
-            line_name(dimension, offering),
-            Decimal(q),
-            unit,
-            kind="usage",
-            dimension_id=dimension_id,
-            offering_id=offering.offering_id,
-        )
-        issued = issue_invoice(ctx, customer, [item], invoice_type="MANUAL", invoice_date=ctx.now)
-        invoice_id = issued.invoice_id
-        if idempotency_key is not None:
-            ctx.state.replays[(customer_id, idempotency_key)] = invoice_id
-    return UsageResult(False, invoice_id)
+        if accepted is None:
+            accepted = keys[customer_id] = set()
+        accepted.add(idempotency_key)
+    if target is None:
+        return _CREATED
+    enrollment, offering = target
+    # B12: bill the increase over the latest value, at the effective price, not prorated.
+    delta = max(Decimal(0), record_value - previous)
+    q = max(0, increments(delta, dimension.usage_increment, dimension.rounding))
+    unit = effective_price(dimension, offering, enrollment).unit_price
+    item = line(
+        line_name(dimension, offering),
+        Decimal(q),
+        unit,
+        kind="usage",
+        dimension_id=dimension_id,
+        offering_id=offering.offering_id,
+    )
+    issued = issue_invoice(ctx, customer, [item], invoice_type="MANUAL", invoice_date=ctx.now)
+    if idempotency_key is not None:
+        ctx.state.replays[(customer_id, idempotency_key)] = issued.invoice_id
+    return UsageResult(False, issued.invoice_id)
 
 
 def record_batch(
@@ -231,21 +271,28 @@ def record_batch(
         raise Invalid("Idempotency-Key must hold exactly one key per element")
     errors: list[str] = []
     state = ctx.state
+    limit = _latest_allowed(ctx)
+    customers, dimensions = state.customers, state.dimensions
     for i, record in enumerate(records):
-        if record.customer_id not in state.customers:
+        if record.customer_id not in customers:
             errors.append(f"{i}.customerId Customer with ID: {record.customer_id} not found")
-        if record.dimension_id not in state.dimensions:
+        if record.dimension_id not in dimensions:
             errors.append(f"{i}.dimensionId No Dimensions found with ID: {record.dimension_id}")
         if not record.record_value.is_finite():
             errors.append(f"{i}.recordValue must be a plain decimal number")
-        if _too_late(ctx, record.timestamp):
+        if record.timestamp > limit:
             errors.append(f"{i}.timestamp must not be more than 5 minutes in the future")
     if errors:
         raise Invalid(errors)
     results: list[UsageResult] = []
-    seen = state.usage.keys
+    store = state.usage
+    seen, intern = store.keys, store.intern
     dedupe = ctx.options.deduplication
-    customers, dimensions = state.customers, state.dimensions
+    group: tuple[str, str] | None = None
+    customer: Customer | None = None
+    dimension: Dimension | None = None
+    series: Series | None = None
+    follow = False
     for i, record in enumerate(records):
         key = keys[i] if keys is not None else None
         if key is not None:
@@ -256,13 +303,20 @@ def record_batch(
                 results.append(UsageResult(True, state.replays.get((record.customer_id, key))))
                 continue
             accepted.add(key)
-        store_record(
-            ctx,
-            customers[record.customer_id],
-            dimensions[record.dimension_id],
-            record.record_value,
-            record.timestamp,
-            record.metadata,
+        if group != (record.customer_id, record.dimension_id):
+            group = (record.customer_id, record.dimension_id)
+            customer, dimension = customers[group[0]], dimensions[group[1]]
+            series = store.series_for(*group)
+            follow = bool(customer.billed.get(group[1])) or (
+                bool(customer.enrollments) and any(_followups(ctx, customer, dimension))
+            )
+        assert series is not None
+        index = series.append(
+            to_us(record.timestamp), series.scaled(record.record_value), intern(record.metadata)
         )
-        results.append(UsageResult(False))
+        if follow:
+            assert customer is not None
+            assert dimension is not None
+            _after_store(ctx, customer, dimension, series, index, record.timestamp)
+        results.append(_CREATED)
     return results

@@ -216,7 +216,7 @@ class Series:
 class UsageStore:
     """Every stored usage record, per (customer, dimension), with hourly rollups kept at ingest."""
 
-    __slots__ = ("_meta_ids", "keys", "metadata", "series")
+    __slots__ = ("_last_meta", "_meta_ids", "keys", "metadata", "series")
 
     def __init__(self) -> None:
         self.series: dict[str, dict[str, Series]] = {}
@@ -226,6 +226,7 @@ class UsageStore:
         self.metadata: list[dict[str, Any]] = [{}]
         """Interned metadata maps; id 0 is the empty map. Never mutate these."""
         self._meta_ids: dict[object, int] = {}
+        self._last_meta: tuple[dict[str, Any], int] = ({}, 0)
 
     def get(self, customer_id: str, dimension_id: str) -> Series | None:
         """Return the series of one (customer, dimension), if any record was stored."""
@@ -246,15 +247,28 @@ class UsageStore:
         """Return the id of `metadata`, storing a private copy on first sight."""
         if not metadata:
             return 0
+        last, last_id = self._last_meta
+        if metadata is last or metadata == last:
+            return last_id
         try:
-            key: object = tuple(sorted(metadata.items()))
-            hash(key)
+            # Fast path: the same map sent with the same key order.
+            fast: object = tuple(metadata.items())
+            found = self._meta_ids.get(fast)
         except TypeError:
-            key = json.dumps(metadata, sort_keys=True, default=str)
-        found = self._meta_ids.get(key)
+            fast, found = None, None
         if found is None:
-            found = self._meta_ids[key] = len(self.metadata)
-            self.metadata.append(copy.deepcopy(metadata))
+            try:
+                key: object = tuple(sorted(metadata.items()))
+                hash(key)
+            except TypeError:
+                key = json.dumps(metadata, sort_keys=True, default=str)
+            found = self._meta_ids.get(key)
+            if found is None:
+                found = self._meta_ids[key] = len(self.metadata)
+                self.metadata.append(copy.deepcopy(metadata))
+            if fast is not None:
+                self._meta_ids[fast] = found
+        self._last_meta = (self.metadata[found], found)
         return found
 
     def forget_customer(self, customer_id: str) -> None:
