@@ -67,6 +67,8 @@ BOOL_STRINGS: Final = ("true", "false")
 
 # ----------------------------------------------------------------------------- dimensions
 
+# Only the export's `type` values (count, time, data); Pipedream's "time-based" / "data-based"
+# aliases are rejected like any other unknown value.
 CONSUMPTION_UNIT: Final = Union(
     "type",
     {
