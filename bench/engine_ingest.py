@@ -10,9 +10,9 @@ import argparse
 import gc
 import time
 import tracemalloc
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 from simulator.clock import ManualClock
 from simulator.engine import ConsumptionUnit, Engine, UsageInput
@@ -58,7 +58,7 @@ def _inputs(n: int, customer_id: str, dimension_id: str) -> list[UsageInput]:
     ]
 
 
-def _best(run: Any, repeats: int) -> float:
+def _best(run: Callable[[], float], repeats: int) -> float:
     """Return the best rate of `repeats` runs; CPU time of this process, so other processes
     sharing the machine do not count."""
     return max(run() for _ in range(repeats))
@@ -67,7 +67,7 @@ def _best(run: Any, repeats: int) -> float:
 def bench_single(n: int, *, keys: bool) -> float:
     engine, cid, did = _engine()
     inputs = _inputs(n, cid, did)
-    key_list = [f"{i:032x}" for i in range(n)] if keys else [None] * n
+    key_list: list[str | None] = [f"{i:032x}" for i in range(n)] if keys else [None] * n
     record = engine.record_usage
     gc.collect()
     started = time.process_time()

@@ -78,17 +78,20 @@ def main() -> None:
     args = parser.parse_args()
     print("records   preview_invoice  usage(hour)  usage(day)  usage(none, raw)  [ms, CPU, best]")
     for n in args.sizes:
-        engine, cid = _engine(n)
-        preview = _best_ms(lambda: engine.preview_invoice(cid), args.repeats)
-        hourly = _best_ms(lambda: engine.query_usage(cid, start_time=START), args.repeats)
-        daily = _best_ms(
-            lambda: engine.query_usage(cid, start_time=START, aggregation_interval="day"),
-            args.repeats,
-        )
-        raw = _best_ms(
-            lambda: engine.query_usage(cid, start_time=START, aggregation_interval="none"), 1
-        )
-        print(f"{n:>9,}  {preview:>14.2f}  {hourly:>11.2f}  {daily:>10.2f}  {raw:>16.1f}")
+        print(_row(n, args.repeats))
+
+
+def _row(n: int, repeats: int) -> str:
+    engine, cid = _engine(n)
+    preview = _best_ms(lambda: engine.preview_invoice(cid), repeats)
+    hourly = _best_ms(lambda: engine.query_usage(cid, start_time=START), repeats)
+    daily = _best_ms(
+        lambda: engine.query_usage(cid, start_time=START, aggregation_interval="day"), repeats
+    )
+    raw = _best_ms(
+        lambda: engine.query_usage(cid, start_time=START, aggregation_interval="none"), 1
+    )
+    return f"{n:>9,}  {preview:>14.2f}  {hourly:>11.2f}  {daily:>10.2f}  {raw:>16.1f}"
 
 
 if __name__ == "__main__":
