@@ -546,6 +546,8 @@ class DeliveryAttempt:
     at: datetime
     status_code: int | None = None
     error: str | None = None
+    attempt: int = 0
+    """1-based number of the try, as the dispatcher counts it (0: not given)."""
 
 
 @dataclass(slots=True)
