@@ -46,8 +46,11 @@ FaultKind = Literal[
   not applied.
 - `hang`: never answer in time; the request is not applied. In-process this raises
   `httpx.ReadTimeout` at once; the server sleeps `hang_seconds` and then closes the connection.
-- `drop`: close the connection without a response; the request is not applied.
-- `lost_response`: apply the request, then lose the response (the case that creates duplicates).
+- `drop`: break the connection without a usable response; the request is not applied.
+  In-process this raises `httpx.RemoteProtocolError`; the server sends a status line and
+  closes the socket before the body (ASGI cannot close a connection with no reply at all).
+- `lost_response`: apply the request, then lose the response the same way (the case that
+  creates duplicates when the client retries without an idempotency key).
 - `expire_token`: expire every issued token before the request is handled (the API answers 401).
 - `revoke_token`: revoke the request's bearer token before it is handled (the API answers 401).
 """

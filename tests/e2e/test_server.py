@@ -12,6 +12,7 @@ import pytest
 from paigo_sdk import AsyncPaigoClient, PaigoClient
 from paigo_sdk.errors import AuthenticationError, InternalServerError
 from paigo_sdk.types.usage import AggregatedUsage, RawUsage
+from simulator import FaultRule, RemoteSimulator
 
 
 def sdk_client(server, **options) -> PaigoClient:
@@ -160,6 +161,51 @@ def test_dropped_connection_is_retried_by_the_sdk(fresh_server):
         assert client.dimensions.list() == []
     faults = httpx.get(f"{fresh_server.url}/_simulator/faults", timeout=30).json()["faults"]
     assert faults[0]["fired"] == 1
+
+
+def setup_customer(client: PaigoClient) -> tuple[str, str]:
+    dimension = client.dimensions.create(
+        dimension_name="Calls",
+        consumption_unit={"type": "count", "unit": "count-based"},
+        usage_increment="1",
+        rounding="ceiling",
+        consumption_price="0.01",
+        aggregation_method="sum",
+    )
+    customer = client.customers.create(
+        customer_name="Faulty Co", email="ops@faulty.example", payment_channel="manual"
+    )
+    return customer.customer_id, dimension.dimension_id
+
+
+def test_lost_response_over_the_socket_is_not_double_counted(fresh_server):
+    with sdk_client(fresh_server, sleep=lambda _: None) as client:
+        customer_id, dimension_id = setup_customer(client)
+        with RemoteSimulator(fresh_server.url) as remote:
+            remote.faults.add(
+                FaultRule(kind="lost_response", method="POST", path="/usage", times=1)
+            )
+            result = client.usage.record(
+                customer_id=customer_id, dimension_id=dimension_id, record_value="7"
+            )
+            records = remote.usage_records(customer_id=customer_id)
+            [rule] = remote.faults.list()
+    assert result.idempotent_replayed is True
+    assert [Decimal(r["recordValue"]) for r in records] == [Decimal(7)]
+    assert rule["fired"] == 1
+
+
+def test_hang_over_the_socket_outlasts_the_sdk_timeout_then_the_retry_succeeds(fresh_server):
+    with sdk_client(fresh_server, timeout=1.0, sleep=lambda _: None) as client:
+        customer_id, dimension_id = setup_customer(client)
+        with RemoteSimulator(fresh_server.url) as remote:
+            remote.faults.add(FaultRule(kind="hang", path="/usage", hang_seconds=30, times=1))
+            result = client.usage.record(
+                customer_id=customer_id, dimension_id=dimension_id, record_value="1"
+            )
+            records = remote.usage_records(customer_id=customer_id)
+    assert result.idempotent_replayed is False
+    assert len(records) == 1
 
 
 def test_admin_routes_can_require_a_token(server_factory):
