@@ -82,7 +82,9 @@ class Simulator:
         self._client_secret = client_secret
         self._lock = threading.RLock()
         self.webhooks = HttpWebhookDispatcher(
-            transport=webhook_transport, synchronous=synchronous_webhooks
+            transport=webhook_transport,
+            synchronous=synchronous_webhooks,
+            records_lock=self._lock,
         )
         self.engine = Engine(clock=self.clock, seed=seed, dispatcher=self.webhooks)
         self.engine.options.array_batches = array_batches

@@ -14,6 +14,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -44,6 +45,8 @@ class HttpWebhookDispatcher:
             test); None uses real HTTP.
         synchronous: deliver (and retry) inside `dispatch` instead of on a background thread.
         sleep: how synchronous mode waits between retries (default `time.sleep`).
+        records_lock: held while an attempt is written into the engine's delivery record, so
+            that readers holding it (the simulator's lock) never see a half-written record.
 
     Raises:
         ValueError: when `max_attempts` is less than 1.
@@ -60,6 +63,7 @@ class HttpWebhookDispatcher:
         timeout: float = 10.0,
         synchronous: bool = False,
         sleep: Callable[[float], None] = time.sleep,
+        records_lock: AbstractContextManager[Any] | None = None,
     ) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
@@ -79,6 +83,7 @@ class HttpWebhookDispatcher:
         self._in_flight = 0
         self._thread: threading.Thread | None = None
         self._closed = False
+        self._records_lock: AbstractContextManager[Any] = records_lock or threading.Lock()
 
     def dispatch(self, delivery: WebhookDelivery) -> None:
         """Send `delivery`: queue it for the background thread, or send it now when synchronous.
@@ -197,7 +202,7 @@ class HttpWebhookDispatcher:
             error = f"{type(exc).__name__}: {exc}"
         ok = status is not None and 200 <= status < 300
         record = DeliveryAttempt(at=self.clock.now(), status_code=status, error=error)
-        with self._lock:
+        with self._records_lock:
             delivery.attempts.append(record)
             if ok:
                 delivery.status = "delivered"
