@@ -77,9 +77,12 @@ def download_invoice_pdf(call: Call) -> ApiResponse:
         raise BadRequest(["the invoice link has expired; fetch the invoice again for a new one"])
     invoice = call.engine.retrieve_invoice(invoice_id)
     customer = _customer_or_none(call, invoice.customer_id)
-    from simulator.pdf import render_invoice_pdf  # needs the "pdf" extra; imported on use
+    try:
+        from simulator.pdf import render_invoice_pdf  # needs the "pdf" extra; imported on use
 
-    content = render_invoice_pdf(invoice, customer, call.engine.retrieve_profile())
+        content = render_invoice_pdf(invoice, customer, call.engine.retrieve_profile())
+    except ModuleNotFoundError:
+        return replies.pdf_unavailable()
     return replies.pdf(content, f"invoice-{invoice_id}.pdf")
 
 

@@ -43,6 +43,7 @@ __all__ = [
     "ok",
     "one",
     "pdf",
+    "pdf_unavailable",
     "replayed",
     "route_not_found",
     "token_error",
@@ -267,6 +268,18 @@ def payload_too_large() -> ApiResponse:
             "statusCode": 413,
             "message": "request entity too large",
             "error": "Payload Too Large",
+        },
+    )
+
+
+def pdf_unavailable() -> ApiResponse:
+    """Reply 501 when invoice PDFs cannot be rendered because the "pdf" extra is not installed."""
+    return _json(
+        501,
+        {
+            "statusCode": 501,
+            "message": "invoice PDFs need the pdf extra: pip install 'paigo-sdk[pdf]'",
+            "error": "Not Implemented",
         },
     )
 

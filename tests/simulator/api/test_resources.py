@@ -704,3 +704,23 @@ class TestImmediateInvoice:
         assert again.headers["idempotent-replayed"] == "true"
         assert client.get(f"/invoices/{invoice_id}").json["data"][0]["invoiceType"] == "MANUAL"
         assert client.post("/usage", json=body, query={"invoice": "yes"}).status == 400
+
+
+def test_pdf_without_the_extra_is_a_clear_501(
+    client: ApiClient, customer_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    item = {"name": "X", "quantity": 1, "unitCost": 1}
+    invoice_id = create(
+        client, "/invoices", {"customerId": customer_id, "items": [item]}, "invoiceId"
+    )
+    (invoice,) = client.get(f"/invoices/{invoice_id}", query={"download": "true"}).json["data"]
+    path, _, query = (
+        invoice["invoiceUrl"].removeprefix("http://paigo-simulator.local").partition("?")
+    )
+    params = dict(p.split("=") for p in query.split("&"))
+    monkeypatch.setitem(sys.modules, "simulator.pdf", None)
+    reply = client.get(path, query=params, auth=False)
+    assert reply.status == 501
+    assert "pdf extra" in reply.json["message"]
