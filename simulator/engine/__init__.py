@@ -297,13 +297,8 @@ class Engine:
         self._pending: list[WebhookDelivery] = []
         self._followups: dict[tuple[str, str], Any] = {}
 
-    def _ctx(self) -> Ctx:
-        return Ctx(
-            state=self._state,
-            now=self.clock.now(),
-            options=self.options,
-            followups=self._followups,
-        )
+    def _ctx(self, now: datetime) -> Ctx:
+        return Ctx(state=self._state, now=now, options=self.options, followups=self._followups)
 
     @contextmanager
     def _op(self, *, catch_up: bool = True, usage_only: bool = False) -> Iterator[Ctx]:
@@ -313,11 +308,15 @@ class Engine:
         Any call but a usage record may change enrollments or prices, so it drops the cache of
         per-(customer, dimension) follow-up work that usage records share.
         """
+        # Read the clock before taking the engine lock: a manual clock calls its listeners (which
+        # close cycles here) while holding its own lock, so the two locks are never nested the
+        # other way round.
+        now = self.clock.now()
         try:
             with self._lock:
                 if not usage_only:
                     self._followups.clear()
-                ctx = self._ctx()
+                ctx = self._ctx(now)
                 try:
                     if catch_up:
                         close_due(ctx)
@@ -1199,8 +1198,9 @@ class Engine:
                     invoice=True,
                 )
         # The hot path of ingest: the same steps as `_op`, without its generator.
+        now = self.clock.now()
         with self._lock:
-            ctx = self._ctx()
+            ctx = self._ctx(now)
             try:
                 close_due(ctx)
                 result = ingest.record_one(

@@ -400,10 +400,13 @@ def close_cycles_at(ctx: Ctx, customer: Customer, boundary: datetime) -> list[In
         lines += arrear_lines(
             ctx, customer, enrollment, offering, (start, boundary), commit=True, minimum=True
         )
-        window = cycle_bounds(offering.billing_cycle, boundary)
-        assert window is not None
-        enrollment.cycle_start, enrollment.cycle_end = window
         enrollment.entitlement_fired = {}
+        window = cycle_bounds(offering.billing_cycle, boundary)
+        if window is None:
+            # The offering's cycle was removed or changed to topUp: no further cycles.
+            enrollment.cycle_start = enrollment.cycle_end = None
+            continue
+        enrollment.cycle_start, enrollment.cycle_end = window
         upfront, fraction = upfront_lines(ctx, customer, enrollment, offering, window, window[0])
         enrollment.subscription_paid = fraction
         lines += upfront
