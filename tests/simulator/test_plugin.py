@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 
 import pytest
@@ -170,3 +171,16 @@ def test_production_hosts_are_paigos():
 @pytest.mark.paigo_live
 def test_guard_lets_a_live_test_through():
     sys.audit("socket.getaddrinfo", "api.prod.paigo.tech", 443, 0, 0, 0)
+
+
+def test_plugin_imports_nothing_heavy():
+    """pytest loads the plugin for every run, so importing it must not pull in the simulator."""
+    code = (
+        "import sys, simulator.pytest_plugin; "
+        "print(sorted(m for m in ('httpx', 'paigo_sdk', 'pydantic', 'uvicorn', 'simulator.api', "
+        "'simulator.engine', 'simulator.simulator') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.strip() == "[]"
