@@ -259,3 +259,52 @@ def test_records_still_queued_at_interpreter_exit_are_delivered(
     output, _ = producer.communicate(timeout=120)
     assert producer.returncode == 0, output
     assert _stored_on_server(simulator_server, customer_id) == [Decimal(i) for i in range(1, 61)]
+
+
+@pytest.mark.slow
+def test_flush_and_close_return_pending_while_the_server_hangs(
+    simulator_server: SimulatorServer,
+) -> None:
+    with _server_client(simulator_server) as client:
+        customer_id, dimension_id = _catalog(client)
+        simulator_server.admin(
+            "POST",
+            "faults",
+            json={"kind": "hang", "method": "POST", "path": "/usage", "hangSeconds": 2},
+        )
+        batcher = UsageBatcher(client.with_options(timeout=30), max_batch=3, concurrency=1)
+        for index in range(3):
+            batcher.add(customer_id, dimension_id, index)
+        assert batcher.flush(timeout=0.3).pending == 3
+        assert batcher.close(timeout=0.3).pending == 3
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_a_forked_child_never_sends_its_parents_records(
+    simulator_server: SimulatorServer, tmp_path: Path
+) -> None:
+    with _server_client(simulator_server) as setup:
+        customer_id, dimension_id = _catalog(setup)
+    # A client that has not connected yet, so parent and child never share a socket.
+    client = _server_client(simulator_server)
+    batcher = UsageBatcher(
+        client, max_batch=1000, flush_interval=3600, outbox=tmp_path / "o.sqlite", durability="sync"
+    )
+    for index in range(1, 11):
+        batcher.add(customer_id, dimension_id, index)
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child
+        code = 1
+        try:
+            batcher.add(customer_id, dimension_id, 100)
+            report = batcher.close(timeout=30)
+            code = 0 if report.delivered == 1 else 2
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert batcher.close(timeout=30).delivered == 10
+    client.close()
+    expected = [Decimal(i) for i in range(1, 11)] + [Decimal(100)]
+    assert _stored_on_server(simulator_server, customer_id) == expected
