@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from datetime import UTC, date, datetime, time
@@ -342,6 +343,8 @@ ReadTimestamp = Annotated[
 def _metadata(value: object) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ValueError(f"metadata must be a mapping, not {type(value).__name__}")
+    if _small_and_flat(value):
+        return value
     try:
         text = json.dumps(value, allow_nan=False, default=_decimal_default, separators=(",", ":"))
     except (TypeError, ValueError) as error:
@@ -351,6 +354,21 @@ def _metadata(value: object) -> dict[str, Any]:
     if len(text.encode()) > MAX_METADATA_BYTES:
         raise ValueError(f"must not be larger than {MAX_METADATA_BYTES} bytes of JSON")
     return value
+
+
+def _small_and_flat(value: dict[Any, Any]) -> bool:
+    # The common case (a few short scalar pairs) is far below every limit; skip encoding it.
+    return len(value) <= 16 and all(
+        type(key) is str
+        and len(key) <= 64
+        and (
+            item is None
+            or type(item) is bool
+            or (type(item) is str and len(item) <= 256)
+            or (type(item) is int and -(10**18) < item < 10**18)
+        )
+        for key, item in value.items()
+    )
 
 
 def _depth(value: object) -> int:
@@ -408,15 +426,15 @@ class ParamsModel(BaseModel):
     @model_validator(mode="after")
     def _check_string_limits(self) -> Self:
         problems: list[str] = []
-        for name in type(self).model_fields:
-            value = getattr(self, name)
-            wire = to_camel(name)
+        values = self.__dict__
+        for name, limit, required in _string_rules(type(self)):
+            value = values.get(name)
             if isinstance(value, str):
-                _check_string(name, wire, value, problems)
+                _check_string(name, None, value, limit, required, problems)
             elif isinstance(value, list):
                 for index, item in enumerate(value):
                     if isinstance(item, str):
-                        _check_string(name, f"{wire}.{index}", item, problems)
+                        _check_string(name, index, item, limit, required, problems)
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -425,14 +443,28 @@ class ParamsModel(BaseModel):
 _MAY_BE_EMPTY: Final = frozenset({"customer_vat_id", "stripe_customer_id"})
 
 
-def _check_string(name: str, wire: str, value: str, problems: list[str]) -> None:
-    is_id = name.endswith(("_id", "_ids"))
-    limit = MAX_ID_LENGTH if is_id or name.endswith("_name") else MAX_STRING_LENGTH
-    if is_id and not value and name not in _MAY_BE_EMPTY:
+@functools.cache
+def _string_rules(model: type[BaseModel]) -> tuple[tuple[str, int, bool], ...]:
+    # (field name, maximum length, must not be empty), computed once per params model.
+    rules = []
+    for name in model.model_fields:
+        is_id = name.endswith(("_id", "_ids"))
+        limit = MAX_ID_LENGTH if is_id or name.endswith("_name") else MAX_STRING_LENGTH
+        rules.append((name, limit, is_id and name not in _MAY_BE_EMPTY))
+    return tuple(rules)
+
+
+def _check_string(
+    name: str, index: int | None, value: str, limit: int, required: bool, problems: list[str]
+) -> None:
+    if len(value) <= limit and (value or not required) and "\x00" not in value:
+        return
+    wire = to_camel(name) if index is None else f"{to_camel(name)}.{index}"
+    if not value:
         problems.append(f"{wire} should not be empty")
     elif len(value) > limit:
         problems.append(f"{wire} must be shorter than or equal to {limit} characters")
-    elif "\x00" in value:
+    else:
         problems.append(f"{wire} must not contain NUL characters")
 
 
