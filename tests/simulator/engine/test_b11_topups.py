@@ -81,3 +81,17 @@ def test_b11_custom_threshold(engine: Engine, build, clock) -> None:
     assert engine.list_customer_invoices(c.customer_id)[-1].total_amount_without_tax == Decimal(
         "50.00"
     )
+
+
+def test_b11_failed_recharge_is_not_repeated_every_bucket(engine: Engine, build, clock) -> None:
+    tokens, c = _setup(engine, build, clock)
+    engine.options.fail_stripe_charges = True
+    build.usage(c, tokens, 85, T)
+    clock.set(T + timedelta(hours=1, minutes=1))
+    build.usage(c, tokens, 5, T + timedelta(hours=1))
+    clock.set(T + timedelta(hours=3))
+    recharges = engine.list_customer_invoices(c.customer_id)[1:]
+    assert [(i.total_amount_without_tax, i.invoice_status) for i in recharges] == [
+        (Decimal("85.00"), "Open")
+    ]
+    assert engine.retrieve_customer(c.customer_id).balance == Decimal(10)

@@ -137,3 +137,28 @@ def test_b3_metadata_groups_first_match_wins_and_unmatched_is_reported(
     assert amounts == [Decimal("3.00"), Decimal("10.00")]
     unmatched = engine.unmatched_records(customer_id=c.customer_id)
     assert [r.record_value for r in unmatched] == [Decimal(100)]
+
+
+def test_b3_sums_survive_growing_decimal_places(engine: Engine, build, clock) -> None:
+    d = build.dimension()
+    c = build.customer()
+    clock.set(T0 + timedelta(minutes=30))
+    for value in ("1", "0.25", "0.1", "12345678901234567890.000001"):
+        build.usage(c, d, value, T0)
+    view = engine.query_usage(c.customer_id, start_time=T0, end_time=T0 + timedelta(minutes=30))
+    assert view[0].buckets[0].value == Decimal("12345678901234567891.350001")
+
+
+def test_b3_partial_hours_read_raw_records_in_any_arrival_order(
+    engine: Engine, build, clock
+) -> None:
+    d = build.dimension()
+    c = build.customer()
+    clock.set(T0 + timedelta(hours=2))
+    build.usage(c, d, 1, T0 + timedelta(minutes=50))
+    build.usage(c, d, 2, T0 + timedelta(minutes=10))  # out of order: the series is unsorted
+    build.usage(c, d, 4, T0 + timedelta(minutes=40))
+    window = (T0 + timedelta(minutes=30), T0 + timedelta(minutes=45))
+    view = engine.query_usage(c.customer_id, start_time=window[0], end_time=window[1])
+    (bucket,) = view[0].buckets
+    assert (bucket.value, bucket.start_time, bucket.end_time) == (Decimal(4), *window)

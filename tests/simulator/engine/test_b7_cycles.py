@@ -270,3 +270,23 @@ def test_b7_prepaid_credit_reaches_the_wallet_once(engine: Engine, build, clock)
     c = build.customer(plan)
     clock.set(d(2026, 4, 1))
     assert engine.retrieve_customer(c.customer_id).balance == Decimal(50)
+
+
+def test_b7_unenrolling_one_offering_invoices_only_its_usage(engine: Engine, build, clock) -> None:
+    x = build.dimension("X", price="1")
+    y = build.dimension("Y", price="1")
+    a, b = build.offering("A", x), build.offering("B", y)
+    c = build.customer(a)
+    engine.update_enrollment(c.customer_id, offering_id=b.offering_id)
+    clock.set(d(2026, 1, 5))
+    build.usage(c, x, 2, d(2026, 1, 4))
+    build.usage(c, y, 3, d(2026, 1, 4))
+    (final,) = engine.update_enrollment(c.customer_id, unenroll_offering=a.offering_id)
+    assert [(i.name, i.amount) for i in final.line_items] == [
+        ("X - Count-based - A", Decimal("2.00"))
+    ]
+    clock.set(d(2026, 2, 1))
+    february = engine.list_customer_invoices(c.customer_id)[-1]
+    assert [(i.name, i.amount) for i in february.line_items] == [
+        ("Y - Count-based - B", Decimal("3.00"))
+    ]
