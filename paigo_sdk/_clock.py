@@ -13,7 +13,11 @@ class Clock(Protocol):
     """Something that tells the time as an aware UTC datetime (the simulator's clocks qualify)."""
 
     def now(self) -> datetime:
-        """Return the current time, timezone-aware, in UTC."""
+        """Return the current time, timezone-aware, in UTC.
+
+        Raises:
+            Nothing.
+        """
         ...
 
 
@@ -21,7 +25,11 @@ class SystemClock:
     """Read the wall clock on every call, so that freezegun's frozen time is honoured."""
 
     def now(self) -> datetime:
-        """Return the current wall-clock time in UTC."""
+        """Return the current wall-clock time in UTC.
+
+        Raises:
+            Nothing.
+        """
         return datetime.now(UTC)
 
     def __repr__(self) -> str:

@@ -91,7 +91,11 @@ class Operation(Generic[T]):
 
     @cached_property
     def adapter(self) -> TypeAdapter[T]:
-        """The pydantic adapter for `response`, built on first use."""
+        """The pydantic adapter for `response`, built on first use.
+
+        Raises:
+            pydantic.PydanticSchemaGenerationError: if `response` is not a type pydantic knows.
+        """
         return TypeAdapter(self.response)
 
     def format_path(self, path_params: Mapping[str, object] | None = None) -> str:
