@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -98,7 +99,10 @@ class ApiClient:
         return self.token
 
     def state(self) -> list[bytes]:
-        """Everything observable through the API, to prove a rejected request changed nothing."""
+        """The engine's snapshot and everything observable through the API.
+
+        Comparing two of these proves a rejected request changed nothing.
+        """
         paths = [
             "/dimensions",
             "/offerings",
@@ -108,7 +112,8 @@ class ApiClient:
             "/settings/profile",
             "/_simulator/usage-records",
         ]
-        return [self.get(p).body for p in paths]
+        snapshot = pickle.dumps(self.api.engine.snapshot().state)
+        return [snapshot, *(self.get(p).body for p in paths)]
 
     def get(self, path: str, **kw: Any) -> Reply:
         return self.request("GET", path, **kw)
