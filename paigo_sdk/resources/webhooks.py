@@ -17,6 +17,7 @@ from paigo_sdk._operations import (
     TEST_WEBHOOK,
 )
 from paigo_sdk._sentinels import NOT_GIVEN
+from paigo_sdk.errors import ClientValidationError
 from paigo_sdk.resources._base import AsyncResource, SyncResource, build_params, require_id
 from paigo_sdk.types import (
     Customer,
@@ -112,8 +113,6 @@ class Webhooks(SyncResource):
         try:
             env = WebhookEnvironment(environment)
         except ValueError:
-            from paigo_sdk.errors import ClientValidationError
-
             raise ClientValidationError(
                 f"environment must be 'production' or 'sandbox', got {environment!r}"
             ) from None
@@ -251,8 +250,6 @@ class AsyncWebhooks(AsyncResource):
         try:
             env = WebhookEnvironment(environment)
         except ValueError:
-            from paigo_sdk.errors import ClientValidationError
-
             raise ClientValidationError(
                 f"environment must be 'production' or 'sandbox', got {environment!r}"
             ) from None
