@@ -147,3 +147,47 @@ def test_usage_query_parameters_never_crash(
 ) -> None:
     reply = client.get(f"/customers/{ids['customer']}/usage", query={name: value})
     assert reply.status in (200, 400), reply.body
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    customer=st.sampled_from(["customer", "ghost"]),
+    dimension=st.sampled_from(["dimension", "ghost"]),
+    minutes=st.integers(min_value=-2000, max_value=2000),
+    value=st.decimals(
+        allow_nan=False, allow_infinity=False, places=3, min_value=-1000, max_value=1000
+    ),
+    invoice=st.booleans(),
+)
+def test_well_formed_usage_is_stored_once_or_not_at_all(
+    client: ApiClient,
+    ids: dict[str, str],
+    customer: str,
+    dimension: str,
+    minutes: int,
+    value: Any,
+    invoice: bool,
+) -> None:
+    from datetime import timedelta
+
+    from tests.simulator.api.conftest import START
+
+    moment = START + timedelta(minutes=minutes)
+    body = {
+        "customerId": ids.get(customer, "ghost"),
+        "dimensionId": ids.get(dimension, "ghost"),
+        "timestamp": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "recordValue": format(value, "f"),
+    }
+    before = client.state()
+    count = len(client.get("/_simulator/usage-records").json["data"])
+    query = {"invoice": "true"} if invoice else None
+    reply = client.post("/usage", json=body, query=query)
+    after = len(client.get("/_simulator/usage-records").json["data"])
+    if reply.status == 201:
+        assert after == count + 1
+    else:
+        assert reply.status in (400, 404), reply.body
+        assert client.state() == before
