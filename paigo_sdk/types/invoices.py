@@ -148,4 +148,10 @@ class Invoice(PaigoModel):
     @field_validator("invoice_communication_history", mode="before")
     @classmethod
     def _flat_history(cls, value: Any) -> Any:
-        return _flatten(value)
+        return [] if value is None else _flatten(value)
+
+    @field_validator("line_items", "payments", "refunds", mode="before")
+    @classmethod
+    def _null_is_empty(cls, value: Any) -> Any:
+        # Paigo sends null rather than [] in some replies (e.g. a new customer's invoices).
+        return [] if value is None else value

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from paigo_sdk.types._base import (
     DecimalNumber,
@@ -78,6 +78,11 @@ class Offering(PaigoModel):
     subscription_price: DecimalNumber | None = None
     free_trial_length: DecimalString | None = None
     metadata: dict[str, Any] | None = None
+
+    @field_validator("dimensions", mode="before")
+    @classmethod
+    def _null_is_empty(cls, value: Any) -> Any:
+        return [] if value is None else value
 
 
 class OfferingCreateResponse(PaigoModel):

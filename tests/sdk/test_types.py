@@ -288,3 +288,20 @@ def test_json_fast_and_exact_paths_agree(value: object) -> None:
     parts: list[str] = []
     _json._encode(value, parts)
     assert _json.dumps(value) == "".join(parts)
+
+
+def test_null_lists_in_replies_read_as_empty() -> None:
+    invoice = Invoice.model_validate(
+        {
+            "invoiceStatus": "Draft",
+            "totalAmountWithoutTax": 0,
+            "lineItems": None,
+            "payments": None,
+            "refunds": None,
+            "invoiceCommunicationHistory": None,
+        }
+    )
+    assert (invoice.line_items, invoice.payments, invoice.refunds) == ([], [], [])
+    assert invoice.invoice_communication_history == []
+    offering = Offering.model_validate({"offeringId": "o", "offeringName": "P", "dimensions": None})
+    assert offering.dimensions == []
