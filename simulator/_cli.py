@@ -6,7 +6,9 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
+from simulator.clock import Clock, ManualClock
 from simulator.faults import FaultRule
 
 __all__ = ["banner", "build_parser", "exposure_warning", "main"]
@@ -36,6 +38,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--port", type=_port, default=8787, help="port to bind; 0 picks a free one (default 8787)"
     )
     serve.add_argument("--seed", type=int, default=None, help="seed for stable ids and faults")
+    serve.add_argument(
+        "--manual-clock",
+        action="store_true",
+        help=(
+            "run on a manual clock that only moves through /_simulator/clock/advance "
+            "(starts at the current second unless --start is given)"
+        ),
+    )
+    serve.add_argument(
+        "--start",
+        type=_moment,
+        default=None,
+        metavar="TIME",
+        help="start a manual clock at this RFC 3339 time, e.g. 2026-01-01T00:00:00Z",
+    )
     serve.add_argument(
         "--array-batches",
         action="store_true",
@@ -105,10 +122,15 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from simulator.clock import SystemClock
     from simulator.server import SimulatorServer
     from simulator.simulator import Simulator
 
+    clock: Clock = SystemClock()
+    if args.manual_clock or args.start is not None:
+        clock = ManualClock(args.start)
     simulator = Simulator(
+        clock=clock,
         seed=args.seed,
         client_id=args.client_id,
         client_secret=args.client_secret,
@@ -140,6 +162,7 @@ def _serve(args: argparse.Namespace) -> int:
             admin_enabled=args.admin_enabled,
             admin_token=args.admin_token,
             faults=len(args.faults),
+            clock=clock,
         ),
         flush=True,
     )
@@ -176,6 +199,7 @@ def banner(
     admin_enabled: bool,
     admin_token: str | None,
     faults: int,
+    clock: Clock | None = None,
 ) -> str:
     """Return the start-up text: the URLs and credentials to use, one `NAME=value` per line.
 
@@ -185,6 +209,9 @@ def banner(
     admin = "disabled"
     if admin_enabled:
         admin = f"{url}/_simulator/" + (" (token required)" if admin_token else "")
+    time = "system"
+    if isinstance(clock, ManualClock):
+        time = f"manual, at {clock.now().isoformat().replace('+00:00', 'Z')}"
     return (
         "Paigo simulator (in-memory, for tests; not Paigo's service) is listening.\n"
         f"PAIGO_API_URL={url}\n"
@@ -192,6 +219,7 @@ def banner(
         f"PAIGO_CLIENT_ID={client_id}\n"
         f"PAIGO_CLIENT_SECRET={client_secret}\n"
         f"Admin routes: {admin}\n"
+        f"Clock: {time}\n"
         f"Faults preloaded: {faults}\n"
         "Press Ctrl+C to stop."
     )
@@ -215,6 +243,16 @@ def _positive_float(text: str) -> float:
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be greater than 0: {text}")
     return value
+
+
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an RFC 3339 time: {text!r}") from None
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"the time needs an offset (Z or +hh:mm): {text!r}")
+    return moment.astimezone(UTC)
 
 
 def _fault(text: str) -> FaultRule:

@@ -99,7 +99,7 @@ def start_server(*args: str) -> ServerProcess:
     pump_thread.start()
     printed: dict[str, str] = {}
     output: list[str] = []
-    while "PAIGO_CLIENT_SECRET" not in printed:
+    while not output or output[-1] != "Press Ctrl+C to stop.":
         try:
             line = lines.get(timeout=START_TIMEOUT)
         except queue.Empty:

@@ -226,6 +226,14 @@ def test_admin_routes_can_be_disabled(server_factory):
     assert httpx.post(f"{server.url}/_simulator/reset", timeout=30).status_code == 404
 
 
+def test_manual_clock_server_moves_only_when_advanced(server_factory):
+    server = server_factory("--start", "2026-01-01T00:00:00Z")
+    assert "Clock: manual, at 2026-01-01T00:00:00Z" in server.output
+    with RemoteSimulator(server.url) as remote:
+        assert remote.clock.now() == datetime(2026, 1, 1, tzinfo=UTC)
+        assert remote.advance(days=31) == datetime(2026, 2, 1, tzinfo=UTC)
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_signal_shuts_the_server_down_cleanly(server_factory, sig):
     server = server_factory()

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import UTC, datetime
 
 import pytest
 
 from simulator._cli import banner, build_parser, exposure_warning
+from simulator.clock import ManualClock
 from simulator.faults import FaultRule
 
 
@@ -47,6 +49,13 @@ def test_every_flag_is_parsed():
     ]
 
 
+def test_manual_clock_flags():
+    assert parse().manual_clock is False
+    assert parse().start is None
+    assert parse("--manual-clock").manual_clock is True
+    assert parse("--start", "2026-01-01T01:00:00+01:00").start == datetime(2026, 1, 1, tzinfo=UTC)
+
+
 def test_admin_token_can_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("PAIGO_SIMULATOR_ADMIN_TOKEN", "from-env")
     assert build_parser().parse_args(["serve"]).admin_token == "from-env"
@@ -62,6 +71,8 @@ def test_admin_token_can_come_from_the_environment(monkeypatch):
         ["--fault", "kind=status"],
         ["--fault", "kind=teleport"],
         ["--seed", "x"],
+        ["--start", "2026-01-01T00:00:00"],
+        ["--start", "soon"],
     ],
 )
 def test_bad_arguments_exit_with_status_2(argv, capsys):
@@ -132,3 +143,17 @@ def test_banner_lists_urls_and_credentials_but_never_the_admin_token():
         faults=0,
     )
     assert "Admin routes: disabled" in disabled
+    assert "Clock: system" in disabled
+
+
+def test_banner_names_a_manual_clocks_time():
+    text = banner(
+        "http://127.0.0.1:1",
+        client_id="i",
+        client_secret="s",
+        admin_enabled=True,
+        admin_token=None,
+        faults=0,
+        clock=ManualClock(datetime(2026, 1, 1, tzinfo=UTC)),
+    )
+    assert "Clock: manual, at 2026-01-01T00:00:00Z" in text
