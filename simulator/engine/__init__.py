@@ -59,7 +59,7 @@ from simulator.engine.state import (
     Webhook,
     WebhookDelivery,
 )
-from simulator.engine.wallet import add_ledger_entry, attempt_payment, mark_paid
+from simulator.engine.wallet import add_ledger_entry, mark_paid, open_invoice
 from simulator.engine.webhooks import (
     RecordingDispatcher,
     WebhookDispatcher,
@@ -714,7 +714,8 @@ class Engine:
                 created_at=ctx.now,
                 ordinal=state.customer_counter,
                 payment_channel_options=options,
-                currency=currency or (offering.currency if offering is not None else "USD"),
+                currency=currency
+                or (offering.currency if offering is not None else state.settings.default_currency),
                 tax_exempt=tax_exempt or "none",
                 customer_vat_id=customer_vat_id,
                 address=copy.deepcopy(address),
@@ -1308,10 +1309,11 @@ class Engine:
             invoice = _invoice(ctx, invoice_id)
             if invoice.invoice_status != "Draft":
                 raise Invalid(f"invoice {invoice_id} is {invoice.invoice_status}, not Draft")
-            invoice.invoice_status = "Open"
             customer = ctx.state.customers.get(invoice.customer_id)
-            if customer is not None:
-                attempt_payment(ctx, customer, invoice, ctx.now)
+            if customer is None:
+                invoice.invoice_status = "Open"
+            else:
+                open_invoice(ctx, customer, invoice, ctx.now)
             return invoice
 
     def void_invoice(self, invoice_id: str) -> Invoice:

@@ -256,6 +256,11 @@ def check_offering(state: State, o: Offering) -> list[str]:
             errors.append("topUpAmount is required when billingCycle is topUp")
         if o.offering_type != "usage-based":
             errors.append("billingCycle topUp is only allowed for usage-based offerings")
+        # B11: a top-up plan has no free trial and no minimum payment.
+        if o.free_trial_length is not None:
+            errors.append("freeTrialLength is not allowed when billingCycle is topUp")
+        if o.minimum_charge is not None:
+            errors.append("minimumCharge is not allowed when billingCycle is topUp")
     if o.top_up_amount is not None and o.top_up_amount <= 0:
         errors.append("topUpAmount must be greater than 0")
     if o.top_up_threshold is not None and not (0 <= o.top_up_threshold <= 1):

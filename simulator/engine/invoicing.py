@@ -20,7 +20,7 @@ from simulator.engine.state import (
     InvoiceLine,
     Offering,
 )
-from simulator.engine.wallet import attempt_payment, mark_paid
+from simulator.engine.wallet import mark_paid, open_invoice
 from simulator.engine.webhooks import emit, invoice_payload
 
 __all__ = [
@@ -361,8 +361,7 @@ def issue_invoice(
     if invoice.total_due == 0:
         mark_paid(ctx, invoice)
     elif ctx.state.settings.invoice_approval != "manual":
-        invoice.invoice_status = "Open"
-        attempt_payment(ctx, customer, invoice, invoice_date)
+        open_invoice(ctx, customer, invoice, invoice_date)
     return invoice
 
 

@@ -9,9 +9,9 @@ from typing import Any
 from simulator.engine.context import Ctx
 from simulator.engine.errors import Invalid
 from simulator.engine.state import Customer, Invoice, LedgerEntry, Payment, StripePayment
-from simulator.engine.webhooks import emit, invoice_payload
+from simulator.engine.webhooks import emit, invoice_payload, iso
 
-__all__ = ["add_ledger_entry", "attempt_payment", "mark_paid"]
+__all__ = ["add_ledger_entry", "attempt_payment", "mark_paid", "open_invoice"]
 
 
 def add_ledger_entry(
@@ -39,6 +39,21 @@ def mark_paid(ctx: Ctx, invoice: Invoice) -> None:
     """Mark a fully paid invoice `Paid` and fire INVOICE_PAID (B10, B15)."""
     invoice.invoice_status = "Paid"
     emit(ctx, "INVOICE_PAID", invoice_payload(invoice, "Invoice paid"))
+
+
+def open_invoice(ctx: Ctx, customer: Customer, invoice: Invoice, at: datetime) -> None:
+    """Make an invoice `Open`: send it when the profile says so, then collect it (B9, B10).
+
+    With `sendInvoiceEmail = "true"` the (simulated) email is recorded in the invoice's
+    communication history and INVOICE_SENT fires (B15).
+    """
+    invoice.invoice_status = "Open"
+    if ctx.state.settings.profile.send_invoice_email == "true":
+        invoice.communication_history.append(
+            {"time": iso(at), "type": "INVOICE_EMAIL", "metadata": {"email": customer.email}}
+        )
+        emit(ctx, "INVOICE_SENT", invoice_payload(invoice, "Invoice sent"))
+    attempt_payment(ctx, customer, invoice, at)
 
 
 def attempt_payment(ctx: Ctx, customer: Customer, invoice: Invoice, at: datetime) -> None:

@@ -77,3 +77,14 @@ def test_b15_failed_charge_event(engine: Engine, build) -> None:
         customer_id=c.customer_id, items=[InvoiceItem("x", Decimal(1), Decimal(5))]
     )
     assert [d.webhook_type for d in engine.webhook_deliveries()] == ["STRIPE_PAYMENT_FAILED"]
+
+
+def test_b15_invoice_sent_when_the_profile_sends_emails(engine: Engine, build) -> None:
+    engine.subscribe_webhook(hook_url="https://h.example", webhook_type="INVOICE_SENT")
+    engine.update_profile(send_invoice_email="true")
+    c = build.customer(channel="manual")
+    invoice = engine.create_invoice(
+        customer_id=c.customer_id, items=[InvoiceItem("x", Decimal(1), Decimal(5))]
+    )
+    assert [d.payload["invoiceId"] for d in engine.webhook_deliveries()] == [invoice.invoice_id]
+    assert [h["type"] for h in invoice.communication_history] == ["INVOICE_EMAIL"]

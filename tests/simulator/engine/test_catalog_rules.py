@@ -194,3 +194,18 @@ def test_catalog_snapshot_restore_reset(engine: Engine, build, clock) -> None:
     assert engine.list_customers() == []
     # same seed: the same ids again
     assert build.dimension().dimension_id == d.dimension_id
+
+
+@pytest.mark.parametrize("extra", [{"free_trial_length": 7}, {"minimum_charge": Decimal(5)}])
+def test_catalog_top_up_has_no_trial_or_minimum(engine: Engine, extra) -> None:
+    with pytest.raises(Invalid, match="topUp"):
+        engine.create_offering(
+            offering_name="T", billing_cycle="topUp", top_up_amount=Decimal(10), **extra
+        )
+
+
+def test_catalog_customer_currency_falls_back_to_settings(engine: Engine, build) -> None:
+    engine.update_settings(default_currency="EUR")
+    assert build.customer().currency == "EUR"
+    usd = build.offering("USD plan")
+    assert build.customer(usd).currency == "USD"
