@@ -25,6 +25,7 @@ from paigo_sdk.batching._planner import (
     new_key_prefix,
 )
 from paigo_sdk.batching.report import RecordOutcome
+from paigo_sdk.errors import ClientValidationError
 
 __all__ = ["DEFAULT_MAX_BATCH", "BatcherSettings", "QueueFullPolicy", "logger"]
 
@@ -56,8 +57,8 @@ class BatcherSettings:
     """The validated options of one batcher.
 
     Raises:
-        ValueError: for a non-positive size, interval, concurrency or deadline, or an unknown
-            policy or durability.
+        ClientValidationError: for a non-positive size, interval, concurrency or deadline, or an
+            unknown policy or durability.
     """
 
     def __init__(
@@ -79,10 +80,18 @@ class BatcherSettings:
         on_error: Callable[[RecordOutcome], object] | None,
         exit_timeout: float,
     ) -> None:
-        if max_batch < 1 or max_queue < 1 or concurrency < 1 or max_batch_bytes < 1:
-            raise ValueError("max_batch, max_queue, concurrency and max_batch_bytes must be >= 1")
-        if flush_interval <= 0 or retry_deadline < 0 or exit_timeout < 0:
-            raise ValueError("flush_interval must be > 0; retry_deadline, exit_timeout >= 0")
+        if min(max_batch, max_queue, concurrency, max_batch_bytes) < 1:
+            raise ClientValidationError(
+                "max_batch, max_queue, concurrency and max_batch_bytes must be at least 1"
+            )
+        if flush_interval <= 0 or min(retry_deadline, exit_timeout) < 0:
+            raise ClientValidationError(
+                "flush_interval must be positive; retry_deadline and exit_timeout not negative"
+            )
+        if str(queue_full) not in {policy.value for policy in QueueFullPolicy}:
+            raise ClientValidationError(
+                f"queue_full must be one of {[policy.value for policy in QueueFullPolicy]}"
+            )
         self.max_batch = max_batch
         self.wire_chunk = min(max_batch, MAX_WIRE_BATCH)
         self.flush_interval = flush_interval
@@ -99,7 +108,7 @@ class BatcherSettings:
         )
         self.outbox_path = outbox
         if durability not in ("sync", "batch"):
-            raise ValueError('durability must be "sync" or "batch"')
+            raise ClientValidationError('durability must be "sync" or "batch"')
         self.durability: Durability = durability
         self.on_delivered = on_delivered
         self.on_error = on_error

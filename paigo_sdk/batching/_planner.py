@@ -176,6 +176,17 @@ class WireRecord:
     error: str | None = None
     """Why the record cannot be sent at all (for example metadata that is not JSON)."""
 
+    def raw(self) -> RawRecord:
+        """This record as a raw tuple again, to put it back in the queue."""
+        return (
+            self.key,
+            self.customer_id,
+            self.dimension_id,
+            self.value,
+            self.timestamp,
+            self.metadata,
+        )
+
     def queued(self) -> QueuedRecord:
         """The public view of this record, for reports and callbacks."""
         return QueuedRecord(

@@ -54,7 +54,7 @@ class AsyncUsageBatcher(RecordQueue):
     queued then are only logged (and, with an `outbox`, kept on disk for the next batcher).
 
     Raises:
-        ValueError: for invalid options.
+        ClientValidationError: for invalid options.
         sqlite3.Error: when the outbox file cannot be opened.
     """
 
@@ -318,56 +318,56 @@ class AsyncUsageBatcher(RecordQueue):
         self._notify()
         return records
 
-    def _give_back(self, records: Sequence[WireRecord]) -> None:
-        for record in reversed(records):
-            self._queue.appendleft(
-                (
-                    record.key,
-                    record.customer_id,
-                    record.dimension_id,
-                    record.value,
-                    record.timestamp,
-                    record.metadata,
-                )
-            )
-
     async def _deliver(self, raws: list[RawRecord]) -> None:
+        # As in `UsageBatcher._deliver`: unfinished records go back in the step that ends their
+        # flight, so no report counts them twice.
+        returned: list[RawRecord] = []
+        pause = False
         try:
-            # Nothing is sent before it is on disk: write what a "batch" outbox still lacks.
-            if self._unstored is not None:
-                await asyncio.to_thread(self._store_pending)
-            stored = self.outbox is not None
-            records = [prepare(raw, stored=stored) for raw in raws]
-            unsendable = [record for record in records if record.error is not None]
-            if unsendable:
-                await self._settle(
-                    [
-                        outcome(r, OutcomeKind.REJECTED, Attempt(False, messages=(r.error or "",)))
-                        for r in unsendable
-                    ],
-                    unsendable,
-                )
-                records = [record for record in records if record.error is None]
-            if self._wire_batches:
-                for chunk in plan_chunks(
-                    records,
-                    max_count=self.settings.wire_chunk,
-                    max_bytes=self.settings.max_batch_bytes,
-                    max_key_bytes=self.settings.max_key_bytes,
-                ):
-                    await self._send_chunk(chunk)
+            try:
+                # Nothing is sent before it is on disk: write what a "batch" outbox lacks.
+                if self._unstored is not None:
+                    await asyncio.to_thread(self._store_pending)
+            except Exception:
+                logger.exception("could not write usage records to the outbox; kept queued")
+                returned, pause = list(raws), True
             else:
-                for record in records:
-                    await self._send_one(record)
+                await self._send_all(raws, returned)
         except Exception:
-            logger.exception("usage batcher worker failed; records stay queued")
-            self._queue.extendleft(reversed(raws))
-            await self._sleep(self.settings.flush_interval)
+            logger.exception("usage batcher worker failed; records kept queued")
+            returned, pause = list(raws), True
         finally:
+            self._queue.extendleft(reversed(returned))
             self._in_flight -= len(raws)
             self._notify()
+        if pause:
+            await self._sleep(self.settings.flush_interval)
 
-    async def _send_one(self, record: WireRecord) -> None:
+    async def _send_all(self, raws: list[RawRecord], returned: list[RawRecord]) -> None:
+        records = [prepare(raw, stored=self.outbox is not None) for raw in raws]
+        unsendable = [record for record in records if record.error is not None]
+        if unsendable:
+            await self._settle(
+                [
+                    outcome(r, OutcomeKind.REJECTED, Attempt(False, messages=(r.error or "",)))
+                    for r in unsendable
+                ],
+                unsendable,
+            )
+            records = [record for record in records if record.error is None]
+        if self._wire_batches:
+            for chunk in plan_chunks(
+                records,
+                max_count=self.settings.wire_chunk,
+                max_bytes=self.settings.max_batch_bytes,
+                max_key_bytes=self.settings.max_key_bytes,
+            ):
+                await self._send_chunk(chunk, returned)
+        else:
+            for record in records:
+                await self._send_one(record, returned)
+
+    async def _send_one(self, record: WireRecord, returned: list[RawRecord]) -> None:
         usage = self._client.usage
         started = time.monotonic()
         attempts = 0
@@ -389,7 +389,7 @@ class AsyncUsageBatcher(RecordQueue):
                     return
                 if not await self._pause(attempt, attempts, started):
                     if self._stopping():
-                        self._give_back([record])
+                        returned.append(record.raw())
                     else:
                         await self._settle(
                             [outcome(record, OutcomeKind.EXPIRED, attempt)], [record]
@@ -399,10 +399,10 @@ class AsyncUsageBatcher(RecordQueue):
             await self._acknowledge([record], [result.idempotent_replayed])
             return
 
-    async def _send_chunk(self, chunk: list[WireRecord]) -> None:
+    async def _send_chunk(self, chunk: list[WireRecord], returned: list[RawRecord]) -> None:
         if len(chunk) == 1 or not self._wire_batches:
             for record in chunk:
-                await self._send_one(record)
+                await self._send_one(record, returned)
             return
         usage = self._client.usage
         started = time.monotonic()
@@ -420,11 +420,11 @@ class AsyncUsageBatcher(RecordQueue):
                     if any(_BATCHES_DISABLED in message for message in attempt.messages):
                         self._stop_wire_batches()
                     for record in chunk:
-                        await self._send_one(record)
+                        await self._send_one(record, returned)
                     return
                 if not await self._pause(attempt, attempts, started):
                     if self._stopping():
-                        self._give_back(chunk)
+                        returned.extend(record.raw() for record in chunk)
                     else:
                         await self._settle(
                             [outcome(r, OutcomeKind.EXPIRED, attempt) for r in chunk], chunk
@@ -466,13 +466,21 @@ class AsyncUsageBatcher(RecordQueue):
         )
         return not await self._sleep(delay)
 
+    async def _forget(self, records: Sequence[WireRecord]) -> None:
+        """Delete finished records from the outbox; a failure only means a later replay."""
+        if self.outbox is None or not records:
+            return
+        try:
+            await asyncio.to_thread(self.outbox.remove, records)
+        except Exception:
+            logger.exception("could not delete delivered usage records from the outbox")
+
     async def _acknowledge(self, records: Sequence[WireRecord], replays: Sequence[bool]) -> None:
         """Count acknowledged records and forget them in the outbox.
 
         Outcome objects are only built when a callback wants them: this is the common path.
         """
-        if self.outbox is not None:
-            await asyncio.to_thread(self.outbox.remove, records)
+        await self._forget(records)
         self.ledger.acknowledged(len(records), sum(replays))
         if self.settings.on_delivered is not None:
             call_back(
@@ -492,8 +500,7 @@ class AsyncUsageBatcher(RecordQueue):
                 for r, o in zip(records, outcomes, strict=True)
                 if o.kind is not OutcomeKind.EXPIRED
             ]
-            if final:
-                await asyncio.to_thread(self.outbox.remove, final)
+            await self._forget(final)
         if delivered:
             replayed = sum(1 for o in delivered if o.kind is OutcomeKind.REPLAYED)
             self.ledger.acknowledged(len(delivered), replayed)

@@ -79,7 +79,7 @@ class UsageBatcher(RecordQueue):
         exit_timeout: how long the interpreter-exit `close` may wait.
 
     Raises:
-        ValueError: for invalid options.
+        ClientValidationError: for invalid options.
         sqlite3.Error: when the outbox file cannot be opened.
     """
 
@@ -353,64 +353,60 @@ class UsageBatcher(RecordQueue):
                 self._space.notify_all()
             return records
 
-    def _finish(self, count: int) -> None:
-        with self._lock:
-            self._in_flight -= count
-            if not self._queue and not self._in_flight:
-                self._idle.notify_all()
-
-    def _give_back(self, records: Sequence[WireRecord]) -> None:
-        """Put records back at the front of the queue (the batcher is stopping)."""
-        with self._lock:
-            for record in reversed(records):
-                self._queue.appendleft(
-                    (
-                        record.key,
-                        record.customer_id,
-                        record.dimension_id,
-                        record.value,
-                        record.timestamp,
-                        record.metadata,
-                    )
-                )
-
     def _deliver(self, raws: list[RawRecord]) -> None:
+        # Records that are not finished (the batcher is stopping, or the outbox cannot be
+        # written) go back to the front of the queue in the same step that ends their flight,
+        # so no report counts them twice.
+        returned: list[RawRecord] = []
+        pause = False
         try:
-            # Nothing is sent before it is on disk: write what a "batch" outbox still lacks.
-            self._store_pending()
-            stored = self.outbox is not None
-            records = [prepare(raw, stored=stored) for raw in raws]
-            unsendable = [record for record in records if record.error is not None]
-            if unsendable:
-                self._settle(
-                    [
-                        outcome(r, OutcomeKind.REJECTED, Attempt(False, messages=(r.error or "",)))
-                        for r in unsendable
-                    ],
-                    unsendable,
-                )
-                records = [record for record in records if record.error is None]
-            if self._wire_batches:
-                for chunk in plan_chunks(
-                    records,
-                    max_count=self.settings.wire_chunk,
-                    max_bytes=self.settings.max_batch_bytes,
-                    max_key_bytes=self.settings.max_key_bytes,
-                ):
-                    self._send_chunk(chunk)
-            else:
-                for record in records:
-                    self._send_one(record)
+            try:
+                # Nothing is sent before it is on disk: write what a "batch" outbox lacks.
+                self._store_pending()
+            except Exception:
+                logger.exception("could not write usage records to the outbox; kept queued")
+                returned, pause = list(raws), True
+                return
+            self._send_all(raws, returned)
         except Exception:
-            # A bug or a broken outbox must not kill the worker; the records stay pending.
-            logger.exception("usage batcher worker failed; records stay queued")
-            with self._lock:
-                self._queue.extendleft(reversed(raws))
-            self._stop.wait(self.settings.flush_interval)
+            # A bug must not kill the worker. Records settled before it may be sent again;
+            # their keys make that an idempotent replay.
+            logger.exception("usage batcher worker failed; records kept queued")
+            returned, pause = list(raws), True
         finally:
-            self._finish(len(raws))
+            with self._lock:
+                self._queue.extendleft(reversed(returned))
+                self._in_flight -= len(raws)
+                if not self._queue and not self._in_flight:
+                    self._idle.notify_all()
+            if pause:
+                self._stop.wait(self.settings.flush_interval)
 
-    def _send_one(self, record: WireRecord) -> None:
+    def _send_all(self, raws: list[RawRecord], returned: list[RawRecord]) -> None:
+        records = [prepare(raw, stored=self.outbox is not None) for raw in raws]
+        unsendable = [record for record in records if record.error is not None]
+        if unsendable:
+            self._settle(
+                [
+                    outcome(r, OutcomeKind.REJECTED, Attempt(False, messages=(r.error or "",)))
+                    for r in unsendable
+                ],
+                unsendable,
+            )
+            records = [record for record in records if record.error is None]
+        if self._wire_batches:
+            for chunk in plan_chunks(
+                records,
+                max_count=self.settings.wire_chunk,
+                max_bytes=self.settings.max_batch_bytes,
+                max_key_bytes=self.settings.max_key_bytes,
+            ):
+                self._send_chunk(chunk, returned)
+        else:
+            for record in records:
+                self._send_one(record, returned)
+
+    def _send_one(self, record: WireRecord, returned: list[RawRecord]) -> None:
         usage = self._client.usage
         started = time.monotonic()
         attempts = 0
@@ -432,7 +428,7 @@ class UsageBatcher(RecordQueue):
                     return
                 if not self._pause(attempt, attempts, started):
                     if self._stop.is_set():
-                        self._give_back([record])
+                        returned.append(record.raw())
                     else:
                         self._settle([outcome(record, OutcomeKind.EXPIRED, attempt)], [record])
                     return
@@ -440,10 +436,10 @@ class UsageBatcher(RecordQueue):
             self._acknowledge([record], [result.idempotent_replayed])
             return
 
-    def _send_chunk(self, chunk: list[WireRecord]) -> None:
+    def _send_chunk(self, chunk: list[WireRecord], returned: list[RawRecord]) -> None:
         if len(chunk) == 1 or not self._wire_batches:
             for record in chunk:
-                self._send_one(record)
+                self._send_one(record, returned)
             return
         usage = self._client.usage
         started = time.monotonic()
@@ -462,11 +458,11 @@ class UsageBatcher(RecordQueue):
                         self._stop_wire_batches()
                     # Find the bad records: the server stored nothing of this chunk.
                     for record in chunk:
-                        self._send_one(record)
+                        self._send_one(record, returned)
                     return
                 if not self._pause(attempt, attempts, started):
                     if self._stop.is_set():
-                        self._give_back(chunk)
+                        returned.extend(record.raw() for record in chunk)
                     else:
                         self._settle(
                             [outcome(r, OutcomeKind.EXPIRED, attempt) for r in chunk], chunk
@@ -501,13 +497,21 @@ class UsageBatcher(RecordQueue):
         )
         return not self._stop.wait(delay)
 
+    def _forget(self, records: Sequence[WireRecord]) -> None:
+        """Delete finished records from the outbox; a failure only means a later replay."""
+        if self.outbox is None or not records:
+            return
+        try:
+            self.outbox.remove(records)
+        except Exception:
+            logger.exception("could not delete delivered usage records from the outbox")
+
     def _acknowledge(self, records: Sequence[WireRecord], replays: Sequence[bool]) -> None:
         """Count acknowledged records and forget them in the outbox.
 
         Outcome objects are only built when a callback wants them: this is the common path.
         """
-        if self.outbox is not None:
-            self.outbox.remove(records)
+        self._forget(records)
         with self._lock:
             self.ledger.acknowledged(len(records), sum(replays))
         if self.settings.on_delivered is not None:
@@ -530,7 +534,7 @@ class UsageBatcher(RecordQueue):
                 for r, o in zip(records, outcomes, strict=True)
                 if o.kind is not OutcomeKind.EXPIRED
             ]
-            self.outbox.remove(final)
+            self._forget(final)
         with self._lock:
             if delivered:
                 replayed = sum(1 for o in delivered if o.kind is OutcomeKind.REPLAYED)

@@ -584,6 +584,24 @@ def test_an_idle_unreferenced_batcher_is_garbage_collected(server: FakeUsageServ
 
 
 class TestOutbox:
+    def test_nothing_is_sent_while_the_outbox_cannot_be_written(
+        self, server: FakeUsageServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        batcher = UsageBatcher(
+            cast(Any, FakeClient(server)), outbox=tmp_path / "o.sqlite", flush_interval=0.02
+        )
+        assert batcher.outbox is not None
+        batcher.outbox._connection.close()  # every write now fails
+        for index in range(5):
+            batcher.add("c1", "d1", index)
+        assert batcher.flush(timeout=0.2).pending == 5
+        assert server.stored == []
+        assert "could not write" in caplog.text
+
+        batcher.outbox._connection = batcher.outbox._connect()  # the disk is back
+        assert batcher.close(timeout=10).delivered == 5
+        assert server.total() == sum(range(5))
+
     def test_a_batch_outbox_is_written_within_the_interval_even_during_an_outage(
         self, server: FakeUsageServer, tmp_path: Path
     ) -> None:
@@ -839,3 +857,20 @@ def test_a_forked_child_can_deliver_its_own_records(server: FakeUsageServer) -> 
     assert _in_child(child) == 0
     assert batcher.close(timeout=10).delivered == 1
     assert server.total() == 1
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"max_batch": 0},
+        {"concurrency": 0},
+        {"max_queue": 0},
+        {"flush_interval": 0},
+        {"retry_deadline": -1},
+        {"queue_full": "sometimes"},
+        {"durability": "eventually"},
+    ],
+)
+def test_invalid_options_are_refused(server: FakeUsageServer, options: dict[str, Any]) -> None:
+    with pytest.raises(ClientValidationError):
+        UsageBatcher(cast(Any, FakeClient(server)), **options)
