@@ -534,7 +534,7 @@ class Webhook:
     webhook_id: str
     hook_url: str
     webhook_type: str
-    security_key: str | None = None
+    security_key: str | None = field(default=None, repr=False)
     environment: str = "production"
     offering_id: str | None = None
 
@@ -563,7 +563,7 @@ class WebhookDelivery:
     webhook_type: str
     payload: dict[str, Any]
     created_at: datetime
-    security_key: str | None = None
+    security_key: str | None = field(default=None, repr=False)
     status: str = "pending"
     attempts: list[DeliveryAttempt] = field(default_factory=list)
 

@@ -88,3 +88,13 @@ def test_b15_invoice_sent_when_the_profile_sends_emails(engine: Engine, build) -
     )
     assert [d.payload["invoiceId"] for d in engine.webhook_deliveries()] == [invoice.invoice_id]
     assert [h["type"] for h in invoice.communication_history] == ["INVOICE_EMAIL"]
+
+
+def test_b15_security_keys_stay_out_of_reprs(engine: Engine, build) -> None:
+    hook = engine.subscribe_webhook(
+        hook_url="https://h.example", webhook_type="CUSTOMER_CREATED", security_key="whsec-xyz"
+    )
+    build.customer()
+    assert "whsec-xyz" not in repr(hook)
+    assert "whsec-xyz" not in repr(engine.webhook_deliveries())
+    assert engine.webhook_deliveries()[0].security_key == "whsec-xyz"
