@@ -38,7 +38,7 @@ class HttpWebhookDispatcher:
     header. A 2xx answer ends it ("delivered"); anything else (another status, a connection error,
     a timeout) is retried after `initial_backoff * 2 ** (attempt - 1)` seconds, capped at
     `max_backoff`, until `max_attempts` tries were made ("failed"). Every try is appended to
-    `delivery.attempts` (attempt n is `attempts[n - 1]`) with the time read from `clock`.
+    `delivery.attempts` with its 1-based number and the time read from `clock`.
 
     Args:
         transport: an httpx transport for deliveries (for example the in-process receiver of a
@@ -201,7 +201,9 @@ class HttpWebhookDispatcher:
         except (TypeError, ValueError) as exc:  # an unserialisable payload or an invalid URL
             error = f"{type(exc).__name__}: {exc}"
         ok = status is not None and 200 <= status < 300
-        record = DeliveryAttempt(at=self.clock.now(), status_code=status, error=error)
+        record = DeliveryAttempt(
+            at=self.clock.now(), status_code=status, error=error, attempt=attempt
+        )
         with self._records_lock:
             delivery.attempts.append(record)
             if ok:

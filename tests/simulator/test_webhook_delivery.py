@@ -118,6 +118,7 @@ def test_failed_attempts_are_retried_until_one_succeeds(dispatcher):
         dispatcher.dispatch(sent)
         assert dispatcher.wait_idle(timeout=30)
     assert [a.status_code for a in sent.attempts] == [500, 503, 200]
+    assert [a.attempt for a in sent.attempts] == [1, 2, 3]
     assert sent.status == "delivered"
     assert len(receiver.received) == 3
 
