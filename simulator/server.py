@@ -51,7 +51,6 @@ _INCOMPLETE_RESPONSE_LOG = "ASGI callable returned without completing response."
 # Set while the app deliberately drops a connection, so that uvicorn's complaint about the
 # unfinished response (logged in the same task, after the app returns) can be silenced.
 _dropping: contextvars.ContextVar[bool] = contextvars.ContextVar("_dropping", default=False)
-_logger = logging.getLogger(__name__)
 
 
 class AsgiApp:
