@@ -10,10 +10,11 @@ Durability levels:
 
 - `"sync"`: `add` returns only after its record is committed with `synchronous=FULL` (the WAL is
   fsynced on every commit). Nothing accepted is lost, even on power failure.
-- `"batch"`: a worker writes queued records to the file each time it takes them from the queue,
-  which happens at least every `flush_interval`, with `synchronous=NORMAL`. The window: records
-  added during the last `flush_interval` before a crash may be lost; a power failure may also lose
-  the last commits not yet checkpointed. A process crash alone loses nothing that was written.
+- `"batch"`: queued records are written in groups, with `synchronous=NORMAL`, by a writer that
+  runs every `flush_interval` (even while every worker is busy retrying) and by each worker just
+  before it sends, so nothing is sent before it is on disk. The window: records added during the
+  last `flush_interval` before a crash may be lost; a power failure may also lose the last commits
+  not yet checkpointed. A process crash alone loses nothing that was written.
 
 One batcher per file at a time: two live batchers on one file would both resend its pending
 records. A child process after `fork` does not read its parent's records (it opens a connection of
