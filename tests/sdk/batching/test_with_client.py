@@ -251,3 +251,15 @@ async def test_the_async_client_builds_an_async_batcher(handler: UsageHandler) -
         async with batcher:
             await batcher.add("c1", "d1", "2.50")
     assert handler.total() == Decimal("2.50")
+
+
+def test_a_key_repeated_within_one_wire_batch_is_stored_once(
+    client: PaigoClient, handler: UsageHandler
+) -> None:
+    with UsageBatcher(client, wire_batches=True, max_batch=10) as batcher:
+        batcher.add("c1", "d1", 5, idempotency_key="order-1")
+        batcher.add("c1", "d1", 5, idempotency_key="order-1")
+        batcher.add("c1", "d1", 7)
+        report = batcher.flush(timeout=10)
+    assert (report.delivered, report.replayed, report.rejected) == (3, 1, ())
+    assert handler.total() == 12
