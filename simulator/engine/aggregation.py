@@ -79,6 +79,9 @@ def bucket_aggregates(
     merged. Whole hours come from the ingest rollups; only partial hours read raw records.
     """
     out: dict[int, dict[BucketKey, Agg]] = {}
+    # Rollup lists are shared, never mutated: a bucket first holds the rollup itself and is
+    # copied only when a second aggregate merges into it.
+    owned: set[int] = set()
 
     def add(meta_id: int, key: BucketKey, agg: Agg) -> None:
         per_meta = out.get(meta_id)
@@ -86,9 +89,12 @@ def bucket_aggregates(
             per_meta = out[meta_id] = {}
         found = per_meta.get(key)
         if found is None:
-            per_meta[key] = list(agg)
-        else:
-            merge(found, agg)
+            per_meta[key] = agg
+            return
+        if id(found) not in owned:
+            found = per_meta[key] = list(found)
+            owned.add(id(found))
+        merge(found, agg)
 
     windows = [w for w in windows if w[0] < w[1]]
     if not windows:
@@ -123,6 +129,10 @@ def bucket_aggregates(
                 )
             else:
                 items = ((h, hours[h]) for h in range(first_hour, end_hour) if h in hours)
+            if interval == "hour" and meta_id not in out:
+                # Whole hours of a fresh metadata id: each rollup is its own bucket.
+                out[meta_id] = {(h * HOUR_US, h * HOUR_US + HOUR_US): a for h, a in items}
+                continue
             for hour, agg in items:
                 add(meta_id, key_of(hour * HOUR_US), agg)
     return out
@@ -156,16 +166,7 @@ def increments(value: Decimal, increment: Decimal, rounding: str) -> int:
     num, den = vn * inc_d, vd * inc_n
     if den < 0:
         num, den = -num, -den
-    if rounding == "floor":
-        return num // den
-    if rounding == "ceiling":
-        return -((-num) // den)
-    if rounding == "round":
-        q, r = divmod(abs(num), den)
-        if 2 * r >= den:
-            q += 1
-        return q if num >= 0 else -q
-    raise ValueError(f"unknown rounding {rounding!r}")
+    return _divide(num, den, rounding)
 
 
 def group_of(metadata: dict[str, Any], groups: Sequence[TierGroup]) -> int | None:
@@ -203,7 +204,12 @@ def quantities(
             if key is None:
                 unmatched += len(buckets)
                 continue
-        target = per_group.setdefault(key, {})
+        target = per_group.get(key)
+        if target is None:
+            per_group[key] = buckets  # read only below; merged into a copy otherwise
+            continue
+        if not isinstance(target, _Merged):
+            target = per_group[key] = _Merged({b: list(a) for b, a in target.items()})
         for bucket, agg in buckets.items():
             found = target.get(bucket)
             if found is None:
@@ -211,10 +217,40 @@ def quantities(
             else:
                 merge(found, agg)
     out: dict[int | None, int] = {}
+    slot = _SLOTS.get(method)
     for key, buckets in per_group.items():
-        total = sum(
-            increments(method_value(agg, method, series.scale), increment, rounding)
-            for agg in buckets.values()
-        )
+        if slot is None:  # average: a 28-digit Decimal per bucket (B3)
+            total = sum(
+                increments(method_value(agg, method, series.scale), increment, rounding)
+                for agg in buckets.values()
+            )
+        else:
+            # Exact integer arithmetic on the scaled values: q = round(n / (10^scale x inc)).
+            inc_n, inc_d = increment.as_integer_ratio()
+            scale = 0 if method == "count" else series.scale
+            den = inc_n * 10**scale
+            total = sum(_divide(agg[slot] * inc_d, den, rounding) for agg in buckets.values())
         out[key] = max(0, total)
     return out, unmatched
+
+
+class _Merged(dict[BucketKey, Agg]):
+    """Buckets owned by `quantities` (copies), safe to merge into."""
+
+
+_SLOTS = {"sum": 0, "count": 1, "min": 2, "max": 3, "last": 6}
+"""Where each method's value sits in an aggregate (see `metering.Agg`)."""
+
+
+def _divide(num: int, den: int, rounding: str) -> int:
+    """Return `rounding(num / den)` for integers, `den > 0` (B1 rounding modes)."""
+    if rounding == "floor":
+        return num // den
+    if rounding == "ceiling":
+        return -((-num) // den)
+    if rounding == "round":
+        q, r = divmod(abs(num), den)
+        if 2 * r >= den:
+            q += 1
+        return q if num >= 0 else -q
+    raise ValueError(f"unknown rounding {rounding!r}")
