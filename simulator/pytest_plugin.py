@@ -23,6 +23,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
@@ -68,11 +69,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Register the `paigo_live` marker and install the production guard."""
+    """Register the `paigo_live` and `paigo_start` markers and install the production guard."""
     config.addinivalue_line(
         "markers",
         "paigo_live: allow this test to reach Paigo's production service "
         "(api.prod.paigo.tech, auth.paigo.tech)",
+    )
+    config.addinivalue_line(
+        "markers",
+        "paigo_start(moment): start the test's simulator clock at `moment` (an aware datetime or "
+        "an RFC 3339 string such as '2026-01-01T00:00:00Z') instead of the current second",
     )
     _install_guard()
 
@@ -171,9 +177,13 @@ def check_not_production(url: str, request: pytest.FixtureRequest) -> None:
 def paigo_sim(request: pytest.FixtureRequest) -> Iterator[Simulator | RemoteSimulator]:
     """A fresh, empty simulator for this test, on a `ManualClock` at the current second.
 
+    `@pytest.mark.paigo_start("2026-01-01T00:00:00Z")` starts the clock there instead, which
+    makes cycle boundaries and proration the same on every run.
+
     With `--paigo-simulator-url` it is a `RemoteSimulator` for that server, reset before the
-    test (the server's clock must be manual for `advance()` to work).
+    test (the server must run on a manual clock for `advance()` and `paigo_start` to work).
     """
+    start = _start_of(request)
     url = request.config.getoption(_URL_OPTION)
     if url:
         from simulator.remote import RemoteSimulator
@@ -182,6 +192,15 @@ def paigo_sim(request: pytest.FixtureRequest) -> Iterator[Simulator | RemoteSimu
         remote = RemoteSimulator(url, admin_token=request.config.getoption(_TOKEN_OPTION))
         try:
             remote.reset()
+            if start is not None:
+                if remote.clock.now() > start:
+                    pytest.fail(
+                        f"paigo_start({start.isoformat()}) is behind the server's clock "
+                        f"({remote.clock.now().isoformat()}), which cannot move backwards; "
+                        "restart the server with an earlier --start",
+                        pytrace=False,
+                    )
+                remote.set_time(start)
             yield remote
         finally:
             remote.close()
@@ -189,11 +208,26 @@ def paigo_sim(request: pytest.FixtureRequest) -> Iterator[Simulator | RemoteSimu
     from simulator.clock import ManualClock
     from simulator.simulator import Simulator
 
-    simulator = Simulator(clock=ManualClock())
+    simulator = Simulator(clock=ManualClock(start))
     try:
         yield simulator
     finally:
         simulator.close()
+
+
+def _start_of(request: pytest.FixtureRequest) -> datetime | None:
+    marker = request.node.get_closest_marker("paigo_start")
+    if marker is None:
+        return None
+    value = marker.args[0] if marker.args else marker.kwargs.get("moment")
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            pytest.fail(f"paigo_start needs an RFC 3339 time, got {value!r}", pytrace=False)
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        pytest.fail(f"paigo_start needs a timezone-aware time, got {value!r}", pytrace=False)
+    return value.astimezone(UTC)
 
 
 @pytest.fixture

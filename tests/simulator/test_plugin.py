@@ -13,7 +13,9 @@ from simulator.pytest_plugin import PRODUCTION_HOSTS
 pytest_plugins = ["pytester"]
 
 SAMPLE_FIXTURES = """
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from simulator import ManualClock, Simulator
 
@@ -28,6 +30,16 @@ def test_advance_moves_the_shared_clock(paigo_sim, paigo_clock):
     before = paigo_clock.now()
     paigo_sim.advance(hours=1)
     assert paigo_clock.now() - before == timedelta(hours=1)
+
+
+@pytest.mark.paigo_start("2026-01-31T23:00:00Z")
+def test_marker_fixes_the_start(paigo_clock):
+    assert paigo_clock.now() == datetime(2026, 1, 31, 23, tzinfo=UTC)
+
+
+@pytest.mark.paigo_start("tomorrow")
+def test_bad_marker_is_a_clear_failure(paigo_sim):
+    pass
 
 
 SEEN = []
@@ -114,7 +126,8 @@ def anyio_backend():
 
 def test_fixtures_give_each_test_its_own_simulator_and_clock(pytester):
     result = run(pytester, SAMPLE_FIXTURES)
-    result.assert_outcomes(passed=4)
+    result.assert_outcomes(passed=5, errors=1)
+    result.stdout.fnmatch_lines(["*paigo_start needs an RFC 3339 time*"])
 
 
 def test_sdk_clients_from_the_fixtures_talk_to_the_simulator(pytester):
@@ -123,11 +136,14 @@ def test_sdk_clients_from_the_fixtures_talk_to_the_simulator(pytester):
 
 
 SAMPLE_REMOTE = """
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from simulator import RemoteSimulator
 
 
+@pytest.mark.paigo_start("2030-01-01T00:00:00Z")
 def test_fixtures_talk_to_the_server(paigo_sim, paigo_client, paigo_clock):
     assert isinstance(paigo_sim, RemoteSimulator)
     paigo_client.dimensions.create(
@@ -136,8 +152,8 @@ def test_fixtures_talk_to_the_server(paigo_sim, paigo_client, paigo_clock):
         usage_increment="1",
         rounding="ceiling",
     )
-    before = paigo_clock.now()
-    assert paigo_clock.advance(hours=1) - before == timedelta(hours=1)
+    assert paigo_clock.now() == datetime(2030, 1, 1, tzinfo=UTC)
+    assert paigo_clock.advance(hours=1) == datetime(2030, 1, 1, 1, tzinfo=UTC)
 
 
 def test_server_was_reset_between_tests(paigo_client):
