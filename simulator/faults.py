@@ -369,6 +369,8 @@ class Faults:
 
         Simulator-only paths (`/_simulator/...`) are never faulted.
         """
+        if not self._entries:  # the common case, without taking the lock
+            return _NO_FAULT
         if request.path.startswith(_ADMIN_PREFIX) or request.path == _ADMIN_PREFIX.rstrip("/"):
             return _NO_FAULT
         latency = 0.0
