@@ -20,8 +20,9 @@ START = datetime(2026, 1, 1, tzinfo=UTC)
 CYCLE = timedelta(days=31)
 
 
-def _engine(n: int) -> tuple[Engine, str]:
-    clock = ManualClock(START + CYCLE - timedelta(minutes=1))
+def _engine(n: int, *, annual: bool = False) -> tuple[Engine, str]:
+    cycle = timedelta(days=365) if annual else CYCLE
+    clock = ManualClock(START + cycle - timedelta(minutes=1))
     engine = Engine(clock=clock, seed=1)
     engine.options.array_batches = True
     d = engine.create_dimension(
@@ -32,7 +33,11 @@ def _engine(n: int) -> tuple[Engine, str]:
         consumption_price=Decimal("0.08"),
         aggregation_method="sum",
     )
-    o = engine.create_offering(offering_name="Pay-as-you-go", dimension_ids=[d.dimension_id])
+    o = engine.create_offering(
+        offering_name="Pay-as-you-go",
+        dimension_ids=[d.dimension_id],
+        billing_cycle="annualToDate" if annual else "monthly",
+    )
     c = engine.create_customer(
         customer_name="Dumm AI Corp",
         email="billing@example.com",
@@ -40,7 +45,7 @@ def _engine(n: int) -> tuple[Engine, str]:
         offering_id=o.offering_id,
         offering_enrollment_date=START,
     )
-    step = (CYCLE - timedelta(minutes=2)) / n
+    step = (cycle - timedelta(minutes=2)) / n
     regions = [{"region": r} for r in ("us-east-1", "eu-west-1")]
     batch: list[UsageInput] = []
     for i in range(n):
@@ -75,10 +80,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 100_000, 1_000_000])
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument(
+        "--annual",
+        type=int,
+        default=1_000_000,
+        help="records for the annual-cycle preview (0: skip)",
+    )
     args = parser.parse_args()
     print("records   preview_invoice  usage(hour)  usage(day)  usage(none, raw)  [ms, CPU, best]")
     for n in args.sizes:
         print(_row(n, args.repeats))
+    if args.annual:
+        engine, cid = _engine(args.annual, annual=True)
+        preview = _best_ms(lambda: engine.preview_invoice(cid), args.repeats)
+        print(
+            f"annualToDate cycle, {args.annual:,} records over the year: preview {preview:.2f} ms"
+        )
 
 
 def _row(n: int, repeats: int) -> str:
