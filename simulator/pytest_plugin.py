@@ -1,7 +1,8 @@
 """pytest fixtures that give each test a fresh in-memory Paigo, and a guard against real Paigo.
 
 Fixtures: `paigo_sim` (a new `Simulator` on a `ManualClock` per test), `paigo_clock`,
-`paigo_client` and `async_paigo_client` (SDK clients already authenticated against it).
+`paigo_client` and `async_paigo_client` (SDK clients already authenticated against it). The
+`paigo_start(moment)` marker starts a test's clock at a fixed time.
 
 With `--paigo-simulator-url URL` the same fixtures talk to a running `paigo-simulator serve`
 instead, over HTTP, and reset it through `/_simulator/reset` before each test.
@@ -235,6 +236,9 @@ def paigo_clock(paigo_sim: Simulator | RemoteSimulator) -> ManualClock | RemoteC
     """The clock of `paigo_sim`: advance or set it to move simulated time.
 
     Against a server it is a `RemoteClock` with the same methods.
+
+    Raises:
+        TypeError: when `paigo_sim` was overridden with a simulator on a clock tests cannot move.
     """
     from simulator.clock import ManualClock
 
