@@ -37,7 +37,7 @@ __all__ = [
 ]
 
 FaultKind = Literal[
-    "latency", "status", "hang", "drop", "lost_response", "expire_token", "revoke_token"
+    "latency", "status", "hang", "drop", "refuse", "lost_response", "expire_token", "revoke_token"
 ]
 """What a rule does to a request it fires on.
 
@@ -49,6 +49,9 @@ FaultKind = Literal[
 - `drop`: break the connection without a usable response; the request is not applied.
   In-process this raises `httpx.RemoteProtocolError`; the server sends a status line and
   closes the socket before the body (ASGI cannot close a connection with no reply at all).
+- `refuse`: the connection cannot be made; the request is not sent. In-process this raises
+  `httpx.ConnectError`; a server cannot refuse a connection it already accepted, so it behaves
+  as `drop`.
 - `lost_response`: apply the request, then lose the response the same way (the case that
   creates duplicates when the client retries without an idempotency key).
 - `expire_token`: expire every issued token before the request is handled (the API answers 401).
@@ -56,7 +59,7 @@ FaultKind = Literal[
 """
 
 _KINDS: frozenset[str] = frozenset(get_args(FaultKind))
-_TERMINAL: frozenset[str] = frozenset({"status", "hang", "drop", "lost_response"})
+_TERMINAL: frozenset[str] = frozenset({"status", "hang", "drop", "refuse", "lost_response"})
 _ADMIN_PREFIX = "/_simulator/"
 FAULTS_PATH = "/_simulator/faults"
 """The simulator-only HTTP route listing, adding and clearing fault rules."""
@@ -263,7 +266,8 @@ class FaultPlan:
 
     latency: float = 0.0
     outcome: FaultRule | None = None
-    """The rule whose failure replaces the normal reply (status, hang, drop or lost_response)."""
+    """The rule whose failure replaces the normal reply (status, hang, drop, refuse or
+    lost_response)."""
     fault_ids: tuple[str, ...] = ()
     """The ids of every rule that fired on the request."""
 
@@ -299,9 +303,9 @@ class Faults:
     """The fault rules of one simulator: add, remove, clear, list, and decide per request.
 
     Rules are evaluated in the order they were added. Every matching `latency`, `expire_token`
-    and `revoke_token` rule that fires takes effect; the first firing `status`, `hang`, `drop` or
-    `lost_response` rule decides the outcome, and the rules after it are not consulted (their
-    counters and `times` stay untouched). Thread-safe.
+    and `revoke_token` rule that fires takes effect; the first firing `status`, `hang`, `drop`,
+    `refuse` or `lost_response` rule decides the outcome, and the rules after it are not
+    consulted (their counters and `times` stay untouched). Thread-safe.
 
     Args:
         seed: seeds the generators of rules added without their own seed.

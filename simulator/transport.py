@@ -21,8 +21,8 @@ class SimulatorTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     by `handler.handle`, and the `ApiResponse` becomes an `httpx.Response`. When `faults` is given,
     its rules are applied here with the exceptions a real network would raise: a `hang` raises
     `httpx.ReadTimeout` without applying the request, a `drop` raises `httpx.RemoteProtocolError`
-    without applying it, and a `lost_response` applies the request and then raises
-    `httpx.RemoteProtocolError`.
+    without applying it, a `refuse` raises `httpx.ConnectError`, and a `lost_response` applies
+    the request and then raises `httpx.RemoteProtocolError`.
 
     Args:
         sleep: how latency faults wait in sync clients (default `time.sleep`).
@@ -31,6 +31,7 @@ class SimulatorTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     Raises:
         httpx.ReadTimeout: from a request hit by a `hang` fault.
         httpx.RemoteProtocolError: from a request hit by a `drop` or `lost_response` fault.
+        httpx.ConnectError: from a request hit by a `refuse` fault.
     """
 
     def __init__(
@@ -52,6 +53,7 @@ class SimulatorTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         Raises:
             httpx.ReadTimeout: when a `hang` fault fires.
             httpx.RemoteProtocolError: when a `drop` or `lost_response` fault fires.
+            httpx.ConnectError: when a `refuse` fault fires.
         """
         request.read()
         api_request = to_api_request(request)
@@ -66,6 +68,7 @@ class SimulatorTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         Raises:
             httpx.ReadTimeout: when a `hang` fault fires.
             httpx.RemoteProtocolError: when a `drop` or `lost_response` fault fires.
+            httpx.ConnectError: when a `refuse` fault fires.
         """
         await request.aread()
         api_request = to_api_request(request)
@@ -88,6 +91,10 @@ class SimulatorTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         if outcome.kind == "hang":
             raise httpx.ReadTimeout(
                 _describe(outcome, "timed out (request not applied)"), request=request
+            )
+        if outcome.kind == "refuse":
+            raise httpx.ConnectError(
+                _describe(outcome, "connection refused (request not sent)"), request=request
             )
         if outcome.kind == "lost_response":
             self.handler.handle(api_request)

@@ -187,6 +187,12 @@ class TestOverSockets:
             assert client.get("/after").status_code == 201
         assert [r.path for r in handler.requests] == ["/after"]
 
+    def test_refuse_over_a_socket_behaves_as_drop(self, server, handler, faults):
+        faults.add(FaultRule(kind="refuse", times=1))
+        with httpx.Client(base_url=server.url) as client, pytest.raises(httpx.RemoteProtocolError):
+            client.post("/usage", content=b"{}")
+        assert handler.requests == []
+
     def test_lost_response_applies_then_closes(self, server, handler, faults):
         faults.add(FaultRule(kind="lost_response", times=1))
         with httpx.Client(base_url=server.url) as client, pytest.raises(httpx.RemoteProtocolError):

@@ -138,6 +138,16 @@ def test_drop_raises_a_protocol_error_and_does_not_apply(transport, handler, fau
     assert handler.requests == []
 
 
+def test_refuse_raises_a_connect_error_and_does_not_apply(transport, handler, faults):
+    faults.add(FaultRule(kind="refuse", times=1))
+    with (
+        httpx.Client(transport=transport, base_url=BASE_URL) as client,
+        pytest.raises(httpx.ConnectError),
+    ):
+        client.post("/usage", json={})
+    assert handler.requests == []
+
+
 def test_lost_response_applies_the_request_then_fails(transport, handler, faults):
     faults.add(FaultRule(kind="lost_response", times=1))
     with (
