@@ -19,6 +19,7 @@ import json
 import random
 import re
 import secrets
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -161,13 +162,15 @@ def to_datetime(timestamp: datetime | int | str) -> datetime:
 
 @dataclass(slots=True)
 class WireRecord:
-    """A record prepared for the wire: its body, its key and the size of its JSON encoding."""
+    """A record prepared for the wire: its body, its key and the size of its JSON encoding.
+
+    The value and the timestamp live in `body` as wire strings; `value` and `timestamp` read them
+    back, which only reports and callbacks need.
+    """
 
     key: str
     customer_id: str
     dimension_id: str
-    value: Decimal
-    timestamp: datetime
     metadata: dict[str, Any] | None
     body: dict[str, Any]
     size: int
@@ -176,14 +179,25 @@ class WireRecord:
     error: str | None = None
     """Why the record cannot be sent at all (for example metadata that is not JSON)."""
 
+    @property
+    def value(self) -> Decimal:
+        """The record's value."""
+        return Decimal(self.body["recordValue"])
+
+    @property
+    def timestamp(self) -> datetime:
+        """The record's timestamp, aware, in UTC."""
+        return to_datetime(self.body["timestamp"])
+
     def raw(self) -> RawRecord:
         """This record as a raw tuple again, to put it back in the queue."""
+        body = self.body
         return (
             self.key,
             self.customer_id,
             self.dimension_id,
-            self.value,
-            self.timestamp,
+            body["recordValue"],
+            body["timestamp"],
             self.metadata,
         )
 
@@ -210,29 +224,61 @@ def _decimal_as_text(value: object) -> str:
 _encode = json.JSONEncoder(
     ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_decimal_as_text
 ).encode
+_BARE_BODY_SIZE: Final = len(
+    _encode({"customerId": "", "dimensionId": "", "recordValue": "", "timestamp": ""})
+)
+_second: tuple[int, str] = (-1, "")
+
+
+def _format_nanoseconds(nanoseconds: int) -> str:
+    # Records added within one second share its formatted prefix; the cache is one tuple, so a
+    # race between workers costs a recomputation, never a wrong timestamp.
+    global _second
+    seconds, rest = divmod(nanoseconds, _NS_PER_SECOND)
+    cached = _second
+    if cached[0] != seconds:
+        cached = (seconds, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)))
+        _second = cached
+    return f"{cached[1]}.{rest // 1_000_000:03d}Z"
+
+
+def _plain(text: str) -> bool:
+    # True when JSON writes the string as is, so its length is its encoded size.
+    return text.isascii() and text.isprintable() and '"' not in text and "\\" not in text
 
 
 def prepare(raw: RawRecord, *, stored: bool = False) -> WireRecord:
     """Turn a raw tuple from the queue into a `WireRecord`; runs on a worker, never on `add`."""
     key, customer_id, dimension_id, value, timestamp, metadata = raw
-    number = value if isinstance(value, Decimal) else Decimal(value)
-    moment = to_datetime(timestamp)
+    if type(value) is int:
+        text = str(value)
+    elif isinstance(value, Decimal):
+        text = format(value, "f")
+    else:
+        text = str(value)  # an int subclass or a plain decimal string, checked by `add`
+    if type(timestamp) is int:
+        moment = _format_nanoseconds(timestamp)
+    elif isinstance(timestamp, str):
+        moment = timestamp if timestamp.endswith("Z") else format_timestamp(to_datetime(timestamp))
+    else:
+        moment = format_timestamp(to_datetime(timestamp))
     body: dict[str, Any] = {
         "customerId": customer_id,
         "dimensionId": dimension_id,
-        "recordValue": format(number, "f"),
-        "timestamp": format_timestamp(moment),
+        "recordValue": text,
+        "timestamp": moment,
     }
     error: str | None = None
-    if metadata is not None:
-        body["metadata"] = metadata
-    try:
-        size = len(_encode(body).encode())
-    except (TypeError, ValueError) as exc:
-        error, size = f"metadata cannot be written as JSON: {exc}", 0
-    return WireRecord(
-        key, customer_id, dimension_id, number, moment, metadata, body, size, stored, error
-    )
+    if metadata is None and _plain(customer_id) and _plain(dimension_id):
+        size = _BARE_BODY_SIZE + len(customer_id) + len(dimension_id) + len(text) + len(moment)
+    else:
+        if metadata is not None:
+            body["metadata"] = metadata
+        try:
+            size = len(_encode(body).encode())
+        except (TypeError, ValueError) as exc:
+            error, size = f"metadata cannot be written as JSON: {exc}", 0
+    return WireRecord(key, customer_id, dimension_id, metadata, body, size, stored, error)
 
 
 def plan_chunks(

@@ -377,8 +377,8 @@ class AsyncUsageBatcher(RecordQueue):
                 result = await usage.record(
                     customer_id=record.customer_id,
                     dimension_id=record.dimension_id,
-                    record_value=record.value,
-                    timestamp=record.timestamp,
+                    record_value=record.body["recordValue"],
+                    timestamp=record.body["timestamp"],
                     metadata=record.metadata,
                     idempotency_key=record.key,
                 )

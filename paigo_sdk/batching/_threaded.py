@@ -416,8 +416,8 @@ class UsageBatcher(RecordQueue):
                 result = usage.record(
                     customer_id=record.customer_id,
                     dimension_id=record.dimension_id,
-                    record_value=record.value,
-                    timestamp=record.timestamp,
+                    record_value=record.body["recordValue"],
+                    timestamp=record.body["timestamp"],
                     metadata=record.metadata,
                     idempotency_key=record.key,
                 )

@@ -181,16 +181,17 @@ def _body(
     customer_id: str,
     dimension_id: str,
     record_value: Decimal | int | str,
-    timestamp: datetime | None,
+    timestamp: datetime | str | None,
     metadata: Mapping[str, Any] | None,
 ) -> dict[str, Any]:
     assert timestamp is not None
-    assert timestamp.tzinfo is not None
+    moment = datetime.fromisoformat(timestamp) if isinstance(timestamp, str) else timestamp
+    assert moment.tzinfo is not None
     body: dict[str, Any] = {
         "customerId": customer_id,
         "dimensionId": dimension_id,
         "recordValue": format(Decimal(record_value), "f"),
-        "timestamp": timestamp.isoformat(),
+        "timestamp": moment.isoformat(),
     }
     if metadata is not None:
         body["metadata"] = dict(metadata)
@@ -207,7 +208,7 @@ class FakeUsage:
         customer_id: str,
         dimension_id: str,
         record_value: Decimal | int | str,
-        timestamp: datetime | None = None,
+        timestamp: datetime | str | None = None,
         metadata: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
     ) -> Reply:

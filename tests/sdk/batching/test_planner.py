@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -10,6 +11,7 @@ import pytest
 from paigo_sdk.batching._planner import (
     Attempt,
     OutcomeLedger,
+    RawRecord,
     RetryPlan,
     WireRecord,
     check_key,
@@ -194,3 +196,23 @@ def test_ledger_reports_since_the_previous_report_and_keeps_lifetime_stats() -> 
     assert ledger.take_report(pending=0).complete
     stats = ledger.stats(queued=1, in_flight=2)
     assert (stats.delivered, stats.replayed, stats.rejected, stats.dropped) == (5, 2, 2, 1)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        ("k", "c1", "d1", 7, 1_764_000_000_123_456_789, None),
+        ("k", "cüstomer", "d1", "0.5", MOMENT, None),
+        ("k", 'c"1', "d\\1", Decimal("-2.50"), MOMENT, None),
+        ("k", "c1", "d1", 1, MOMENT, {"région": "eu", "n": 3, "price": Decimal("0.10")}),
+    ],
+)
+def test_the_size_of_a_prepared_record_is_its_encoded_size(raw: RawRecord) -> None:
+    record = prepare(raw)
+    exact = len(json.dumps(record.body, ensure_ascii=False, separators=(",", ":"), default=str))
+    assert record.size == len(
+        json.dumps(record.body, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+    )
+    assert exact <= record.size
+    assert record.raw()[3] == record.body["recordValue"]
+    assert prepare(record.raw()).body == record.body
