@@ -295,7 +295,7 @@ class Engine:
         self._lock = threading.RLock()
         self._state = _new_state(seed)
         self._pending: list[WebhookDelivery] = []
-        self._followups: dict[tuple[str, str], Any] = {}
+        self._followups: dict[Any, Any] = {}
 
     def _ctx(self, now: datetime) -> Ctx:
         return Ctx(state=self._state, now=now, options=self.options, followups=self._followups)

@@ -14,6 +14,8 @@ from simulator.engine.state import TierGroup
 __all__ = [
     "BucketKey",
     "bucket_aggregates",
+    "bucket_quantity",
+    "bucketer",
     "group_of",
     "increments",
     "method_value",
@@ -51,7 +53,7 @@ def _month_bounds(start: int, end: int) -> list[int]:
     return bounds
 
 
-def _bucketer(interval: str, start: int, end: int) -> Any:
+def bucketer(interval: str, start: int, end: int) -> Any:
     """Return a function mapping an instant (us) to its clipped bucket key for `interval`."""
     if interval == "none":
         whole = (start, end)
@@ -74,9 +76,9 @@ def bucket_aggregates(
 ) -> dict[int, dict[BucketKey, Agg]]:
     """Aggregate a series per metadata id and bucket over disjoint half-open windows (B3).
 
-    Buckets are aligned to UTC hours, days or calendar months and clipped to each window; with
-    `none` each window is one bucket, and buckets of the same calendar slot in several windows are
-    merged. Whole hours come from the ingest rollups; only partial hours read raw records.
+    Buckets are aligned to UTC hours, days or calendar months and clipped to each window (a
+    calendar slot cut by a gap between windows gives two buckets); with `none` all the windows
+    form one bucket. Whole hours come from the ingest rollups; only partial hours read raw records.
     """
     out: dict[int, dict[BucketKey, Agg]] = {}
     # Rollup lists are shared, never mutated: a bucket first holds the rollup itself and is
@@ -102,9 +104,9 @@ def bucket_aggregates(
     span_start = min(w[0] for w in windows)
     span_end = max(w[1] for w in windows)
     for start, end in windows:
-        key_of = _bucketer(interval, start, end)
+        key_of = bucketer(interval, start, end)
         if interval == "none":
-            key_of = _bucketer("none", span_start, span_end)
+            key_of = bucketer("none", span_start, span_end)
         first_hour = -(-start // HOUR_US)
         end_hour = end // HOUR_US
         edges: list[tuple[int, int]] = []
@@ -136,6 +138,22 @@ def bucket_aggregates(
             for hour, agg in items:
                 add(meta_id, key_of(hour * HOUR_US), agg)
     return out
+
+
+def bucket_quantity(
+    series: Series, lo: int, hi: int, *, method: str, increment: Decimal, rounding: str
+) -> int:
+    """Return `q_b` of the one bucket `[lo, hi)`, every metadata id merged (B4)."""
+    merged: Agg | None = None
+    for buckets in bucket_aggregates(series, [(lo, hi)], "none").values():
+        for agg in buckets.values():
+            if merged is None:
+                merged = list(agg)
+            else:
+                merge(merged, agg)
+    if merged is None:
+        return 0
+    return increments(method_value(merged, method, series.scale), increment, rounding)
 
 
 def method_value(agg: Agg, method: str, scale: int) -> Decimal:

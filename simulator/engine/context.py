@@ -20,5 +20,6 @@ class Ctx:
     options: EngineOptions
     outbox: list[WebhookDelivery] = field(default_factory=list)
     """Deliveries created during the call; dispatched after the engine lock is released (B15)."""
-    followups: dict[tuple[str, str], Any] = field(default_factory=dict)
-    """Per (customer, dimension), the enrollments a new record concerns; valid for one call."""
+    followups: dict[Any, Any] = field(default_factory=dict)
+    """Work shared by usage records: per (customer, dimension) follow-ups (B6, B11) and
+    entitlement running quantities; cleared by every call that is not a usage record."""

@@ -7,12 +7,18 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from simulator.engine.aggregation import increments, quantities
+from simulator.engine.aggregation import (
+    bucket_aggregates,
+    bucket_quantity,
+    bucketer,
+    increments,
+    method_value,
+)
 from simulator.engine.context import Ctx
 from simulator.engine.customers import get_customer
 from simulator.engine.errors import Invalid, NotFound
 from simulator.engine.invoicing import issue_invoice, schedule, subtract
-from simulator.engine.metering import Series, to_us, unscale
+from simulator.engine.metering import Series, merge, to_us, unscale
 from simulator.engine.pricing import effective_price, line, line_name
 from simulator.engine.state import (
     INFINITY,
@@ -111,13 +117,60 @@ def _after_store(
                 enrollment.topup_due = due
                 rescheduled = True
     for enrollment, offering in entitled:
-        _check_entitlement(ctx, customer, dimension, enrollment, offering)
+        _check_entitlement(ctx, customer, dimension, enrollment, offering, timestamp)
     if rescheduled:
         schedule(ctx, customer)
 
 
+def _running_quantity(
+    ctx: Ctx,
+    series: Series,
+    dimension: Dimension,
+    enrollment: Enrollment,
+    windows: list[tuple[int, int]],
+    ts: int,
+) -> int:
+    """Return the cycle's quantity so far (B4), recomputing only the bucket a new record hit.
+
+    Per-bucket quantities are cached for the call sequence; any change to the catalog or to
+    enrollments clears the cache, and a new cycle uses a new key.
+    """
+    interval, method = dimension.aggregation_interval, dimension.aggregation_method
+    increment, rounding = dimension.usage_increment, dimension.rounding
+    key = ("entitlement", enrollment.enrollment_id, dimension.dimension_id, tuple(windows))
+    cache: dict[Any, int] | None = ctx.followups.get(key)
+    if cache is None or interval == "none":
+        cache = {}
+        per_meta = bucket_aggregates(series, windows, interval)
+        merged: dict[Any, Any] = {}
+        for buckets in per_meta.values():
+            for bucket, agg in buckets.items():
+                found = merged.get(bucket)
+                if found is None:
+                    merged[bucket] = list(agg)
+                else:
+                    merge(found, agg)
+        for bucket, agg in merged.items():
+            cache[bucket] = increments(method_value(agg, method, series.scale), increment, rounding)
+        ctx.followups[key] = cache
+    else:
+        for lo, hi in windows:
+            if lo <= ts < hi:
+                bucket = bucketer(interval, lo, hi)(ts)
+                cache[bucket] = bucket_quantity(
+                    series, *bucket, method=method, increment=increment, rounding=rounding
+                )
+                break
+    return max(0, sum(cache.values()))
+
+
 def _check_entitlement(
-    ctx: Ctx, customer: Customer, dimension: Dimension, enrollment: Enrollment, offering: Offering
+    ctx: Ctx,
+    customer: Customer,
+    dimension: Dimension,
+    enrollment: Enrollment,
+    offering: Offering,
+    timestamp: datetime,
 ) -> None:
     """Fire ENTITLEMENT events at 80% and 100% of the cycle's entitlement, once each (B6)."""
     price = effective_price(dimension, offering, enrollment)
@@ -130,7 +183,7 @@ def _check_entitlement(
     series = ctx.state.usage.get(customer.customer_id, dimension.dimension_id)
     assert series is not None
     start = max(enrollment.cycle_start or enrollment.enrollment_date, enrollment.enrollment_date)
-    end = enrollment.cycle_end or (ctx.now + timedelta(days=3650))
+    end = enrollment.cycle_end or (enrollment.enrollment_date + timedelta(days=36500))
     holes = []
     if enrollment.free_trial_end_date is not None:
         holes.append(
@@ -139,16 +192,9 @@ def _check_entitlement(
                 enrollment.free_trial_end_date,
             )
         )
-    per_group, _ = quantities(
-        series,
-        ctx.state.usage.metadata,
-        [(to_us(a), to_us(b)) for a, b in subtract((start, end), holes)],
-        interval=dimension.aggregation_interval,
-        method=dimension.aggregation_method,
-        increment=dimension.usage_increment,
-        rounding=dimension.rounding,
-    )
-    used = Decimal(per_group.get(None, 0)) * dimension.usage_increment
+    windows = [(to_us(a), to_us(b)) for a, b in subtract((start, end), holes)]
+    total = _running_quantity(ctx, series, dimension, enrollment, windows, to_us(timestamp))
+    used = Decimal(total) * dimension.usage_increment
     for threshold, event in (
         (80, "usageEntitlementThresholdReached"),
         (100, "usageEntitlementLimitReached"),

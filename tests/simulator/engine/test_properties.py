@@ -251,3 +251,66 @@ def test_b14_a_year_in_one_step_or_in_small_steps_gives_the_same_invoices(record
     one = _year(None, records)
     assert len(one) == 13 + 2  # enrollment + 12 monthly; enrollment + 1 annual
     assert one == _year(step, records)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    records=st.lists(
+        st.tuples(st.integers(0, 10 * 24 * 60 - 1), st.integers(0, 200)), min_size=1, max_size=40
+    ),
+    entitlement=st.integers(1, 40),
+)
+def test_b6_entitlement_events_follow_a_hand_recount(records, entitlement) -> None:
+    """ENTITLEMENT events fire at the record whose prefix first reaches 80% / 100% of E, with
+    the usage counted as hourly ceilings of minutes / 60 (recounted here by hand)."""
+
+    clock = ManualClock(JAN)
+    engine = Engine(clock=clock, seed=5)
+    engine.subscribe_webhook(hook_url="https://h.example", webhook_type="ENTITLEMENT")
+    d = engine.create_dimension(
+        dimension_name="Minutes",
+        consumption_unit=ConsumptionUnit("time", "minute"),
+        usage_increment=Decimal(60),
+        rounding="ceiling",
+        consumption_price=Decimal(1),
+        aggregation_method="sum",
+        usage_entitlement=Decimal(60 * entitlement),
+        overage_allowed=True,
+    )
+    o = engine.create_offering(
+        offering_name="Plan",
+        offering_type="subscription",
+        subscription_price=Decimal(1),
+        dimension_ids=[d.dimension_id],
+    )
+    c = engine.create_customer(
+        customer_name="C",
+        email="c@example.com",
+        payment_channel="manual",
+        offering_id=o.offering_id,
+    )
+    clock.set(JAN + timedelta(days=11))
+    hours: dict[int, int] = {}
+    expected: list[tuple[str, str]] = []
+    fired = 0
+    for minute, value in records:
+        engine.record_usage(
+            customer_id=c.customer_id,
+            dimension_id=d.dimension_id,
+            record_value=Decimal(value),
+            timestamp=JAN + timedelta(minutes=minute),
+        )
+        hours[minute // 60] = hours.get(minute // 60, 0) + value
+        q = sum(-(-total // 60) for total in hours.values())
+        for threshold, event in (
+            (80, "usageEntitlementThresholdReached"),
+            (100, "usageEntitlementLimitReached"),
+        ):
+            if fired < threshold and q * 100 >= entitlement * threshold:
+                fired = threshold
+                expected.append((event, str(q * 60)))
+    got = [
+        (x.payload["eventType"], x.payload["currentUsageTotal"])
+        for x in engine.webhook_deliveries()
+    ]
+    assert got == expected
