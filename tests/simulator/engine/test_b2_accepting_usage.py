@@ -152,3 +152,21 @@ def test_b2_values_read_back_without_padding_zeros(engine: Engine, build, clock)
         build.usage(c, d, value, clock.now())
     stored = [format(r.record_value, "f") for r in engine.usage_records()]
     assert stored == ["0.8", "1", "10", "2.5"]
+
+
+def test_b2_concurrent_ingest_loses_nothing(engine: Engine, build, clock) -> None:
+    import threading
+
+    d = build.dimension()
+    c = build.customer()
+
+    def push(worker: int) -> None:
+        for i in range(200):
+            build.usage(c, d, 1, clock.now(), idempotency_key=f"{worker}-{i % 150}")
+
+    threads = [threading.Thread(target=push, args=(w,)) for w in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(engine.usage_records()) == 4 * 150

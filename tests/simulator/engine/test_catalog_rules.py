@@ -209,3 +209,25 @@ def test_catalog_customer_currency_falls_back_to_settings(engine: Engine, build)
     assert build.customer().currency == "EUR"
     usd = build.offering("USD plan")
     assert build.customer(usd).currency == "USD"
+
+
+def test_catalog_rejected_enrollment_change_changes_nothing(engine: Engine, build, clock) -> None:
+    from simulator.engine import Discount
+
+    a, b = build.offering("A"), build.offering("B")
+    c = build.customer(a)
+    before = [
+        (e.offering_id, e.ended_at) for e in engine.retrieve_customer(c.customer_id).enrollments
+    ]
+    with pytest.raises(Invalid):
+        engine.update_enrollment(
+            c.customer_id,
+            offering_id=b.offering_id,
+            remove_prior_offering=True,
+            overrides=OverridesUpdate(discount=Discount("Too much", Decimal(150))),
+        )
+    after = [
+        (e.offering_id, e.ended_at) for e in engine.retrieve_customer(c.customer_id).enrollments
+    ]
+    assert after == before
+    assert engine.list_customer_invoices(c.customer_id) == []
