@@ -8,17 +8,18 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any, Final
 
 from simulator.clock import Clock
 from simulator.engine import catalog, customers, ingest, invoicing, usage_view
+from simulator.engine.aggregation import quantities
 from simulator.engine.context import Ctx
 from simulator.engine.errors import Conflict, EngineError, Invalid, NotFound
 from simulator.engine.ids import IdFactory
 from simulator.engine.invoicing import close_due
-from simulator.engine.metering import UsageStore
-from simulator.engine.pricing import line
+from simulator.engine.metering import UsageStore, to_us
+from simulator.engine.pricing import effective_price, line
 from simulator.engine.state import (
     INFINITY,
     UNSET,
@@ -119,6 +120,7 @@ Metadata = dict[str, Any]
 
 
 _TRANSACTION_LIMIT: Final = Decimal(1_000_000_000)
+_DIVIDE: Final = Context(prec=34, rounding=ROUND_HALF_UP)  # B1: never the default context
 _BILL_PARENT: Final = ("aggregated", "separate")
 _WEBHOOK_TYPES: Final = (
     "INVOICE_CREATED",
@@ -221,10 +223,6 @@ def _arrear_for(
 
 def _open_excess(ctx: Ctx, customer_id: str | None) -> list[EntitlementExcess]:
     """Live excess over entitlements in open cycles, for dimensions without overage (B6)."""
-    from simulator.engine.aggregation import quantities
-    from simulator.engine.metering import to_us
-    from simulator.engine.pricing import effective_price
-
     found: list[EntitlementExcess] = []
     for customer in ctx.state.customers.values():
         if customer_id is not None and customer.customer_id != customer_id:
@@ -254,7 +252,7 @@ def _open_excess(ctx: Ctx, customer_id: str | None) -> list[EntitlementExcess]:
                     rounding=dimension.rounding,
                 )
                 used = Decimal(per_group.get(None, 0))
-                entitled = price.entitlement / dimension.usage_increment
+                entitled = _DIVIDE.divide(price.entitlement, dimension.usage_increment)
                 if used > entitled:
                     found.append(
                         EntitlementExcess(

@@ -272,7 +272,7 @@ def apply_enrollment_plan(ctx: Ctx, plan: EnrollmentPlan) -> list[Invoice]:
     Usage sent with the change is stored first. Every line due at that moment (final arrear
     usage of ended enrollments, upfront items of the new one) goes on one RECURRING invoice.
     """
-    from simulator.engine.ingest import store_record
+    from simulator.engine.ingest import store_record  # ingest needs this module: import late
 
     customer, at = plan.customer, plan.at
     for item in plan.usage:

@@ -385,7 +385,7 @@ def close_cycles_at(ctx: Ctx, customer: Customer, boundary: datetime) -> list[In
 
     The invoice holds the closed cycle's arrear usage and the next cycle's upfront items.
     """
-    from simulator.engine.topups import process_topups
+    from simulator.engine.topups import process_topups  # topups issues invoices: import late
 
     issued = process_topups(ctx, customer, boundary)
     lines: list[InvoiceLine] = []
