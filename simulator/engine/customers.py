@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 from simulator.engine.catalog import CURRENCIES, check_overrides, get_dimension, get_offering
 from simulator.engine.context import Ctx
@@ -18,7 +18,7 @@ from simulator.engine.invoicing import (
     schedule,
     upfront_lines,
 )
-from simulator.engine.pricing import money
+from simulator.engine.pricing import EXACT, money
 from simulator.engine.state import (
     UNSET,
     Customer,
@@ -43,6 +43,7 @@ __all__ = [
 ]
 
 PAYMENT_CHANNELS = ("Stripe", "manual")
+_DIVIDE = Context(prec=34, rounding=ROUND_HALF_UP)  # B1: an explicit context for ratios
 TAX_EXEMPT = ("exempt", "none")
 
 
@@ -222,7 +223,10 @@ def _end(
             # B7 plan change: credit the unused whole days of the subscription already invoiced.
             total = (enrollment.cycle_end.date() - enrollment.cycle_start.date()).days
             unused = paid_days(enrollment, at, enrollment.cycle_end)
-            amount = min(money(price * unused / total), money(price * enrollment.subscription_paid))
+            amount = min(
+                money(_DIVIDE.divide(EXACT.multiply(price, Decimal(unused)), Decimal(total))),
+                money(EXACT.multiply(price, enrollment.subscription_paid)),
+            )
             if amount > 0:
                 add_ledger_entry(
                     customer,

@@ -10,7 +10,7 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 from simulator.engine.aggregation import group_of, increments, month_start, next_month, quantities
 from simulator.engine.context import Ctx
 from simulator.engine.metering import to_us, unscale
-from simulator.engine.pricing import effective_price, line, money, usage_lines
+from simulator.engine.pricing import EXACT, effective_price, line, money, usage_lines
 from simulator.engine.state import (
     Customer,
     Discount,
@@ -183,7 +183,7 @@ def upfront_lines(
 
 def _prorate(price: Decimal, fraction: Decimal) -> Decimal:
     """Return a unit cost for a prorated line, rounded to cents when prorated (B7, B1)."""
-    return price if fraction == 1 else money(price * fraction)
+    return price if fraction == 1 else money(EXACT.multiply(price, fraction))
 
 
 def arrear_lines(
@@ -299,13 +299,13 @@ def build_invoice(
     if invoice_type != "TOPUP" and subtotal > 0:
         # B8: each discount takes its percentage off the subtotal, as a negative line.
         for discount in _discounts(customer, invoice_date):
-            off = money(subtotal * discount.percentage / 100)
+            off = money(EXACT.divide(EXACT.multiply(subtotal, discount.percentage), 100))
             if off:
                 lines.append(line(f"Discount - {discount.name}", Decimal(1), -off, kind="discount"))
     total = sum((item.amount for item in lines), Decimal(0))
     tax = Decimal("0.00")
     if customer.tax_exempt != "exempt" and invoice_type != "TOPUP":
-        tax = money(total * settings.tax_rate / 100)
+        tax = money(EXACT.divide(EXACT.multiply(total, settings.tax_rate), 100))
     term = settings.invoice_payment_term if payment_term is None else payment_term
     due = invoice_date + timedelta(days=int(term)) if term else None
     return Invoice(

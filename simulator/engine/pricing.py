@@ -19,6 +19,7 @@ from simulator.engine.state import (
 
 __all__ = [
     "CENT",
+    "EXACT",
     "Price",
     "converted_unit",
     "effective_price",
@@ -30,6 +31,8 @@ __all__ = [
 
 CENT = Decimal("0.01")
 _DIVIDE = Context(prec=34, rounding=ROUND_HALF_UP)  # B1: never the default half-even context
+EXACT = Context(prec=1_000_000, rounding=ROUND_HALF_UP)
+"""For products and terminating quotients of money: wide enough never to round (B1)."""
 
 _TIME = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 _TIME_NAMES = {60: "Minute", 3600: "Hour", 86400: "Day"}
@@ -40,7 +43,7 @@ _COUNT = {1000: "Thousand", 1_000_000: "Million", 1_000_000_000: "Billion"}
 
 def money(amount: Decimal) -> Decimal:
     """Round an amount to 2 decimal places, halves away from zero (B1)."""
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP, context=EXACT)
 
 
 def line(
@@ -58,7 +61,7 @@ def line(
         name=name,
         quantity=quantity,
         unit_cost=unit_cost,
-        amount=money(quantity * unit_cost),
+        amount=money(EXACT.multiply(quantity, unit_cost)),
         kind=kind,
         description=description,
         dimension_id=dimension_id,
