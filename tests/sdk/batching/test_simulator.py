@@ -308,3 +308,18 @@ def test_a_forked_child_never_sends_its_parents_records(
     client.close()
     expected = [Decimal(i) for i in range(1, 11)] + [Decimal(100)]
     assert _stored_on_server(simulator_server, customer_id) == expected
+
+
+def test_default_timestamps_follow_the_clients_clock() -> None:
+    from datetime import UTC, datetime
+
+    from simulator import ManualClock
+
+    moment = datetime(2026, 1, 15, 12, 30, tzinfo=UTC)
+    sim = Simulator(clock=ManualClock(moment), array_batches=True)
+    with sim.client() as client:
+        customer_id, dimension_id = _catalog(client)
+        with UsageBatcher(client, wire_batches=True) as batcher:
+            batcher.add(customer_id, dimension_id, 3)
+    [record] = sim.usage_records(customer_id=customer_id)
+    assert record.timestamp == moment
