@@ -136,6 +136,7 @@ class AsyncUsageBatcher(RecordQueue):
                 timestamp, metadata that is not a mapping, or an invalid idempotency key.
             QueueFullError: when the queue is full and the policy is `raise`.
             BatcherClosedError: after `close()`.
+            sqlite3.Error: when a `"sync"` outbox cannot be written (the record is not accepted).
         """
         if self._closed:
             raise BatcherClosedError("this usage batcher is closed")

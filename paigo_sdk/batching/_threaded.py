@@ -166,6 +166,7 @@ class UsageBatcher(RecordQueue):
                 timestamp, metadata that is not a mapping, or an invalid idempotency key.
             QueueFullError: when the queue is full and the policy is `raise`.
             BatcherClosedError: after `close()`.
+            sqlite3.Error: when a `"sync"` outbox cannot be written (the record is not accepted).
         """
         if self._closed:
             raise BatcherClosedError("this usage batcher is closed")
