@@ -368,7 +368,7 @@ class AsyncUsageBatcher(RecordQueue):
             for record in records:
                 await self._send_one(record, returned)
 
-    async def _send_one(self, record: WireRecord, returned: list[RawRecord]) -> None:
+    async def _send_one(self, record: WireRecord, returned: list[RawRecord]) -> bool:
         usage = self._client.usage
         started = time.monotonic()
         attempts = 0
@@ -387,7 +387,7 @@ class AsyncUsageBatcher(RecordQueue):
                 attempt = classify(error)
                 if not attempt.transient:
                     await self._settle([outcome(record, OutcomeKind.REJECTED, attempt)], [record])
-                    return
+                    return False
                 if not await self._pause(attempt, attempts, started):
                     if self._stopping():
                         returned.append(record.raw())
@@ -395,10 +395,10 @@ class AsyncUsageBatcher(RecordQueue):
                         await self._settle(
                             [outcome(record, OutcomeKind.EXPIRED, attempt)], [record]
                         )
-                    return
+                    return False
                 continue
             await self._acknowledge([record], [result.idempotent_replayed])
-            return
+            return True
 
     async def _send_chunk(self, chunk: list[WireRecord], returned: list[RawRecord]) -> None:
         if len(chunk) == 1 or not self._wire_batches:
@@ -420,8 +420,10 @@ class AsyncUsageBatcher(RecordQueue):
                 if not attempt.transient:
                     if any(_BATCHES_DISABLED in message for message in attempt.messages):
                         self._stop_wire_batches()
-                    for record in chunk:
-                        await self._send_one(record, returned)
+                    accepted = [await self._send_one(record, returned) for record in chunk]
+                    if all(accepted) and attempt.status_code is not None:
+                        # The server refused the array but takes each of its records.
+                        self._stop_wire_batches()
                     return
                 if not await self._pause(attempt, attempts, started):
                     if self._stopping():

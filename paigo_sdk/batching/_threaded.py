@@ -407,7 +407,7 @@ class UsageBatcher(RecordQueue):
             for record in records:
                 self._send_one(record, returned)
 
-    def _send_one(self, record: WireRecord, returned: list[RawRecord]) -> None:
+    def _send_one(self, record: WireRecord, returned: list[RawRecord]) -> bool:
         usage = self._client.usage
         started = time.monotonic()
         attempts = 0
@@ -426,16 +426,16 @@ class UsageBatcher(RecordQueue):
                 attempt = classify(error)
                 if not attempt.transient:
                     self._settle([outcome(record, OutcomeKind.REJECTED, attempt)], [record])
-                    return
+                    return False
                 if not self._pause(attempt, attempts, started):
                     if self._stop.is_set():
                         returned.append(record.raw())
                     else:
                         self._settle([outcome(record, OutcomeKind.EXPIRED, attempt)], [record])
-                    return
+                    return False
                 continue
             self._acknowledge([record], [result.idempotent_replayed])
-            return
+            return True
 
     def _send_chunk(self, chunk: list[WireRecord], returned: list[RawRecord]) -> None:
         if len(chunk) == 1 or not self._wire_batches:
@@ -458,8 +458,11 @@ class UsageBatcher(RecordQueue):
                     if any(_BATCHES_DISABLED in message for message in attempt.messages):
                         self._stop_wire_batches()
                     # Find the bad records: the server stored nothing of this chunk.
-                    for record in chunk:
-                        self._send_one(record, returned)
+                    accepted = [self._send_one(record, returned) for record in chunk]
+                    if all(accepted) and attempt.status_code is not None:
+                        # The server refused the array but takes each of its records: it does
+                        # not accept arrays at all (Paigo v1.10 documents single records only).
+                        self._stop_wire_batches()
                     return
                 if not self._pause(attempt, attempts, started):
                     if self._stop.is_set():
@@ -481,7 +484,7 @@ class UsageBatcher(RecordQueue):
     def _stop_wire_batches(self) -> None:
         # Several workers may learn this at once; log it once.
         if self._wire_batches:
-            logger.warning("the server does not accept usage batches; sending singly")
+            logger.warning("the server does not accept usage batches; sending records singly")
         self._wire_batches = False
 
     def _pause(self, attempt: Attempt, attempts: int, started: float) -> bool:

@@ -25,8 +25,16 @@ class UsageHandler:
     then the connection breaks), "expire" (the current token stops being valid).
     """
 
-    def __init__(self, *, array_batches: bool = True, deduplication: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        array_batches: bool = True,
+        deduplication: bool = True,
+        array_refusal: str = "usage batches are not enabled on this server",
+    ) -> None:
         self.array_batches = array_batches
+        self.array_refusal = array_refusal
+        self.arrays = 0
         self.deduplication = deduplication
         self.script: list[int | str] = []
         self.stored: list[tuple[str, str, Decimal]] = []
@@ -77,8 +85,9 @@ class UsageHandler:
         body = json.loads(request.content)
         keys = request.headers["idempotency-key"].split(",")
         if isinstance(body, list):
+            self.arrays += 1
             if not self.array_batches:
-                message = ["usage batches are not enabled on this server"]
+                message = [self.array_refusal]
                 return httpx.Response(400, json={"statusCode": 400, "message": message})
             bad = [f"{i}.customerId unknown" for i, b in enumerate(body) if b["customerId"] == "x"]
             if bad:
@@ -263,3 +272,21 @@ def test_a_key_repeated_within_one_wire_batch_is_stored_once(
         report = batcher.flush(timeout=10)
     assert (report.delivered, report.replayed, report.rejected) == (3, 1, ())
     assert handler.total() == 12
+
+
+def test_a_server_refusing_arrays_in_its_own_words_gets_single_records_after_one_try() -> None:
+    handler = UsageHandler(array_batches=False, array_refusal="property 0 should not exist")
+    with (
+        PaigoClient(
+            client_id="id",
+            client_secret="secret",
+            api_url=API,
+            auth_url=f"{API}/oauth/token",
+            transport=httpx.MockTransport(handler),
+        ) as client,
+        client.usage.batcher(wire_batches=True, max_batch=10, concurrency=1) as batcher,
+    ):
+        for index in range(100):
+            batcher.add("c1", "d1", index)
+    assert handler.total() == sum(range(100))
+    assert handler.arrays == 1
