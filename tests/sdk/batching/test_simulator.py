@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -174,8 +175,13 @@ async def test_async_twin_stores_every_record_once_under_faults(
         client,
         AsyncUsageBatcher(client, wire_batches=wire, max_batch=15, **FAST) as batcher,
     ):
-        for index in range(150):
-            await batcher.add(billing.customer_id, billing.dimension_id, index)
+
+        async def produce(first: int) -> None:
+            for index in range(first, first + 50):
+                await batcher.add(billing.customer_id, billing.dimension_id, index)
+                await asyncio.sleep(0)
+
+        await asyncio.gather(*(produce(first) for first in range(0, 150, 50)))
     assert batcher.stats().delivered == 150
     assert billing.stored() == [Decimal(i) for i in range(150)]
 
