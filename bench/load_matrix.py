@@ -39,10 +39,11 @@ def main() -> int:
     # The batcher logs a warning per rejected record; the table reports them instead.
     logging.getLogger("paigo_sdk").addHandler(logging.NullHandler())
     print(
-        "| fault | client | path | fired | acknowledged | rejected (expected) | stored | "
-        "stored total (expected) | invoice (expected) | direct resends | exact |"
+        "| fault | client | path | POST /usage requests | fired | acknowledged | "
+        "rejected (expected) | stored | stored total (expected) | invoice (expected) | "
+        "direct resends | exact |"
     )
-    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     all_exact = True
     for fault, rule in FAULTS.items():
         for flavour in ("sync", "async"):
@@ -64,6 +65,8 @@ def main() -> int:
                     billing.customer_id, PERIOD_START, START
                 )
                 fired = 0 if rule_id is None else billing.sim.faults.fired(rule_id)
+                matched = {r.id: r.matched for r in billing.sim.faults.list()}
+                requests = "-" if rule_id is None else str(matched[rule_id])
                 exact = (
                     outcome.rejected_keys == invalid_keys
                     and outcome.acknowledged == len(valid)
@@ -73,7 +76,8 @@ def main() -> int:
                 )
                 all_exact = all_exact and exact
                 print(
-                    f"| {fault} | {flavour} | {path} | {fired} | {outcome.acknowledged} | "
+                    f"| {fault} | {flavour} | {path} | {requests} | {fired} | "
+                    f"{outcome.acknowledged} | "
                     f"{len(outcome.rejected_keys)} ({len(invalid_keys)}) | {len(stored)} | "
                     f"{stored_total} ({expected_total}) | "
                     f"{invoice.total_amount_without_tax} "
