@@ -143,7 +143,8 @@ def update_enrollment(call: Call) -> ApiResponse:
     if "usage" in params:
         fields["usage"] = _usage(params["usage"])
     if "overrides" in params:
-        fields["overrides"] = _overrides(params["overrides"])
+        raw = params["overrides"]
+        fields["overrides"] = None if raw is None else _overrides(raw)
     call.engine.update_enrollment(customer_id, **fields)
     return replies.ok({"message": "Enrollment updated successfully"})
 
@@ -350,11 +351,11 @@ def _overrides(raw: dict[str, Any]) -> OverridesUpdate:
 
 def _customer_fields(params: dict[str, Any]) -> dict[str, Any]:
     fields = dict(params)
-    if "address" in fields:
+    if fields.get("address") is not None:
         fields["address"] = Address(**fields["address"])
     if "usage" in fields:
         fields["usage"] = _usage(fields["usage"])
-    if "payment_channel_options" in fields:
+    if fields.get("payment_channel_options") is not None:
         options = fields["payment_channel_options"]
         fields["payment_channel_options"] = (
             {"stripeCustomerId": options["stripe_customer_id"]}

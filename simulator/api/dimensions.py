@@ -154,7 +154,7 @@ def to_engine_fields(params: dict[str, Any]) -> dict[str, Any]:
         fields["consumption_unit"] = ConsumptionUnit(type=unit["type"], unit=unit["unit"])
     if "usage_entitlement" in fields and fields["usage_entitlement"] == "inf":
         fields["usage_entitlement"] = INFINITY
-    if "overage_allowed" in fields:
+    if fields.get("overage_allowed") is not None:
         fields["overage_allowed"] = fields["overage_allowed"] == "true"
     if "tiers" in fields:
         fields["tiers"] = to_tiers(fields["tiers"])

@@ -95,6 +95,6 @@ def _to_engine_fields(params: dict[str, Any]) -> dict[str, Any]:
     fields = dict(params)
     if "dimension_overrides" in fields:
         fields["dimension_overrides"] = to_overrides(fields["dimension_overrides"])
-    if "free_trial_length" in fields:
+    if fields.get("free_trial_length") is not None:
         fields["free_trial_length"] = int(fields["free_trial_length"])
     return fields

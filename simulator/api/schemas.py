@@ -174,10 +174,19 @@ CREATE_DIMENSION: Final = Object(_DIMENSION_FIELDS)
 UPDATE_DIMENSION: Final = Object(
     {
         **{name: Field(f.schema) for name, f in _DIMENSION_FIELDS.items()},
-        "tiers": Field(TIERS, nullable=True),
-        "tiersGroupByMetadata": Field(TIERS_GROUP_BY_METADATA, nullable=True),
-        "metadata": Field(Metadata(), nullable=True),
-        "measurementId": Field(Id(), nullable=True),
+        **{
+            name: Field(_DIMENSION_FIELDS[name].schema, nullable=True)
+            for name in (
+                "usageEntitlement",
+                "overageAllowed",
+                "consumptionPrice",
+                "measurementId",
+                "sampleType",
+                "metadata",
+                "tiers",
+                "tiersGroupByMetadata",
+            )
+        },
     }
 )
 
@@ -201,10 +210,22 @@ _OFFERING_FIELDS: Final = {
     "metadata": Field(Metadata()),
 }
 CREATE_OFFERING: Final = Object(_OFFERING_FIELDS)
+# UpdateOfferingDto: every field optional; null clears the optional ones.
+_CLEARABLE_OFFERING_FIELDS: Final = (
+    "billingCycle",
+    "dimensionOverrides",
+    "subscriptionPrice",
+    "prepaidCredit",
+    "minimumCharge",
+    "topUpAmount",
+    "topUpThreshold",
+    "freeTrialLength",
+    "metadata",
+)
 UPDATE_OFFERING: Final = Object(
     {
-        **{name: Field(f.schema, nullable=f.nullable) for name, f in _OFFERING_FIELDS.items()},
-        "metadata": Field(Metadata(), nullable=True),
+        name: Field(f.schema, nullable=name in _CLEARABLE_OFFERING_FIELDS)
+        for name, f in _OFFERING_FIELDS.items()
     }
 )
 
@@ -351,18 +372,18 @@ UPDATE_CUSTOMER: Final = Object(
         "unenrollOffering": Field(Id()),
         "offeringId": Field(Id(), nullable=True),
         "customerName": Field(String(max_length=255)),
-        "customerVatId": Field(String(allow_empty=True)),
+        "customerVatId": Field(String(allow_empty=True), nullable=True),
         "email": Field(String()),
         "paymentChannel": Field(Enum(("Stripe", "manual"))),
-        "paymentChannelOptions": Field(PAYMENT_CHANNEL_OPTIONS),
-        "address": Field(ADDRESS),
+        "paymentChannelOptions": Field(PAYMENT_CHANNEL_OPTIONS, nullable=True),
+        "address": Field(ADDRESS, nullable=True),
         "metadata": Field(Metadata(), nullable=True),
         "usage": Field(ENROLLMENT_USAGE),
     }
 )
 UPDATE_ENROLLMENT: Final = Object(
     {
-        "overrides": Field(OVERRIDES),
+        "overrides": Field(OVERRIDES, nullable=True),
         "offeringId": Field(Id(), nullable=True),
         "removePriorOffering": Field(Boolean()),
         "unenrollOffering": Field(Id()),

@@ -153,3 +153,22 @@ class TestMeasurements:
                 measurement_mode="agentBased", measurement_configuration=self.CONFIG
             )
         assert "measurementConfiguration.hostingPlatform should not be empty" in err.value.messages
+
+
+def test_updates_can_clear_optional_fields(paigo: Any) -> None:
+    dimension = make_dimension(paigo, metadata={"a": 1})
+    cleared = paigo.dimensions.update(
+        dimension.dimension_id, consumption_price=None, metadata=None, overage_allowed=None
+    )
+    assert cleared.consumption_price is None
+    assert cleared.overage_allowed is None
+    assert not cleared.metadata
+    offering = paigo.offerings.create(
+        offering_name="Pro", prepaid_credit="5", minimum_charge="10", free_trial_length=7
+    )
+    updated = paigo.offerings.update(
+        offering.offering_id, prepaid_credit=None, minimum_charge=None, free_trial_length=None
+    )
+    assert updated.prepaid_credit is None
+    assert updated.minimum_charge is None
+    assert updated.free_trial_length is None

@@ -178,3 +178,30 @@ def test_stripe_payment_and_refund(paigo: Any) -> None:
         paigo.customers.refunds.create(
             customer.customer_id, payment_intent_id=payment.payment_intents_id, amount="30"
         )
+
+
+def test_updates_can_clear_optional_fields(paigo: Any, offering: Any) -> None:
+    customer = make_customer(
+        paigo,
+        customer_vat_id="GB 1",
+        address={
+            "country_code": "US",
+            "postal_code": "90210",
+            "city": "LA",
+            "street_line_one": "1 Main St",
+            "state": "CA",
+        },
+        offering_id=offering.offering_id,
+    )
+    assert customer.address is not None
+    updated = paigo.customers.update(customer.customer_id, address=None, customer_vat_id=None)
+    assert updated.address is None
+    assert not updated.customer_vat_id
+    paigo.customers.enrollment.update(
+        customer.customer_id, overrides={"discount": {"name": "Launch", "percentage": "10"}}
+    )
+    (enrollment,) = paigo.customers.enrollment.retrieve(customer.customer_id)
+    assert enrollment.overrides is not None
+    assert enrollment.overrides.discount is not None
+    assert enrollment.overrides.discount.percentage == Decimal(10)
+    paigo.customers.enrollment.update(customer.customer_id, overrides=None)

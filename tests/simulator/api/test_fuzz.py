@@ -3,23 +3,40 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from simulator.api import schemas
+from simulator.api.parsing import Array, Object, Schema, Union
+
 if TYPE_CHECKING:
     from tests.simulator.api.conftest import ApiClient
 
 
-FIELDS = [
-    "dimensionName", "consumptionUnit", "usageIncrement", "rounding", "usageEntitlement",
-    "overageAllowed", "consumptionPrice", "tiers", "offeringName", "subscriptionPrice",
-    "dimensionIds", "customerName", "email", "paymentChannel", "customerId", "dimensionId",
-    "timestamp", "recordValue", "metadata", "items", "offeringId", "overrides", "usage",
-    "transactionAmount", "hookUrl", "webhookType", "measurementMode", "measurementConfiguration",
-    "freeTrialEndDate", "billParent", "refundChannelOptions", "businessName", "unknownField",
-]  # fmt: skip
+def _all_field_names() -> list[str]:
+    """Every property name of every request schema, plus one no schema knows."""
+    names: set[str] = {"unknownField"}
+    pending: list[Any] = [v for v in vars(schemas).values() if isinstance(v, Schema)]
+    seen: set[int] = set()
+    while pending:
+        schema = pending.pop()
+        if id(schema) in seen:
+            continue
+        seen.add(id(schema))
+        if isinstance(schema, Object):
+            names.update(schema.fields)
+            pending.extend(f.schema for f in schema.fields.values())
+        elif isinstance(schema, Array):
+            pending.append(schema.item)
+        elif isinstance(schema, Union):
+            pending.extend(schema.shapes.values())
+    return sorted(names)
+
+
+FIELDS = _all_field_names()
 
 scalars = st.one_of(
     st.none(),
@@ -88,7 +105,7 @@ def ids(client: ApiClient) -> dict[str, str]:
 
 
 @settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(route=st.sampled_from(PATHS), body=bodies)
 def test_any_body_gets_a_paigo_shaped_reply(
@@ -191,3 +208,93 @@ def test_well_formed_usage_is_stored_once_or_not_at_all(
     else:
         assert reply.status in (400, 404), reply.body
         assert client.state() == before
+
+
+def _near_valid(schema: Schema, known_ids: list[str]) -> st.SearchStrategy[Any]:
+    """Values that mostly pass wire validation, so the engine's own rules are exercised."""
+    from datetime import timedelta
+
+    from simulator.api.parsing import (
+        Boolean,
+        DecimalString,
+        Entitlement,
+        Enum,
+        Metadata,
+        Number,
+        String,
+        Timestamp,
+    )
+    from tests.simulator.api.conftest import START
+
+    decimals = st.decimals(
+        allow_nan=False, allow_infinity=False, places=2, min_value=-5, max_value=2000
+    ).map(lambda d: format(d, "f"))
+    if isinstance(schema, Object):
+        return st.fixed_dictionaries(
+            {k: _near_valid(f.schema, known_ids) for k, f in schema.fields.items() if f.required},
+            optional={
+                k: _near_valid(f.schema, known_ids) | (st.none() if f.nullable else st.nothing())
+                for k, f in schema.fields.items()
+                if not f.required
+            },
+        )
+    if isinstance(schema, Union):
+        return st.one_of(*(_near_valid(s, known_ids) for s in schema.shapes.values()))
+    if isinstance(schema, Array):
+        return st.lists(_near_valid(schema.item, known_ids), max_size=3)
+    if isinstance(schema, Enum):
+        return st.sampled_from(schema.values)
+    if isinstance(schema, DecimalString):
+        return decimals | st.sampled_from(["0", "1", "100", "inf"])
+    if isinstance(schema, Number):
+        return st.integers(min_value=-5, max_value=500) | decimals.map(lambda s: Decimal(s))
+    if isinstance(schema, Entitlement):
+        return st.sampled_from(["inf", 0, 10, 100])
+    if isinstance(schema, Boolean):
+        return st.booleans()
+    if isinstance(schema, Timestamp):
+        return st.integers(min_value=-60 * 24 * 40, max_value=60 * 24 * 40).map(
+            lambda m: (START + timedelta(minutes=m)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        )
+    if isinstance(schema, Metadata):
+        return st.dictionaries(
+            st.sampled_from(["region", "tier", "k"]), st.sampled_from(["us", "eu", 1]), max_size=2
+        )
+    if isinstance(schema, String):
+        return st.sampled_from([*known_ids, "ghost", "https://example.com/h", "Name"])
+    return st.nothing()
+
+
+ROUTE_SCHEMAS: list[tuple[str, str, Schema]] = [
+    ("POST", "/dimensions", schemas.CREATE_DIMENSION),
+    ("PUT", "/dimensions/{dimension}", schemas.UPDATE_DIMENSION),
+    ("POST", "/offerings", schemas.CREATE_OFFERING),
+    ("PUT", "/offerings/{offering}", schemas.UPDATE_OFFERING),
+    ("POST", "/usage", schemas.CREATE_USAGE),
+    ("POST", "/customers", schemas.CREATE_CUSTOMER),
+    ("PUT", "/customers/{customer}", schemas.UPDATE_CUSTOMER),
+    ("PUT", "/customers/{customer}/enrollment", schemas.UPDATE_ENROLLMENT),
+    ("PUT", "/customers/{customer}/freeTrial", schemas.UPDATE_FREE_TRIAL),
+    ("POST", "/customers/{customer}/transactions", schemas.CREATE_CREDIT),
+    ("POST", "/customers/{customer}/refunds", schemas.CREATE_REFUND),
+    ("POST", "/invoices", schemas.CREATE_INVOICE),
+    ("POST", "/webhooks/subscribe", schemas.CREATE_WEBHOOK),
+]
+
+
+@settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data(), index=st.integers(min_value=0, max_value=len(ROUTE_SCHEMAS) - 1))
+def test_near_valid_bodies_never_crash_the_engine(
+    client: ApiClient, ids: dict[str, str], data: st.DataObject, index: int
+) -> None:
+    method, template, schema = ROUTE_SCHEMAS[index]
+    body = data.draw(_near_valid(schema, list(ids.values())))
+    before = client.state()
+    reply = client.request(method, template.format(**ids), json=body)
+    assert reply.status < 500, (template, body, reply.body)
+    if reply.status >= 400:
+        assert client.state() == before, (template, body, reply.body)
