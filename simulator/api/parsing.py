@@ -115,7 +115,7 @@ def read_json(body: bytes, content_type: str | None) -> Any:
     except UnicodeDecodeError as exc:
         raise BadRequest([f"request body is not valid UTF-8 (byte {exc.start})"]) from None
     try:
-        return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+        return _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         raise BadRequest(
             [f"request body is not valid JSON: {exc.msg} at position {exc.pos}"]
@@ -126,6 +126,9 @@ def read_json(body: bytes, content_type: str | None) -> Any:
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
+
+
+_DECODER: Final = json.JSONDecoder(parse_float=Decimal, parse_constant=_reject_constant)
 
 
 # --------------------------------------------------------------------------- scalar parsers

@@ -145,17 +145,33 @@ ROUTES: Final[Sequence[Route]] = (
 PAIGO_OPERATION_COUNT: Final = sum(1 for r in ROUTES if r.access in ("paigo", "portal"))
 
 
+def _index() -> tuple[dict[tuple[str, str], Route], dict[str, list[tuple[re.Pattern[str], Route]]]]:
+    literal: dict[tuple[str, str], Route] = {}
+    patterned: dict[str, list[tuple[re.Pattern[str], Route]]] = {}
+    for route in ROUTES:
+        if "{" in route.pattern:
+            patterned.setdefault(route.method, []).append((route.regex, route))
+        else:
+            literal.setdefault((route.method, route.pattern), route)
+    return literal, patterned
+
+
+# Literal paths are found by one dict lookup; they always win over patterns (`/webhooks/test`).
+_LITERAL, _PATTERNED = _index()
+
+
 def match(method: str, path: str) -> Match | None:
     """Find the route serving `method` and `path`; a trailing slash is ignored, as Express does."""
     if len(path) > 1 and path.endswith("/"):
         path = path[:-1]
-    for route in ROUTES:
-        if route.method != method:
-            continue
-        found = route.regex.fullmatch(path)
+    route = _LITERAL.get((method, path))
+    if route is not None:
+        return Match(route, {})
+    for regex, candidate in _PATTERNED.get(method, ()):
+        found = regex.fullmatch(path)
         if found is not None:
             params = {k: unquote(v) for k, v in found.groupdict().items()}
-            return Match(route, params)
+            return Match(candidate, params)
     return None
 
 
