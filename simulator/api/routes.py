@@ -27,7 +27,7 @@ from simulator.api import (
 )
 from simulator.api.call import Handler
 
-__all__ = ["ADMIN_PREFIX", "ROUTES", "Access", "Match", "Route", "match"]
+__all__ = ["ADMIN_PREFIX", "PAIGO_OPERATION_COUNT", "ROUTES", "Access", "Match", "Route", "match"]
 
 ADMIN_PREFIX: Final = "/_simulator/"
 
@@ -143,6 +143,7 @@ ROUTES: Final[Sequence[Route]] = (
 )
 
 PAIGO_OPERATION_COUNT: Final = sum(1 for r in ROUTES if r.access in ("paigo", "portal"))
+"""How many of Paigo's operations the table serves (all 48 of v1.10)."""
 
 
 def _index() -> tuple[dict[tuple[str, str], Route], dict[str, list[tuple[re.Pattern[str], Route]]]]:
@@ -173,10 +174,3 @@ def match(method: str, path: str) -> Match | None:
             params = {k: unquote(v) for k, v in found.groupdict().items()}
             return Match(candidate, params)
     return None
-
-
-def path_exists(path: str) -> bool:
-    """Tell whether any route serves `path` with some method."""
-    if len(path) > 1 and path.endswith("/"):
-        path = path[:-1]
-    return any(route.regex.fullmatch(path) for route in ROUTES)
