@@ -165,8 +165,8 @@ def advance_clock(call: Call) -> ApiResponse:
                 minutes=float(params.get("minutes", 0)),
             ) + timedelta(microseconds=int(params.get("seconds", Decimal(0)) * 1_000_000))
             clock.advance(step)
-    except ValueError as exc:
-        raise BadRequest([str(exc)]) from None
+    except (ValueError, OverflowError) as exc:
+        raise BadRequest([f"cannot move the clock: {exc}"]) from None
     call.engine.close_due_cycles()
     return replies.ok({"message": "Clock advanced", "now": replies.wire_time(clock.now())})
 

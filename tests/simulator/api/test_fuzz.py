@@ -74,6 +74,10 @@ PATHS = [
     ("POST", "/webhooks/subscribe"),
     ("PUT", "/settings/profile"),
     ("POST", "/oauth/token"),
+    ("PUT", "/_simulator/options"),
+    ("PUT", "/_simulator/settings"),
+    ("POST", "/_simulator/invoices/period"),
+    ("POST", "/_simulator/tokens/revoke"),
 ]
 
 
