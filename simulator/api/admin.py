@@ -35,6 +35,8 @@ from simulator.engine import NotFound
 
 __all__ = [
     "ADMIN_ROUTES",
+    "PERIOD",
+    "SETTINGS",
     "advance_clock",
     "approve_invoice",
     "clear_rejected_requests",
@@ -78,15 +80,16 @@ _OPTIONS = Object(
         "failStripeChargesFor": Field(Array(Id())),
     }
 )
-_PERIOD = Object(
+PERIOD: Final = Object(
     {
         "customerId": Field(Id(), required=True),
         "startTime": Field(Timestamp(), required=True),
         "endTime": Field(Timestamp(), required=True),
     }
 )
+"""The body of `POST /_simulator/invoices/period`."""
 _REVOKE = Object({"token": Field(String(), required=True)})
-_SETTINGS = Object(
+SETTINGS: Final = Object(
     {
         "taxRate": Field(DecimalString(minimum=Decimal(0), maximum=Decimal(100))),
         "invoiceApproval": Field(Enum(("manual", "automatic"))),
@@ -98,6 +101,7 @@ _SETTINGS = Object(
         "generatePDFPaymentLink": Field(Boolean()),
     }
 )
+"""The body of `PUT /_simulator/settings`."""
 
 
 def reset(call: Call) -> ApiResponse:
@@ -288,7 +292,7 @@ def create_period_invoice(call: Call) -> ApiResponse:
         NotFound: no such customer.
         Invalid: the period is empty or in the future.
     """
-    params = call.body(_PERIOD)
+    params = call.body(PERIOD)
     invoice = call.engine.create_period_invoice(
         params["customer_id"], start=params["start_time"], end=params["end_time"]
     )
@@ -330,7 +334,7 @@ def update_settings(call: Call) -> ApiResponse:
     Raises:
         BadRequest: the body is invalid.
     """
-    params = call.body(_SETTINGS)
+    params = call.body(SETTINGS)
     updated = call.engine.update_settings(**params)
     return replies.one("Settings updated", views.settings(updated))
 

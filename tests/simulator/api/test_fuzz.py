@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from simulator.api import schemas
+from simulator.api import admin, schemas
 from simulator.api.parsing import Array, Object, Schema, Union
 
 if TYPE_CHECKING:
@@ -283,6 +283,10 @@ ROUTE_SCHEMAS: list[tuple[str, str, Schema]] = [
     ("POST", "/customers/{customer}/refunds", schemas.CREATE_REFUND),
     ("POST", "/invoices", schemas.CREATE_INVOICE),
     ("POST", "/webhooks/subscribe", schemas.CREATE_WEBHOOK),
+    ("POST", "/customers/{customer}/children/{customer}", schemas.CREATE_CHILD),
+    ("PUT", "/settings/profile", schemas.UPDATE_PROFILE),
+    ("POST", "/_simulator/invoices/period", admin.PERIOD),
+    ("PUT", "/_simulator/settings", admin.SETTINGS),
 ]
 
 
