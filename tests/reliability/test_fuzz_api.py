@@ -32,7 +32,7 @@ from simulator.api.routes import ROUTES, Route
 from tests.reliability.conftest import START, make_catalog
 
 FUZZ_SETTINGS = settings(
-    max_examples=60,
+    max_examples=50,
     derandomize=True,
     deadline=None,
     database=None,
