@@ -11,7 +11,7 @@ from simulator.engine.errors import Invalid
 from simulator.engine.state import Customer, Invoice, LedgerEntry, Payment, StripePayment
 from simulator.engine.webhooks import emit, invoice_payload, iso
 
-__all__ = ["add_ledger_entry", "attempt_payment", "mark_paid", "open_invoice"]
+__all__ = ["add_ledger_entry", "attempt_payment", "mark_paid", "open_invoice", "payer_of"]
 
 
 def add_ledger_entry(
@@ -56,13 +56,26 @@ def open_invoice(ctx: Ctx, customer: Customer, invoice: Invoice, at: datetime) -
     attempt_payment(ctx, customer, invoice, at)
 
 
+def payer_of(ctx: Ctx, customer: Customer) -> Customer:
+    """Return who pays the customer's invoices: its parent when `billParent = aggregated`."""
+    link = customer.parent
+    if link is not None and link.bill_parent == "aggregated":
+        parent = ctx.state.customers.get(link.parent_id)
+        if parent is not None:
+            return parent
+    return customer
+
+
 def attempt_payment(ctx: Ctx, customer: Customer, invoice: Invoice, at: datetime) -> None:
     """Collect an Open invoice: credits first, then a simulated Stripe charge (B10).
 
     With `store_payment_as_credit` the wallet is not drawn on and the Stripe payment is added to
     it. A failed charge fires STRIPE_PAYMENT_FAILED and leaves the invoice Open; a `manual`
-    customer's remainder stays Open until paid by other means.
+    customer's remainder stays Open until paid by other means. A child billed to its parent
+    (`billParent = aggregated`) pays with the parent's wallet and payment channel.
     """
+    if not invoice.store_payment_as_credit:
+        customer = payer_of(ctx, customer)
     due = invoice.amount_remaining
     if due <= 0:
         mark_paid(ctx, invoice)

@@ -99,3 +99,25 @@ def test_b10_stripe_only_routes_refuse_manual_customers(engine: Engine, build) -
     for call in (engine.list_refunds, engine.list_payments, engine.stripe_portal):
         with pytest.raises(Invalid):
             call(c.customer_id)
+
+
+def test_b10_aggregated_child_is_paid_by_its_parent(engine: Engine, build) -> None:
+    parent = build.customer(name="Parent")
+    child = build.customer(name="Child", channel="manual")
+    engine.create_transaction(parent.customer_id, transaction_amount=Decimal(15))
+    engine.add_child(parent.customer_id, child.customer_id, bill_parent="aggregated")
+    invoice = _invoice(engine, child.customer_id, "40")
+    assert invoice.customer_id == child.customer_id
+    assert [(p.type, p.transaction_amount) for p in invoice.payments] == [
+        ("Credit", Decimal(15)),
+        ("Stripe", Decimal(25)),
+    ]
+    assert engine.retrieve_customer(parent.customer_id).balance == Decimal(0)
+    assert [p.invoice_id for p in engine.list_payments(parent.customer_id)] == [invoice.invoice_id]
+
+
+def test_b10_separate_child_pays_itself(engine: Engine, build) -> None:
+    parent = build.customer(name="Parent")
+    child = build.customer(name="Child", channel="manual")
+    engine.add_child(parent.customer_id, child.customer_id)
+    assert _invoice(engine, child.customer_id, "40").invoice_status == "Open"
