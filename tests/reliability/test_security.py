@@ -22,6 +22,7 @@ from simulator._cli import build_parser, exposure_warning, main
 from simulator.api.messages import ApiRequest, ApiResponse
 from simulator.api.routes import ROUTES
 from simulator.server import is_loopback
+from tests.e2e.conftest import start_server
 from tests.reliability.conftest import START, make_catalog, no_sleep
 
 SECRET = "s3cr3t-Client-Secret-7f9a"
@@ -497,3 +498,34 @@ def test_engine_reprs_hide_webhook_keys() -> None:
         texts.append(repr(sim.engine.retrieve_webhook(hook.id)))
     assert len(texts) == 2
     assert all(HOOK_KEY not in text for text in texts)
+
+
+def test_live_server_fences_every_route_and_logs_no_secret() -> None:
+    """Over HTTP, with debug logging: 401 everywhere without the right token; no secret printed."""
+    server = start_server(
+        "--client-secret", SECRET, "--admin-token", ADMIN_TOKEN, "--log-level", "debug"
+    )
+    try:
+        with httpx.Client(base_url=server.url, timeout=10) as http:
+            token = server.token()
+            for route in PAIGO_ROUTES:
+                path = route.pattern.replace("{", "").replace("}", "")
+                for headers in ({}, {"Authorization": f"Bearer {ADMIN_TOKEN}"}):
+                    reply = http.request(route.method, path, headers=headers)
+                    assert reply.status_code == 401, (route.method, path, reply.text)
+            for method, path in ADMIN_PROBES:
+                for headers in ({}, {"Authorization": f"Bearer {token}"}):
+                    reply = http.request(method, path, headers=headers)
+                    assert reply.status_code == 401, (method, path, reply.text)
+            assert http.get("/dimensions", headers={"Authorization": f"Bearer {token}"}).is_success
+            admin = {"X-Simulator-Admin-Token": ADMIN_TOKEN}
+            assert http.get("/_simulator/clock", headers=admin).is_success
+            assert http.post("/_simulator/tokens/expire", headers=admin).is_success
+            expired = http.get("/dimensions", headers={"Authorization": f"Bearer {token}"})
+            assert expired.status_code == 401
+    finally:
+        assert server.stop() == 0
+    output = "\n".join(server.output)
+    assert "Admin routes" in output  # the banner was captured, so the output is the right one
+    for secret in (ADMIN_TOKEN, token):
+        assert secret not in output
