@@ -76,3 +76,30 @@ def test_b13_only_usage_since_enrollment_unless_asked(engine: Engine, build, clo
         c.customer_id, aggregation_interval="none", ignore_enrollment_date=True
     )
     assert [r.record_value for r in every.records] == [Decimal(1), Decimal(2)]
+
+
+def test_b13_grouped_dimensions_report_each_metadata_group(engine: Engine, build, clock) -> None:
+    from simulator.engine import INFINITY, ConsumptionUnit, Tier, TierGroup
+
+    groups = [
+        TierGroup({"region": "us"}, [Tier(1, INFINITY, Decimal(1))]),
+        TierGroup({"region": "eu"}, [Tier(1, INFINITY, Decimal(2))]),
+    ]
+    dim = engine.create_dimension(
+        dimension_name="Compute",
+        consumption_unit=ConsumptionUnit("count", "count-based"),
+        usage_increment=Decimal(1),
+        rounding="ceiling",
+        aggregation_method="sum",
+        tiers_group_by_metadata=groups,
+    )
+    c = build.customer()
+    clock.set(d(1, 2))
+    build.usage(c, dim, 1, d(1, 1, 3), metadata={"region": "us"})
+    build.usage(c, dim, 2, d(1, 1, 3), metadata={"region": "eu", "zone": "b"})
+    build.usage(c, dim, 4, d(1, 1, 3), metadata={"region": "us"})
+    (view,) = engine.query_usage(c.customer_id, aggregation_interval="day")
+    assert [(b.metadata_group, b.value) for b in view.buckets] == [
+        ({"region": "us"}, Decimal(5)),
+        ({"region": "eu"}, Decimal(2)),
+    ]

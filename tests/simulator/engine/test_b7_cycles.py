@@ -290,3 +290,17 @@ def test_b7_unenrolling_one_offering_invoices_only_its_usage(engine: Engine, bui
     assert [(i.name, i.amount) for i in february.line_items] == [
         ("Y - Count-based - B", Decimal("3.00"))
     ]
+
+
+def test_b7_upfront_dimensions_are_prorated_like_the_subscription(
+    engine: Engine, build, clock
+) -> None:
+    seat = build.dimension("Seat", price="31", method="last", schedule="upfront")
+    plan = build.offering("Team", seat)
+    clock.set(d(2026, 1, 22))
+    c = build.customer(plan, usage=[EnrollmentUsage(seat.dimension_id, Decimal(2))])
+    (invoice,) = engine.list_customer_invoices(c.customer_id)
+    # Jan 22..31 = 10 of 31 days: unit cost 31 x 10/31 = 10.00, two seats = 20.00
+    assert [(i.quantity, i.unit_cost, i.amount) for i in invoice.line_items] == [
+        (Decimal(2), Decimal("10.00"), Decimal("20.00"))
+    ]

@@ -150,3 +150,24 @@ def test_b9_period_invoice_rejects_bad_windows(engine: Engine, build, clock) -> 
         engine.create_period_invoice(c.customer_id, start=d(1, 1), end=d(1, 1))
     with pytest.raises(Invalid):
         engine.create_period_invoice(c.customer_id, start=d(1, 1), end=d(3, 1))
+
+
+def test_b9_settings_payment_term_sets_due_dates(engine: Engine, build, clock) -> None:
+    engine.update_settings(invoice_payment_term="60")
+    plan = build.offering("Pro", offering_type="subscription", subscription_price=Decimal(5))
+    c = build.customer(plan)
+    (invoice,) = engine.list_customer_invoices(c.customer_id)
+    assert (invoice.invoice_payment_term, invoice.due_date) == (
+        "60",
+        clock.now() + timedelta(days=60),
+    )
+
+
+def test_b9_voided_invoices(engine: Engine, build) -> None:
+    c = build.customer(channel="manual")
+    invoice = engine.create_invoice(
+        customer_id=c.customer_id, items=[InvoiceItem("x", Decimal(1), Decimal(3))]
+    )
+    assert engine.void_invoice(invoice.invoice_id).invoice_status == "Voided"
+    with pytest.raises(Invalid):
+        engine.pay_invoice(invoice.invoice_id)
