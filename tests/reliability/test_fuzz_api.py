@@ -29,6 +29,7 @@ from paigo_sdk.errors import ClientValidationError
 from simulator import ManualClock, Simulator
 from simulator.api.messages import ApiRequest, ApiResponse
 from simulator.api.routes import ROUTES, Route
+from tests.e2e.conftest import start_server
 from tests.reliability.conftest import START, make_catalog
 
 FUZZ_SETTINGS = settings(
@@ -629,3 +630,40 @@ def test_the_checks_catch_a_server_error_and_a_state_change(world: World, mode: 
     with pytest.raises(AssertionError):
         check(broken, ApiRequest("GET", "/dimensions"))
     world.back_to_baseline()
+
+
+# ----------------------------------------------------------------------------- over HTTP
+
+LIVE_BODIES: dict[str, tuple[bytes, str | None]] = {
+    "truncated JSON": (b'{"customerId": "c', "application/json"),
+    "not UTF-8": (b'{"customerId": "\xff\xfe"}', "application/json"),
+    "JSON as text/plain": (b'{"customerId": "c"}', "text/plain"),
+    "form body": (b"customerId=c&recordValue=1", "application/x-www-form-urlencoded"),
+    "no content type": (b'{"customerId": "c"}', None),
+    "NaN literal": (b'{"recordValue": NaN}', "application/json"),
+    "deep nesting": (b"[" * 5000 + b"]" * 5000, "application/json"),
+    "2 MiB": (b'{"metadata": {"pad": "' + b"x" * (2 * MIB) + b'"}}', "application/json"),
+    "9 MiB": (b'{"metadata": {"pad": "' + b"x" * (9 * MIB) + b'"}}', "application/json"),
+}
+
+
+def test_live_server_rejects_bad_bodies_cleanly() -> None:
+    """The ASGI server's own body handling (reading, size limit) ends in Paigo's replies too."""
+    server = start_server()
+    try:
+        token = server.token()
+        with httpx.Client(base_url=server.url, timeout=30) as http:
+            before = http.get("/_simulator/usage-records").json()["data"]
+            for name, (body, content_type) in LIVE_BODIES.items():
+                headers = {"Authorization": f"Bearer {token}"}
+                if content_type is not None:
+                    headers["Content-Type"] = content_type
+                reply = http.post("/usage", content=body, headers=headers)
+                expected = 413 if "MiB" in name else 400
+                assert reply.status_code == expected, (name, reply.text)
+                assert_paigo_error(ApiResponse(reply.status_code, (), reply.content))
+            assert http.get("/_simulator/usage-records").json()["data"] == before
+            rejected = http.get("/_simulator/rejected-requests").json()["data"]
+            assert len(rejected) >= len(LIVE_BODIES) - 1  # the 9 MiB body never reaches the API
+    finally:
+        assert server.stop() == 0
