@@ -85,6 +85,14 @@ def test_every_route_has_a_docstring_and_appears_on_the_coverage_page() -> None:
     assert not missing_rows, f"routes missing from docs/simulator/coverage.md: {missing_rows}"
 
 
+def test_the_home_page_gives_the_readme_commands_exactly() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    commands = [line for line in readme if line.startswith("python3 -m venv ")]
+    home = (DOCS / "index.md").read_text(encoding="utf-8").splitlines()
+    assert commands
+    assert [line for line in home if line.startswith("python3 -m venv ")] == commands
+
+
 def test_the_docs_have_runnable_examples() -> None:
     assert len(runnable_programs()) >= 10
 
