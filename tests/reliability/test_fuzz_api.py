@@ -25,7 +25,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from paigo_sdk import PaigoClient
-from paigo_sdk.errors import ClientValidationError
+from paigo_sdk.errors import ClientValidationError, PaigoError
 from simulator import ManualClock, Simulator
 from simulator.api.messages import ApiRequest, ApiResponse
 from simulator.api.routes import ROUTES, Route
@@ -667,3 +667,71 @@ def test_live_server_rejects_bad_bodies_cleanly() -> None:
             assert len(rejected) >= len(LIVE_BODIES) - 1  # the 9 MiB body never reaches the API
     finally:
         assert server.stop() == 0
+
+
+# ----------------------------------------------------------------------------- SDK = server
+
+
+OWN_CUSTOMER = "<the catalog's customer>"
+
+
+@st.composite
+def near_limits(draw: st.DrawFn) -> dict[str, Any]:
+    """A usage record whose metadata, ids and value sit around the server's limits."""
+    depth = draw(st.integers(1, 7))
+    size = draw(st.integers(16 * 1024 - 40, 16 * 1024 + 40))
+    key = draw(st.sampled_from(["k", "ключ", "💡"]))
+    leaf = "x" * max(size - 40 * depth, 1)
+    metadata: Any = {key: leaf}
+    for level in range(depth - 1):
+        metadata = {f"l{level}": metadata}
+    return {
+        "customer_id": draw(st.sampled_from(["c" * 255, "c" * 256, OWN_CUSTOMER])),
+        "record_value": draw(st.sampled_from(["9" * 64, "9" * 65, "1." + "5" * 62, "1"])),
+        "metadata": metadata,
+    }
+
+
+@FUZZ_SETTINGS
+@given(record=near_limits())
+def test_sdk_refuses_exactly_what_the_server_refuses(world: World, record: dict[str, Any]) -> None:
+    """Around every limit, the SDK raises before sending if and only if the server answers 400."""
+    stamp = START - timedelta(minutes=5)
+    if record["customer_id"] == OWN_CUSTOMER:
+        record = {**record, "customer_id": world.ids["customerId"]}
+    body = {
+        "customerId": record["customer_id"],
+        "dimensionId": world.ids["dimensionId"],
+        "recordValue": record["record_value"],
+        "timestamp": "2026-11-24T07:55:00.000Z",
+        "metadata": record["metadata"],
+    }
+    server_reply = _request(world, "POST", "/usage", json.dumps(body).encode())
+    world.back_to_baseline()
+    counting = CountingTransport(world.sim.transport())
+    client = PaigoClient(
+        client_id=world.sim.client_id,
+        client_secret="paigo-simulator-secret",
+        api_url="http://paigo-simulator.local",
+        auth_url="http://paigo-simulator.local/oauth/token",
+        transport=counting,
+        clock=world.sim.clock,
+        max_retries=0,
+    )
+    with client:
+        try:
+            client.usage.record(
+                customer_id=record["customer_id"],
+                dimension_id=world.ids["dimensionId"],
+                record_value=record["record_value"],
+                timestamp=stamp,
+                metadata=record["metadata"],
+            )
+        except ClientValidationError:
+            refused_locally = True
+        except PaigoError:
+            refused_locally = False
+        else:
+            refused_locally = False
+    world.back_to_baseline()
+    assert refused_locally == (server_reply.status == 400), (server_reply, record)
