@@ -9,6 +9,7 @@ Paigo's API: pointed at the real service, `probe()` answers False and every admi
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -106,7 +107,8 @@ class _Admin:
 class RemoteClock:
     """The clock of a running simulator server, read and moved through `/_simulator/clock`.
 
-    Moving it needs a server whose clock is manual.
+    Moving it needs a server whose clock is manual. Every read and move also updates
+    `cached_now()`, the cheap view of the server's time that SDK clients use.
 
     Raises:
         RemoteSimulatorError: from any method, when the server refuses or cannot be reached.
@@ -114,10 +116,50 @@ class RemoteClock:
 
     def __init__(self, admin: _Admin) -> None:
         self._admin = admin
+        self._lock = threading.Lock()
+        self._known: datetime | None = None
+        self._manual: bool | None = None
 
     def now(self) -> datetime:
-        """Return the server's current time."""
-        return _parse_time(self._admin.call("GET", "/_simulator/clock"))
+        """Return the server's current time (one request to the server)."""
+        reply = self._admin.call("GET", "/_simulator/clock")
+        moment = _parse_time(reply)
+        with self._lock:
+            self._known = moment
+            self._manual = bool(reply.get("manual", True))
+        return moment
+
+    def cached_now(self) -> datetime:
+        """Return the server's time without asking it again, as far as this client knows.
+
+        A manual server clock moves only when advanced, so its last known value is returned
+        (moves made through this object are seen at once; moves made by someone else are seen
+        after the next `now()`). A server on the system clock is assumed to agree with this
+        machine's clock.
+        """
+        with self._lock:
+            known, manual = self._known, self._manual
+        if manual is None:
+            try:
+                known = self.now()
+            except RemoteSimulatorError:
+                # No admin routes to ask (disabled, or a token this client lacks): assume the
+                # server follows the system clock, and do not ask again.
+                with self._lock:
+                    self._manual = False
+                return datetime.now(UTC)
+            with self._lock:
+                manual = self._manual
+        if manual and known is not None:
+            return known
+        return datetime.now(UTC)
+
+    def _remember(self, reply: Any) -> datetime:
+        moment = _parse_time(reply)
+        with self._lock:
+            self._known = moment
+            self._manual = True
+        return moment
 
     def advance(
         self,
@@ -142,7 +184,7 @@ class RemoteClock:
         reply = self._admin.call(
             "POST", "/_simulator/clock/advance", json={"seconds": step.total_seconds()}
         )
-        return _parse_time(reply)
+        return self._remember(reply)
 
     def set(self, moment: datetime) -> datetime:
         """Move the server's clock to `moment` (not backwards) and return the new time.
@@ -154,7 +196,7 @@ class RemoteClock:
         if moment.tzinfo is None:
             raise ValueError("the simulator clock needs a timezone-aware datetime")
         reply = self._admin.call("POST", "/_simulator/clock/advance", json={"to": _wire(moment)})
-        return _parse_time(reply)
+        return self._remember(reply)
 
     def __repr__(self) -> str:
         return f"RemoteClock({self._admin.url!r})"
@@ -235,6 +277,9 @@ class RemoteSimulator:
     def client(self, **options: Any) -> PaigoClient:
         """Return a `PaigoClient` pointed at the server with its credentials.
 
+        Its clock is the server's time (`clock.cached_now()`), so token expiry and default record
+        timestamps follow a manual server clock as they follow the in-process one.
+
         Raises:
             paigo_sdk.errors.ClientValidationError: when an option is invalid.
         """
@@ -265,6 +310,9 @@ class RemoteSimulator:
             "client_secret": self._client_secret,
             "api_url": self.url,
             "auth_url": f"{self.url}/oauth/token",
+            # Token expiry and default record timestamps follow the server's time, as they do
+            # in-process; the cached view costs no request per read.
+            "clock": _ServerTimeClock(self.clock),
         }
 
     # ----------------------------------------------------------------- state and time
@@ -357,6 +405,19 @@ class RemoteSimulator:
 
     def __repr__(self) -> str:
         return f"RemoteSimulator({self.url!r})"
+
+
+class _ServerTimeClock:
+    """An SDK clock reading a `RemoteClock`'s cached view of the server's time."""
+
+    def __init__(self, clock: RemoteClock) -> None:
+        self._clock = clock
+
+    def now(self) -> datetime:
+        return self._clock.cached_now()
+
+    def __repr__(self) -> str:
+        return f"_ServerTimeClock({self._clock!r})"
 
 
 def _wire(moment: datetime) -> str:

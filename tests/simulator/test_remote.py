@@ -151,3 +151,34 @@ def test_admin_token_is_sent_when_given():
         assert RemoteSimulator.probe(server.url, admin_token="adm1n") is True
         with RemoteSimulator(server.url, admin_token="adm1n") as proxy:
             proxy.reset()
+
+
+def test_clients_stamp_records_with_the_servers_time(remote, local):
+    with remote.client() as paigo:
+        dimension = paigo.dimensions.create(
+            dimension_name="Seats",
+            consumption_unit={"type": "count", "unit": "count-based"},
+            usage_increment="1",
+            rounding="ceiling",
+        )
+        customer = paigo.customers.create(
+            customer_name="Clock Co", email="c@clock.example", payment_channel="manual"
+        )
+        remote.set_time(START + timedelta(days=40))
+        paigo.usage.record(
+            customer_id=customer.customer_id, dimension_id=dimension.dimension_id, record_value="1"
+        )
+    [record] = local.usage_records(customer_id=customer.customer_id)
+    assert record.timestamp == START + timedelta(days=40)
+
+
+def test_cached_time_falls_back_to_the_system_clock_without_admin_routes():
+    with (
+        Simulator(admin_enabled=False) as sim,
+        sim.serve() as server,
+        RemoteSimulator(server.url) as proxy,
+    ):
+        before = datetime.now(UTC)
+        assert proxy.clock.cached_now() >= before
+        with proxy.client() as paigo:
+            assert paigo.dimensions.list() == []
