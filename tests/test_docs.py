@@ -13,6 +13,7 @@ import importlib.util
 import inspect
 import os
 import re
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from simulator.api.routes import ROUTES
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 COVERAGE_PAGE = DOCS / "simulator" / "coverage.md"
+RUFF = Path(sys.executable).parent / "ruff"
 RUNNABLE_MARK = "<!-- runnable -->"
 CONTINUED_MARK = "<!-- runnable: continued -->"
 _FENCE = re.compile(r"^(?P<fence>`{3,})python\b[^\n]*$")
@@ -118,6 +120,27 @@ def test_runnable_example(program: Program, tmp_path: Path) -> None:
     assert result.returncode == 0, (
         f"the example at {where} failed:\n{result.stdout}\n{result.stderr}"
     )
+
+
+@pytest.mark.skipif(shutil.which("ruff") is None and not RUFF.exists(), reason="no ruff")
+def test_runnable_examples_have_no_unused_or_undefined_names(tmp_path: Path) -> None:
+    for index, program in enumerate(runnable_programs()):
+        (tmp_path / f"example_{index}.py").write_text(program.code, encoding="utf-8")
+    ruff = str(RUFF) if RUFF.exists() else "ruff"
+    result = subprocess.run(
+        [ruff, "check", "--isolated", "--no-cache", "--select", "F", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    names = {
+        f"example_{i}.py": f"docs/{p.page}:{p.line}" for i, p in enumerate(runnable_programs())
+    }
+    report = result.stdout
+    for file_name, where in names.items():
+        report = report.replace(str(tmp_path / file_name), where)
+    assert result.returncode == 0, report
 
 
 @pytest.mark.skipif(importlib.util.find_spec("mkdocs") is None, reason="mkdocs is not installed")
