@@ -359,7 +359,7 @@ class Engine:
         """
         with self._op() as ctx:
             dimension = Dimension(
-                dimension_id=ctx.state.ids.uuid(),
+                dimension_id="",
                 dimension_name=dimension_name,
                 consumption_unit=copy.deepcopy(consumption_unit),
                 usage_increment=usage_increment,
@@ -377,6 +377,9 @@ class Engine:
                 tiers_group_by_metadata=copy.deepcopy(tiers_group_by_metadata),
             )
             _raise_if(catalog.check_dimension(ctx.state, dimension))
+            # Draw the id only once the request is valid: a rejected call changes no state,
+            # not even the seeded id sequence.
+            dimension.dimension_id = ctx.state.ids.uuid()
             ctx.state.dimensions[dimension.dimension_id] = dimension
             return dimension
 
@@ -491,7 +494,7 @@ class Engine:
         """
         with self._op() as ctx:
             offering = Offering(
-                offering_id=ctx.state.ids.uuid(),
+                offering_id="",
                 offering_name=offering_name,
                 offering_type=offering_type or "usage-based",
                 subscription_price=subscription_price,
@@ -508,6 +511,7 @@ class Engine:
                 metadata=catalog.patch_metadata({}, metadata or {}),
             )
             _raise_if(catalog.check_offering(ctx.state, offering))
+            offering.offering_id = ctx.state.ids.uuid()  # after validation, as for dimensions
             ctx.state.offerings[offering.offering_id] = offering
             return offering
 
@@ -1090,8 +1094,9 @@ class Engine:
             Invalid: a `manual` customer.
         """
         with self._op() as ctx:
-            _stripe_customer(ctx, customer_id, "the Stripe portal")
-            return f"https://billing.stripe.com/p/session/test_{ctx.state.ids.token(12)}"
+            customer = _stripe_customer(ctx, customer_id, "the Stripe portal")
+            # Derived, not drawn: reading the portal URL leaves the seeded id sequence alone.
+            return f"https://billing.stripe.com/p/session/test_{customer.stripe_customer_id}"
 
     def add_child(
         self, customer_id: str, child_id: str, *, bill_parent: str | None = None

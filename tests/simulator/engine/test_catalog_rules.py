@@ -231,3 +231,25 @@ def test_catalog_rejected_enrollment_change_changes_nothing(engine: Engine, buil
     ]
     assert after == before
     assert engine.list_customer_invoices(c.customer_id) == []
+
+
+def test_catalog_rejected_creates_do_not_advance_seeded_ids(clock) -> None:
+    from simulator.engine import ConsumptionUnit
+
+    def first_ids(reject: bool) -> tuple[str, str]:
+        engine = Engine(clock=clock, seed=7)
+        if reject:
+            with pytest.raises(Invalid):
+                engine.create_offering(offering_name="x", offering_type="subscription")
+            with pytest.raises(Invalid):
+                engine.create_dimension(
+                    dimension_name="x",
+                    consumption_unit=ConsumptionUnit("count", "count-based"),
+                    usage_increment=Decimal(0),
+                    rounding="ceiling",
+                )
+        o = engine.create_offering(offering_name="ok")
+        c = engine.create_customer(customer_name="c", email="c@e.com", payment_channel="manual")
+        return o.offering_id, c.customer_id
+
+    assert first_ids(True) == first_ids(False)
