@@ -250,6 +250,8 @@ def record_one(
         raise NotFound("dimension", dimension_id)
     if not record_value.is_finite():
         raise Invalid("recordValue must be a plain decimal number")
+    if timestamp.tzinfo is None:
+        raise Invalid("timestamp must carry an explicit UTC offset")
     if _too_late(ctx, timestamp):
         raise Invalid("timestamp must not be more than 5 minutes in the future")
     keys = ctx.state.usage.keys
@@ -326,7 +328,9 @@ def record_batch(
             errors.append(f"{i}.dimensionId No Dimensions found with ID: {record.dimension_id}")
         if not record.record_value.is_finite():
             errors.append(f"{i}.recordValue must be a plain decimal number")
-        if record.timestamp > limit:
+        if record.timestamp.tzinfo is None:
+            errors.append(f"{i}.timestamp must carry an explicit UTC offset")
+        elif record.timestamp > limit:
             errors.append(f"{i}.timestamp must not be more than 5 minutes in the future")
     if errors:
         raise Invalid(errors)

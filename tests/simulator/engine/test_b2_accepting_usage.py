@@ -170,3 +170,15 @@ def test_b2_concurrent_ingest_loses_nothing(engine: Engine, build, clock) -> Non
     for thread in threads:
         thread.join()
     assert len(engine.usage_records()) == 4 * 150
+
+
+def test_b2_naive_timestamps_are_invalid(engine: Engine, build, clock) -> None:
+    d = build.dimension()
+    c = build.customer()
+    with pytest.raises(Invalid, match="offset"):
+        build.usage(c, d, 1, clock.now().replace(tzinfo=None))
+    engine.options.array_batches = True
+    naive = UsageInput(c.customer_id, d.dimension_id, Decimal(1), clock.now().replace(tzinfo=None))
+    with pytest.raises(Invalid) as error:
+        engine.record_usage_batch([naive])
+    assert error.value.messages == ["0.timestamp must carry an explicit UTC offset"]
