@@ -29,6 +29,7 @@ from simulator.api.parsing import (
     String,
     Timestamp,
 )
+from simulator.api.replies import EXACT
 from simulator.api.schemas import CURRENCIES
 from simulator.clock import ManualClock
 from simulator.engine import NotFound
@@ -104,6 +105,14 @@ SETTINGS: Final = Object(
 """The body of `PUT /_simulator/settings`."""
 
 
+_MICROSECONDS: Final = {
+    "days": 86_400_000_000,
+    "hours": 3_600_000_000,
+    "minutes": 60_000_000,
+    "seconds": 1_000_000,
+}
+
+
 def reset(call: Call) -> ApiResponse:
     """Empty the engine: every resource, record and invoice is gone; tokens stay valid."""
     call.engine.reset()
@@ -163,12 +172,10 @@ def advance_clock(call: Call) -> ApiResponse:
                 raise BadRequest(["give either to or days/hours/minutes/seconds, not both"])
             clock.set(params["to"])
         else:
-            step = timedelta(
-                days=float(params.get("days", 0)),
-                hours=float(params.get("hours", 0)),
-                minutes=float(params.get("minutes", 0)),
-            ) + timedelta(microseconds=int(params.get("seconds", Decimal(0)) * 1_000_000))
-            clock.advance(step)
+            micros = Decimal(0)
+            for unit, size in _MICROSECONDS.items():
+                micros = EXACT.add(micros, EXACT.multiply(params.get(unit, Decimal(0)), size))
+            clock.advance(timedelta(microseconds=int(micros)))
     except (ValueError, OverflowError) as exc:
         raise BadRequest([f"cannot move the clock: {exc}"]) from None
     call.engine.close_due_cycles()

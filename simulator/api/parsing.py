@@ -265,7 +265,7 @@ class Number(Schema):
             errors.append(f"{path} must be a number conforming to the specified constraints")
             return value
         number = Decimal(value)
-        if not number.is_finite() or abs(number) > MAX_NUMBER:
+        if not number.is_finite() or number.copy_abs() > MAX_NUMBER:
             errors.append(f"{path} must be a finite number not larger than {MAX_NUMBER:f}")
             return value
         _check_range(number, self.minimum, self.maximum, False, path, errors)

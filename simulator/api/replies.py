@@ -19,7 +19,7 @@ import re
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any, Final
 
 from simulator.api.call import Forbidden
@@ -29,6 +29,7 @@ from simulator.engine import errors as domain
 
 __all__ = [
     "CONFLICT_TEMPLATES",
+    "EXACT",
     "NOT_FOUND_TEMPLATES",
     "admin_disabled",
     "bad_request",
@@ -55,6 +56,8 @@ __all__ = [
 ]
 
 JSON_HEADERS: Final = (("content-type", "application/json; charset=utf-8"),)
+EXACT: Final = Context(prec=1_000_000, rounding=ROUND_HALF_UP)
+"""A context wide enough that no wire value is ever rounded (B1)."""
 
 # Paigo's 404 message templates, word for word from its OpenAPI export (API notes section 3).
 # Webhooks, snapshots and child rows have no documented 404; their texts follow the same pattern.
@@ -92,11 +95,14 @@ def wire_decimal(value: Decimal) -> str:
 
 
 def wire_number(value: Decimal | int) -> Decimal:
-    """Return a Decimal to be written as a JSON number, without trailing zeros or an exponent."""
+    """Return a Decimal to be written as a JSON number, without trailing zeros or an exponent.
+
+    Exact at any number of digits: the default context's 28-digit rounding is never used (B1).
+    """
     number = Decimal(value)
-    if number == number.to_integral_value():
-        return number.quantize(Decimal(1))
-    return number.normalize()
+    if number == number.to_integral_value(context=EXACT):
+        return number.quantize(Decimal(1), context=EXACT)
+    return number.normalize(context=EXACT)
 
 
 def wire_time(moment: datetime) -> str:

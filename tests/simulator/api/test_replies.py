@@ -124,3 +124,18 @@ def test_token_errors() -> None:
         "error": "access_denied",
         "error_description": "Service not enabled within domain: x",
     }
+
+
+def test_b1_numbers_beyond_28_digits_come_back_unchanged() -> None:
+    long_fraction = Decimal("1234567890.12345678901234567890123456789")
+    long_integer = Decimal("123456789012345678901234567890123456789")
+    assert replies.wire_number(long_fraction) == long_fraction
+    assert (
+        format(replies.wire_number(long_integer), "f") == "123456789012345678901234567890123456789"
+    )
+    assert replies.wire_number(Decimal("1.50000000000000000000000000000000")) == Decimal("1.5")
+    body = replies.dumps({"a": long_fraction, "b": Decimal("1E+40")})
+    assert body == (
+        b'{"a":1234567890.12345678901234567890123456789,'
+        b'"b":10000000000000000000000000000000000000000}'
+    )
