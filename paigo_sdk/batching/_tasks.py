@@ -411,9 +411,8 @@ class AsyncUsageBatcher(RecordQueue):
         while True:
             attempts += 1
             try:
-                result = await usage.record_batch(
-                    [record.body for record in chunk],
-                    idempotency_keys=[record.key for record in chunk],
+                result = await usage._record_wire_batch(
+                    [record.body for record in chunk], [record.key for record in chunk]
                 )
             except Exception as error:
                 attempt = classify(error)

@@ -448,9 +448,8 @@ class UsageBatcher(RecordQueue):
         while True:
             attempts += 1
             try:
-                result = usage.record_batch(
-                    [record.body for record in chunk],
-                    idempotency_keys=[record.key for record in chunk],
+                result = usage._record_wire_batch(
+                    [record.body for record in chunk], [record.key for record in chunk]
                 )
             except Exception as error:
                 attempt = classify(error)

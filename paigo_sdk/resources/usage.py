@@ -189,6 +189,18 @@ class Usage(SyncResource):
             RECORD_USAGE_BATCH, json_body=body, headers=headers, timeout=timeout
         )
 
+    def _record_wire_batch(
+        self, bodies: list[dict[str, Any]], keys: list[str], *, timeout: Timeout = NOT_GIVEN
+    ) -> UsageBatchResult:
+        # For the batcher, whose records were checked at `add` and shaped for the wire by its
+        # planner: validating them again here would double the cost of each record.
+        return self._client._request(
+            RECORD_USAGE_BATCH,
+            json_body=bodies,
+            headers={"Idempotency-Key": ",".join(keys)},
+            timeout=timeout,
+        )
+
     def batcher(self, **options: Any) -> UsageBatcher:
         """Return a background batcher that delivers usage records through this client.
 
@@ -289,6 +301,17 @@ class AsyncUsage(AsyncResource):
         body, headers = _batch_body(records, idempotency_keys)
         return await self._client._request(
             RECORD_USAGE_BATCH, json_body=body, headers=headers, timeout=timeout
+        )
+
+    async def _record_wire_batch(
+        self, bodies: list[dict[str, Any]], keys: list[str], *, timeout: Timeout = NOT_GIVEN
+    ) -> UsageBatchResult:
+        # See `Usage._record_wire_batch`.
+        return await self._client._request(
+            RECORD_USAGE_BATCH,
+            json_body=bodies,
+            headers={"Idempotency-Key": ",".join(keys)},
+            timeout=timeout,
         )
 
     def batcher(self, **options: Any) -> AsyncUsageBatcher:
