@@ -74,7 +74,11 @@ class HttpWebhookDispatcher:
         self.synchronous = synchronous
         self._sleep = sleep
         self._timeout = timeout
-        self._client = httpx.Client(transport=transport, timeout=timeout, follow_redirects=False)
+        self._transport = transport
+        # Built on first delivery: an httpx client without a transport loads the CA bundle, which
+        # costs far more than a whole simulator, and most simulators never deliver a webhook.
+        self._client: httpx.Client | None = None
+        self._client_lock = threading.Lock()
         self._deliveries: list[WebhookDelivery] = []
         self._sequence = itertools.count()
         self._lock = threading.Lock()
@@ -138,7 +142,17 @@ class HttpWebhookDispatcher:
             thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=self._timeout + 1)
-        self._client.close()
+        with self._client_lock:
+            if self._client is not None:
+                self._client.close()
+
+    def _http(self) -> httpx.Client:
+        with self._client_lock:
+            if self._client is None:
+                self._client = httpx.Client(
+                    transport=self._transport, timeout=self._timeout, follow_redirects=False
+                )
+            return self._client
 
     def __repr__(self) -> str:
         return (
@@ -194,7 +208,7 @@ class HttpWebhookDispatcher:
         error: str | None = None
         try:
             body = json.dumps(delivery.payload, default=_json_default, separators=(",", ":"))
-            response = self._client.post(delivery.hook_url, content=body, headers=headers)
+            response = self._http().post(delivery.hook_url, content=body, headers=headers)
             status = response.status_code
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
