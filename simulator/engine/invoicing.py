@@ -10,7 +10,14 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 from simulator.engine.aggregation import group_of, increments, month_start, next_month, quantities
 from simulator.engine.context import Ctx
 from simulator.engine.metering import to_us, unscale
-from simulator.engine.pricing import EXACT, effective_price, line, money, usage_lines
+from simulator.engine.pricing import (
+    EXACT,
+    effective_price,
+    line,
+    money,
+    prorated_line,
+    usage_lines,
+)
 from simulator.engine.state import (
     Customer,
     Discount,
@@ -127,24 +134,25 @@ def upfront_lines(
     quantity 1) and every `upfront` dimension priced on its latest value (B4).
     """
     if window is None:
-        fraction = Decimal(1)
+        paid, total = 1, 1
         if enrollment.free_trial_end_date is not None and enrollment.free_trial_end_date > start:
-            fraction = Decimal(0)
+            paid = 0
     else:
-        total = (window[1].date() - window[0].date()).days
-        fraction = _DIVIDE.divide(Decimal(paid_days(enrollment, start, window[1])), Decimal(total))
-    description = None
-    if fraction != 1 and window is not None:
         paid = paid_days(enrollment, start, window[1])
         total = (window[1].date() - window[0].date()).days
+    fraction = _DIVIDE.divide(Decimal(paid), Decimal(total))
+    description = None
+    if paid != total and window is not None:
         description = f"Prorated {paid}/{total} days"
     lines: list[InvoiceLine] = []
     if offering.offering_type == "subscription" and offering.subscription_price is not None:
         lines.append(
-            line(
+            prorated_line(
                 offering.offering_name,
                 Decimal(1),
-                _prorate(offering.subscription_price, fraction),
+                offering.subscription_price,
+                paid,
+                total,
                 kind="subscription",
                 description=description,
                 offering_id=offering.offering_id,
@@ -168,10 +176,12 @@ def upfront_lines(
         priced, _excess = usage_lines(dimension, offering, price, {key: q})
         for item in priced:
             lines.append(
-                line(
+                prorated_line(
                     item.name,
                     item.quantity,
-                    _prorate(item.unit_cost, fraction),
+                    item.unit_cost,
+                    paid,
+                    total,
                     kind="upfront",
                     description=description,
                     dimension_id=dimension_id,
@@ -179,11 +189,6 @@ def upfront_lines(
                 )
             )
     return lines, fraction
-
-
-def _prorate(price: Decimal, fraction: Decimal) -> Decimal:
-    """Return a unit cost for a prorated line, rounded to cents when prorated (B7, B1)."""
-    return price if fraction == 1 else money(EXACT.multiply(price, fraction))
 
 
 def arrear_lines(

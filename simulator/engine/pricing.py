@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Context, Decimal
+from fractions import Fraction
 
 from simulator.engine.state import (
     INFINITY,
@@ -26,6 +27,8 @@ __all__ = [
     "line",
     "line_name",
     "money",
+    "money_ratio",
+    "prorated_line",
     "usage_lines",
 ]
 
@@ -44,6 +47,84 @@ _COUNT = {1000: "Thousand", 1_000_000: "Million", 1_000_000_000: "Billion"}
 def money(amount: Decimal) -> Decimal:
     """Round an amount to 2 decimal places, halves away from zero (B1)."""
     return amount.quantize(CENT, rounding=ROUND_HALF_UP, context=EXACT)
+
+
+def _round_fraction(value: Fraction, places: int, mode: str) -> Decimal:
+    """Round an exact rational to `places` decimals: `half_up` (halves away from zero), `up`
+    (away from zero) or `down` (towards zero)."""
+    scaled = abs(value) * 10**places
+    whole, rest = divmod(scaled.numerator, scaled.denominator)
+    if rest and (mode == "up" or (mode == "half_up" and 2 * rest >= scaled.denominator)):
+        whole += 1
+    return Decimal(-whole if value < 0 else whole).scaleb(-places, EXACT)
+
+
+def money_ratio(numerator: Decimal, denominator: int) -> Decimal:
+    """Return `numerator / denominator` rounded once to 2 decimal places, halves away from zero.
+
+    The quotient is never rounded on the way (B1): `100 x 17 / 31` is 54.84, not a 34-digit
+    quotient rounded again.
+    """
+    return _round_fraction(Fraction(numerator) / denominator, 2, "half_up")
+
+
+def _shown_unit_cost(quantity: Decimal, unit_cost: Fraction, amount: Decimal) -> Decimal:
+    """Return the shortest decimal form of an exact unit cost that still gives `amount`.
+
+    Paigo's line items carry only `quantity` and `unitCost`, so a reader multiplies them:
+    `money(quantity x shown) == amount` must hold. Halves away from zero are tried first, then
+    rounding up or down, with 2 places and more until one fits. This ends: with enough places,
+    rounding away from zero reaches the amount from above and towards zero from below.
+    """
+    places = 2
+    while True:
+        for mode in ("half_up", "up", "down"):
+            shown = _round_fraction(unit_cost, places, mode)
+            if money(EXACT.multiply(quantity, shown)) == amount:
+                return shown
+        places += 1
+
+
+def prorated_line(
+    name: str,
+    quantity: Decimal,
+    unit_cost: Decimal,
+    paid_days: int,
+    cycle_days: int,
+    *,
+    kind: str,
+    description: str | None = None,
+    dimension_id: str | None = None,
+    offering_id: str | None = None,
+) -> InvoiceLine:
+    """Return a line billing `quantity x unit_cost x paid_days / cycle_days` (B1, B7).
+
+    The amount is the exact product rounded once to cents: 1000 seats at 0.10 for 17 of 31 days
+    bill 54.84 (not 1000 x a unit cost first rounded to 0.05). The shown unit cost is the exact
+    prorated price in the fewest decimal places that give back the amount (0.05484 here).
+    """
+    if paid_days == cycle_days:
+        return line(
+            name,
+            quantity,
+            unit_cost,
+            kind=kind,
+            description=description,
+            dimension_id=dimension_id,
+            offering_id=offering_id,
+        )
+    amount = money_ratio(EXACT.multiply(EXACT.multiply(quantity, unit_cost), paid_days), cycle_days)
+    exact_unit = Fraction(unit_cost) * paid_days / cycle_days
+    return InvoiceLine(
+        name=name,
+        quantity=quantity,
+        unit_cost=_shown_unit_cost(quantity, exact_unit, amount),
+        amount=amount,
+        kind=kind,
+        description=description,
+        dimension_id=dimension_id,
+        offering_id=offering_id,
+    )
 
 
 def line(
