@@ -31,8 +31,9 @@ from paigo_sdk._config import (
     ClientConfig,
     resolve_config,
 )
+from paigo_sdk._idempotency import IDEMPOTENCY_HEADER, check_idempotency_key, new_idempotency_key
 from paigo_sdk._operations import Operation, unwrap
-from paigo_sdk._retry import RetryPolicy, parse_retry_after
+from paigo_sdk._retry import RetryClass, RetryPolicy, parse_retry_after
 from paigo_sdk._sentinels import NOT_GIVEN, NotGiven
 from paigo_sdk._version import __version__
 from paigo_sdk.errors import (
@@ -158,6 +159,28 @@ class _BaseClient:
         )
         clone._owns_http = False
         return clone
+
+    def _idempotency(
+        self, op: Operation[Any], headers: Mapping[str, str] | None, key: str | None
+    ) -> tuple[Mapping[str, str] | None, RetryClass]:
+        """Add the `Idempotency-Key` of a POST and return the retry class it earns.
+
+        A POST without a key gets a fresh one when retries are on, so that a retry after a lost
+        reply is answered as a replay instead of creating a second customer or invoice. A POST
+        that carries a key is retried like `POST /usage`.
+        """
+        if op.method != "POST":
+            if key is not None:
+                raise ClientValidationError(f"{op.name} is not a POST and takes no idempotency key")
+            return headers, op.retry
+        if headers is not None and any(h.lower() == "idempotency-key" for h in headers):
+            return headers, RetryClass.IDEMPOTENT
+        if key is None:
+            if not self._policy.retries_enabled:
+                return headers, op.retry
+            key = new_idempotency_key()
+        key = check_idempotency_key(key)
+        return {**(headers or {}), IDEMPOTENCY_HEADER: key}, RetryClass.IDEMPOTENT
 
     def _build_request(
         self,
@@ -423,9 +446,11 @@ class PaigoClient(_BaseClient, SyncResources):
         files: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
         timeout: Timeout = NOT_GIVEN,
+        idempotency_key: str | None = None,
     ) -> T:
+        headers, retry_class = self._idempotency(op, headers, idempotency_key)
         retrying = self._policy.retrying(
-            op.retry, sleep=self._sleep, now=self._clock.now, before_sleep=self._before_sleep(op)
+            retry_class, sleep=self._sleep, now=self._clock.now, before_sleep=self._before_sleep(op)
         )
         for attempt in retrying:
             with attempt:
@@ -558,9 +583,11 @@ class AsyncPaigoClient(_BaseClient, AsyncResources):
         files: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
         timeout: Timeout = NOT_GIVEN,  # noqa: ASYNC109
+        idempotency_key: str | None = None,
     ) -> T:
+        headers, retry_class = self._idempotency(op, headers, idempotency_key)
         retrying = self._policy.async_retrying(
-            op.retry, sleep=self._sleep, now=self._clock.now, before_sleep=self._before_sleep(op)
+            retry_class, sleep=self._sleep, now=self._clock.now, before_sleep=self._before_sleep(op)
         )
         async for attempt in retrying:
             with attempt:

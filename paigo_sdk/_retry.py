@@ -43,9 +43,9 @@ class RetryClass(StrEnum):
     SAFE = "safe"
     """GET, PUT, DELETE: repeating them changes nothing more."""
     IDEMPOTENT = "idempotent"
-    """POST /usage: the same Idempotency-Key on every attempt makes a repeat harmless."""
+    """A POST with an Idempotency-Key: the same key on every attempt makes a repeat harmless."""
     UNSAFE = "unsafe"
-    """Other POSTs: retried only when the server provably did not act on the request."""
+    """POSTs without a key: retried only when the server provably did not act on the request."""
 
 
 def parse_retry_after(value: str | None, now: datetime) -> float | None:
@@ -93,6 +93,11 @@ class RetryPolicy:
     retry_after_cap: float = 60.0
     jitter: float = 0.25
     random: Callable[[], float] = field(default=random.random, repr=False, compare=False)
+
+    @property
+    def retries_enabled(self) -> bool:
+        """True when a failed attempt may be followed by another one."""
+        return self.max_retries > 0 and self.deadline != 0
 
     def is_retryable(self, retry_class: RetryClass, error: BaseException) -> bool:
         """Say whether an attempt that failed with `error` may be repeated.

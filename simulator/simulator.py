@@ -171,6 +171,7 @@ class Simulator:
         """
         with self._lock:
             self.engine.reset()
+            self.api.idempotency.clear()
             self.faults.clear()
             self.webhooks.clear()
             self.api.clear_rejected_requests()
@@ -184,6 +185,7 @@ class Simulator:
         """Put back the state captured by `snapshot()` (the clock is not moved)."""
         with self._lock:
             self.engine.restore(snapshot)
+            self.api.idempotency.clear()
 
     def advance(
         self,

@@ -19,7 +19,10 @@ __all__ = ["AsyncResource", "SyncResource", "build_params", "customer_path", "re
 
 P = TypeVar("P", bound=BaseModel)
 
-_NOT_FIELDS = frozenset({"self", "timeout"})
+# Per-call request options, never fields of the params model.
+_NOT_FIELDS = frozenset(
+    {"self", "timeout", "idempotency_key", "extra_headers", "extra_query", "extra_body"}
+)
 
 
 class SyncResource:

@@ -21,6 +21,7 @@ class CustomerChildren(SyncResource):
         child_id: str,
         *,
         bill_parent: BillParent | str | None = None,
+        idempotency_key: str | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> MessageResponse:
         """Make `child_id` a child of `customer_id`.
@@ -41,7 +42,11 @@ class CustomerChildren(SyncResource):
         }
         params = build_params(ChildCreateParams, {"bill_parent": bill_parent})
         return self._client._request(
-            ADD_CHILD, path_params=path, json_body=to_wire(params), timeout=timeout
+            ADD_CHILD,
+            idempotency_key=idempotency_key,
+            path_params=path,
+            json_body=to_wire(params),
+            timeout=timeout,
         )
 
     def update(
@@ -96,6 +101,7 @@ class AsyncCustomerChildren(AsyncResource):
         child_id: str,
         *,
         bill_parent: BillParent | str | None = None,
+        idempotency_key: str | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> MessageResponse:
         """Make `child_id` a child of `customer_id`.
@@ -116,7 +122,11 @@ class AsyncCustomerChildren(AsyncResource):
         }
         params = build_params(ChildCreateParams, {"bill_parent": bill_parent})
         return await self._client._request(
-            ADD_CHILD, path_params=path, json_body=to_wire(params), timeout=timeout
+            ADD_CHILD,
+            idempotency_key=idempotency_key,
+            path_params=path,
+            json_body=to_wire(params),
+            timeout=timeout,
         )
 
     async def update(

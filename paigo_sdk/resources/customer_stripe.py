@@ -45,11 +45,14 @@ class CustomerRefunds(SyncResource):
         amount: DecimalInput | None = None,
         reason: RefundReason | str | None = None,
         metadata: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> MessageResponse:
         """Refund a Stripe payment of the customer, in full or in part.
 
-        Not retried after the request may have reached the server.
+        Sent with an `Idempotency-Key` (`idempotency_key`, or a fresh key when retries are on), the
+        same on every attempt, so a retry after a lost reply is answered as a replay on a server
+        that honours keys instead of acting twice.
 
         Args:
             payment_intent_id: the Stripe PaymentIntent to refund (`pi_...`).
@@ -74,7 +77,11 @@ class CustomerRefunds(SyncResource):
             },
         )
         return self._client._request(
-            CREATE_REFUND, path_params=path, json_body=to_wire(params), timeout=timeout
+            CREATE_REFUND,
+            idempotency_key=idempotency_key,
+            path_params=path,
+            json_body=to_wire(params),
+            timeout=timeout,
         )
 
     def list(self, customer_id: str, *, timeout: Timeout = NOT_GIVEN) -> list[StripeRefund]:
@@ -130,11 +137,14 @@ class AsyncCustomerRefunds(AsyncResource):
         amount: DecimalInput | None = None,
         reason: RefundReason | str | None = None,
         metadata: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> MessageResponse:
         """Refund a Stripe payment of the customer, in full or in part.
 
-        Not retried after the request may have reached the server.
+        Sent with an `Idempotency-Key` (`idempotency_key`, or a fresh key when retries are on), the
+        same on every attempt, so a retry after a lost reply is answered as a replay on a server
+        that honours keys instead of acting twice.
 
         Args:
             payment_intent_id: the Stripe PaymentIntent to refund (`pi_...`).
@@ -159,7 +169,11 @@ class AsyncCustomerRefunds(AsyncResource):
             },
         )
         return await self._client._request(
-            CREATE_REFUND, path_params=path, json_body=to_wire(params), timeout=timeout
+            CREATE_REFUND,
+            idempotency_key=idempotency_key,
+            path_params=path,
+            json_body=to_wire(params),
+            timeout=timeout,
         )
 
     async def list(self, customer_id: str, *, timeout: Timeout = NOT_GIVEN) -> list[StripeRefund]:

@@ -31,12 +31,14 @@ class CustomerTransactions(SyncResource):
         transaction_amount: DecimalInput,
         timestamp: datetime | str | None = None,
         metadata: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> MessageResponse:
         """Add credit to the customer's wallet (a positive amount) or remove it (negative).
 
-        Not retried after the request may have reached the server (a retry could apply the
-        transaction twice).
+        Sent with an `Idempotency-Key` (`idempotency_key`, or a fresh key when retries are on), the
+        same on every attempt, so a retry after a lost reply is answered as a replay on a server
+        that honours keys instead of acting twice.
 
         Args:
             transaction_amount: the amount, as a Decimal, an int or a plain decimal string.
@@ -52,7 +54,11 @@ class CustomerTransactions(SyncResource):
         path = customer_path(customer_id)
         params = build_params(TransactionCreateParams, locals(), omit=("customer_id", "path"))
         return self._client._request(
-            CREATE_TRANSACTION, path_params=path, json_body=to_wire(params), timeout=timeout
+            CREATE_TRANSACTION,
+            idempotency_key=idempotency_key,
+            path_params=path,
+            json_body=to_wire(params),
+            timeout=timeout,
         )
 
     def list(self, customer_id: str, *, timeout: Timeout = NOT_GIVEN) -> list[LedgerEntry]:
@@ -79,12 +85,14 @@ class AsyncCustomerTransactions(AsyncResource):
         transaction_amount: DecimalInput,
         timestamp: datetime | str | None = None,
         metadata: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> MessageResponse:
         """Add credit to the customer's wallet (a positive amount) or remove it (negative).
 
-        Not retried after the request may have reached the server (a retry could apply the
-        transaction twice).
+        Sent with an `Idempotency-Key` (`idempotency_key`, or a fresh key when retries are on), the
+        same on every attempt, so a retry after a lost reply is answered as a replay on a server
+        that honours keys instead of acting twice.
 
         Args:
             transaction_amount: the amount, as a Decimal, an int or a plain decimal string.
@@ -100,7 +108,11 @@ class AsyncCustomerTransactions(AsyncResource):
         path = customer_path(customer_id)
         params = build_params(TransactionCreateParams, locals(), omit=("customer_id", "path"))
         return await self._client._request(
-            CREATE_TRANSACTION, path_params=path, json_body=to_wire(params), timeout=timeout
+            CREATE_TRANSACTION,
+            idempotency_key=idempotency_key,
+            path_params=path,
+            json_body=to_wire(params),
+            timeout=timeout,
         )
 
     async def list(self, customer_id: str, *, timeout: Timeout = NOT_GIVEN) -> list[LedgerEntry]:

@@ -155,14 +155,16 @@ class Customers(SyncResource):
         address: AddressInput | None = None,
         metadata: Mapping[str, Any] | None = None,
         usage: Sequence[UsageInput] | None = None,
+        idempotency_key: str | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> Customer:
         """Create a customer, optionally enrolled in an offering, and return it.
 
         Paigo answers a create with the new id only, so the customer is read back with a second
         request and returned in full; the Stripe `portal_url` of the create reply, if any, is kept
-        on the returned model. Not retried after the request may have reached the server (a retry
-        could create a second customer, unless `customer_id` is given).
+        on the returned model. Sent with an `Idempotency-Key` (`idempotency_key`, or a fresh key
+        when retries are on), the same on every attempt, so a retry after a lost reply is answered
+        as a replay on a server that honours keys instead of acting twice.
 
         Args:
             payment_channel: `Stripe` or `manual`.
@@ -177,7 +179,12 @@ class Customers(SyncResource):
             APIConnectionError: when no reply arrives after the retries.
         """
         params = build_params(CustomerCreateParams, locals())
-        created = self._client._request(CREATE_CUSTOMER, json_body=to_wire(params), timeout=timeout)
+        created = self._client._request(
+            CREATE_CUSTOMER,
+            idempotency_key=idempotency_key,
+            json_body=to_wire(params),
+            timeout=timeout,
+        )
         customer = self.retrieve(created.customer_id, timeout=timeout)
         if created.portal_url is None:
             return customer
@@ -397,14 +404,16 @@ class AsyncCustomers(AsyncResource):
         address: AddressInput | None = None,
         metadata: Mapping[str, Any] | None = None,
         usage: Sequence[UsageInput] | None = None,
+        idempotency_key: str | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> Customer:
         """Create a customer, optionally enrolled in an offering, and return it.
 
         Paigo answers a create with the new id only, so the customer is read back with a second
         request and returned in full; the Stripe `portal_url` of the create reply, if any, is kept
-        on the returned model. Not retried after the request may have reached the server (a retry
-        could create a second customer, unless `customer_id` is given).
+        on the returned model. Sent with an `Idempotency-Key` (`idempotency_key`, or a fresh key
+        when retries are on), the same on every attempt, so a retry after a lost reply is answered
+        as a replay on a server that honours keys instead of acting twice.
 
         Args:
             payment_channel: `Stripe` or `manual`.
@@ -420,7 +429,10 @@ class AsyncCustomers(AsyncResource):
         """
         params = build_params(CustomerCreateParams, locals())
         created = await self._client._request(
-            CREATE_CUSTOMER, json_body=to_wire(params), timeout=timeout
+            CREATE_CUSTOMER,
+            idempotency_key=idempotency_key,
+            json_body=to_wire(params),
+            timeout=timeout,
         )
         customer = await self.retrieve(created.customer_id, timeout=timeout)
         if created.portal_url is None:

@@ -71,13 +71,16 @@ class Dimensions(SyncResource):
         metadata: Mapping[str, Any] | None = None,
         tiers: Sequence[TierInput] | None = None,
         tiers_group_by_metadata: Sequence[GroupInput] | None = None,
+        idempotency_key: str | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> Dimension:
         """Create a dimension and return it.
 
         Paigo answers a create with the new id only, so the dimension is read back with a second
-        request and returned in full. Arguments left as None are not sent. Not retried after the
-        request may have reached the server (a retry could create a second dimension).
+        request and returned in full. Arguments left as None are not sent. Sent with an
+        `Idempotency-Key` (`idempotency_key`, or a fresh key when retries are on), the same on every
+        attempt, so a retry after a lost reply is answered as a replay on a server that honours keys
+        instead of acting twice.
 
         Args:
             usage_increment: the size of one billable chunk, in consumption units.
@@ -92,7 +95,10 @@ class Dimensions(SyncResource):
         """
         params = build_params(DimensionCreateParams, locals())
         created = self._client._request(
-            CREATE_DIMENSION, json_body=to_wire(params), timeout=timeout
+            CREATE_DIMENSION,
+            idempotency_key=idempotency_key,
+            json_body=to_wire(params),
+            timeout=timeout,
         )
         return self.retrieve(created.dimension_id, timeout=timeout)
 
@@ -201,13 +207,16 @@ class AsyncDimensions(AsyncResource):
         metadata: Mapping[str, Any] | None = None,
         tiers: Sequence[TierInput] | None = None,
         tiers_group_by_metadata: Sequence[GroupInput] | None = None,
+        idempotency_key: str | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> Dimension:
         """Create a dimension and return it.
 
         Paigo answers a create with the new id only, so the dimension is read back with a second
-        request and returned in full. Arguments left as None are not sent. Not retried after the
-        request may have reached the server (a retry could create a second dimension).
+        request and returned in full. Arguments left as None are not sent. Sent with an
+        `Idempotency-Key` (`idempotency_key`, or a fresh key when retries are on), the same on every
+        attempt, so a retry after a lost reply is answered as a replay on a server that honours keys
+        instead of acting twice.
 
         Args:
             usage_increment: the size of one billable chunk, in consumption units.
@@ -222,7 +231,10 @@ class AsyncDimensions(AsyncResource):
         """
         params = build_params(DimensionCreateParams, locals())
         created = await self._client._request(
-            CREATE_DIMENSION, json_body=to_wire(params), timeout=timeout
+            CREATE_DIMENSION,
+            idempotency_key=idempotency_key,
+            json_body=to_wire(params),
+            timeout=timeout,
         )
         return await self.retrieve(created.dimension_id, timeout=timeout)
 

@@ -30,13 +30,15 @@ class Invoices(SyncResource):
         currency: Currency | str | None = None,
         invoice_payment_term: InvoicePaymentTerm | str | None = None,
         store_payment_as_credit: bool | None = None,
+        idempotency_key: str | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> Invoice:
         """Create a manual invoice with the given line items and return it.
 
         Paigo answers a create with the new id only, so the invoice is read back with a second
-        request and returned in full. Not retried after the request may have reached the server
-        (a retry could create a second invoice).
+        request and returned in full. Sent with an `Idempotency-Key` (`idempotency_key`, or a fresh
+        key when retries are on), the same on every attempt, so a retry after a lost reply is
+        answered as a replay on a server that honours keys instead of acting twice.
 
         Args:
             items: line items `{name, quantity, unit_cost, description?}`; quantity and unit cost
@@ -51,7 +53,12 @@ class Invoices(SyncResource):
             APIConnectionError: when no reply arrives after the retries.
         """
         params = build_params(InvoiceCreateParams, locals())
-        created = self._client._request(CREATE_INVOICE, json_body=to_wire(params), timeout=timeout)
+        created = self._client._request(
+            CREATE_INVOICE,
+            idempotency_key=idempotency_key,
+            json_body=to_wire(params),
+            timeout=timeout,
+        )
         return self.retrieve(created.invoice_id, timeout=timeout)
 
     def retrieve(
@@ -88,13 +95,15 @@ class AsyncInvoices(AsyncResource):
         currency: Currency | str | None = None,
         invoice_payment_term: InvoicePaymentTerm | str | None = None,
         store_payment_as_credit: bool | None = None,
+        idempotency_key: str | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> Invoice:
         """Create a manual invoice with the given line items and return it.
 
         Paigo answers a create with the new id only, so the invoice is read back with a second
-        request and returned in full. Not retried after the request may have reached the server
-        (a retry could create a second invoice).
+        request and returned in full. Sent with an `Idempotency-Key` (`idempotency_key`, or a fresh
+        key when retries are on), the same on every attempt, so a retry after a lost reply is
+        answered as a replay on a server that honours keys instead of acting twice.
 
         Args:
             items: line items `{name, quantity, unit_cost, description?}`; quantity and unit cost
@@ -110,7 +119,10 @@ class AsyncInvoices(AsyncResource):
         """
         params = build_params(InvoiceCreateParams, locals())
         created = await self._client._request(
-            CREATE_INVOICE, json_body=to_wire(params), timeout=timeout
+            CREATE_INVOICE,
+            idempotency_key=idempotency_key,
+            json_body=to_wire(params),
+            timeout=timeout,
         )
         return await self.retrieve(created.invoice_id, timeout=timeout)
 

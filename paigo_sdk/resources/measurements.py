@@ -54,13 +54,16 @@ class Measurements(SyncResource):
         measurement_mode: MeasurementMode | str,
         measurement_configuration: ConfigurationInput,
         measurement_name: str | None = None,
+        idempotency_key: str | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> Measurement:
         """Create a measurement and return it.
 
-        Paigo answers a create with the new id (and, for datastore mode, the ingestion URLs), so
-        the measurement is read back with a second request and returned in full. Not retried after
-        the request may have reached the server.
+        Paigo answers a create with the new id (and, for datastore mode, the ingestion URLs), so the
+        measurement is read back with a second request and returned in full. Sent with an
+        `Idempotency-Key` (`idempotency_key`, or a fresh key when retries are on), the same on every
+        attempt, so a retry after a lost reply is answered as a replay on a server that honours keys
+        instead of acting twice.
 
         Args:
             measurement_configuration: the mode's configuration, as an
@@ -76,7 +79,10 @@ class Measurements(SyncResource):
         measurement_configuration = _configuration(measurement_configuration)  # type: ignore[assignment]
         params = build_params(MeasurementCreateParams, locals())
         created = self._client._request(
-            CREATE_MEASUREMENT, json_body=to_wire(params), timeout=timeout
+            CREATE_MEASUREMENT,
+            idempotency_key=idempotency_key,
+            json_body=to_wire(params),
+            timeout=timeout,
         )
         return self.retrieve(created.measurement_id, timeout=timeout)
 
@@ -165,13 +171,16 @@ class AsyncMeasurements(AsyncResource):
         measurement_mode: MeasurementMode | str,
         measurement_configuration: ConfigurationInput,
         measurement_name: str | None = None,
+        idempotency_key: str | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> Measurement:
         """Create a measurement and return it.
 
-        Paigo answers a create with the new id (and, for datastore mode, the ingestion URLs), so
-        the measurement is read back with a second request and returned in full. Not retried after
-        the request may have reached the server.
+        Paigo answers a create with the new id (and, for datastore mode, the ingestion URLs), so the
+        measurement is read back with a second request and returned in full. Sent with an
+        `Idempotency-Key` (`idempotency_key`, or a fresh key when retries are on), the same on every
+        attempt, so a retry after a lost reply is answered as a replay on a server that honours keys
+        instead of acting twice.
 
         Args:
             measurement_configuration: the mode's configuration, as an
@@ -187,7 +196,10 @@ class AsyncMeasurements(AsyncResource):
         measurement_configuration = _configuration(measurement_configuration)  # type: ignore[assignment]
         params = build_params(MeasurementCreateParams, locals())
         created = await self._client._request(
-            CREATE_MEASUREMENT, json_body=to_wire(params), timeout=timeout
+            CREATE_MEASUREMENT,
+            idempotency_key=idempotency_key,
+            json_body=to_wire(params),
+            timeout=timeout,
         )
         return await self.retrieve(created.measurement_id, timeout=timeout)
 

@@ -60,13 +60,16 @@ class Offerings(SyncResource):
         top_up_threshold: DecimalInput | None = None,
         free_trial_length: DecimalInput | None = None,
         metadata: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> Offering:
         """Create an offering and return it.
 
         Paigo answers a create with the new id only, so the offering is read back with a second
-        request and returned in full. Arguments left as None are not sent. Not retried after the
-        request may have reached the server (a retry could create a second offering).
+        request and returned in full. Arguments left as None are not sent. Sent with an
+        `Idempotency-Key` (`idempotency_key`, or a fresh key when retries are on), the same on every
+        attempt, so a retry after a lost reply is answered as a replay on a server that honours keys
+        instead of acting twice.
 
         Args:
             subscription_price: the fixed price per billing cycle (a JSON number on the wire).
@@ -80,7 +83,12 @@ class Offerings(SyncResource):
             APIConnectionError: when no reply arrives after the retries.
         """
         params = build_params(OfferingCreateParams, locals())
-        created = self._client._request(CREATE_OFFERING, json_body=to_wire(params), timeout=timeout)
+        created = self._client._request(
+            CREATE_OFFERING,
+            idempotency_key=idempotency_key,
+            json_body=to_wire(params),
+            timeout=timeout,
+        )
         return self.retrieve(created.offering_id, timeout=timeout)
 
     def retrieve(self, offering_id: str, *, timeout: Timeout = NOT_GIVEN) -> Offering:
@@ -186,13 +194,16 @@ class AsyncOfferings(AsyncResource):
         top_up_threshold: DecimalInput | None = None,
         free_trial_length: DecimalInput | None = None,
         metadata: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> Offering:
         """Create an offering and return it.
 
         Paigo answers a create with the new id only, so the offering is read back with a second
-        request and returned in full. Arguments left as None are not sent. Not retried after the
-        request may have reached the server (a retry could create a second offering).
+        request and returned in full. Arguments left as None are not sent. Sent with an
+        `Idempotency-Key` (`idempotency_key`, or a fresh key when retries are on), the same on every
+        attempt, so a retry after a lost reply is answered as a replay on a server that honours keys
+        instead of acting twice.
 
         Args:
             subscription_price: the fixed price per billing cycle (a JSON number on the wire).
@@ -207,7 +218,10 @@ class AsyncOfferings(AsyncResource):
         """
         params = build_params(OfferingCreateParams, locals())
         created = await self._client._request(
-            CREATE_OFFERING, json_body=to_wire(params), timeout=timeout
+            CREATE_OFFERING,
+            idempotency_key=idempotency_key,
+            json_body=to_wire(params),
+            timeout=timeout,
         )
         return await self.retrieve(created.offering_id, timeout=timeout)
 

@@ -79,6 +79,7 @@ class Settings(SyncResource):
         image: bytes | IO[bytes],
         *,
         filename: str = "logo.png",
+        idempotency_key: str | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> MessageResponse:
         """Upload the logo printed on invoices (png, jpg or jpeg, up to 30 MB).
@@ -93,7 +94,10 @@ class Settings(SyncResource):
             APIConnectionError: when no reply arrives after the retries.
         """
         return self._client._request(
-            UPLOAD_INVOICE_IMAGE, files=_image_file(image, filename), timeout=timeout
+            UPLOAD_INVOICE_IMAGE,
+            idempotency_key=idempotency_key,
+            files=_image_file(image, filename),
+            timeout=timeout,
         )
 
 
@@ -144,6 +148,7 @@ class AsyncSettings(AsyncResource):
         image: bytes | IO[bytes],
         *,
         filename: str = "logo.png",
+        idempotency_key: str | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> MessageResponse:
         """Upload the logo printed on invoices (png, jpg or jpeg, up to 30 MB).
@@ -158,5 +163,8 @@ class AsyncSettings(AsyncResource):
             APIConnectionError: when no reply arrives after the retries.
         """
         return await self._client._request(
-            UPLOAD_INVOICE_IMAGE, files=_image_file(image, filename), timeout=timeout
+            UPLOAD_INVOICE_IMAGE,
+            idempotency_key=idempotency_key,
+            files=_image_file(image, filename),
+            timeout=timeout,
         )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
@@ -11,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Final
 from pydantic import BaseModel
 
 from paigo_sdk._client import Timeout
+from paigo_sdk._idempotency import check_idempotency_key, new_idempotency_key
 from paigo_sdk._operations import RECORD_USAGE, RECORD_USAGE_BATCH
 from paigo_sdk._sentinels import NOT_GIVEN
 from paigo_sdk.errors import ClientValidationError
@@ -36,31 +35,6 @@ __all__ = [
 
 MAX_BATCH_SIZE: Final = 1000
 """The most records one usage batch may carry."""
-
-_KEY: Final = re.compile(r"[\x21-\x2b\x2d-\x7e]{1,255}\Z")
-
-
-def new_idempotency_key() -> str:
-    """Return a fresh random idempotency key (a uuid4 in hex).
-
-    Raises:
-        Nothing.
-    """
-    return uuid.uuid4().hex
-
-
-def check_idempotency_key(key: object) -> str:
-    """Check an idempotency key: 1 to 255 printable ASCII characters, no commas or spaces.
-
-    Raises:
-        ClientValidationError: when the key does not fit.
-    """
-    if not isinstance(key, str) or not _KEY.match(key):
-        raise ClientValidationError(
-            f"idempotency keys must be 1 to 255 printable ASCII characters without commas or "
-            f"spaces, got {key!r}"
-        )
-    return key
 
 
 def _record_params(record: object, index: int) -> UsageRecordCreateParams:

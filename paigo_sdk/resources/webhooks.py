@@ -44,12 +44,15 @@ class Webhooks(SyncResource):
         security_key: str | None = None,
         environment: WebhookEnvironment | str | None = None,
         offering_id: str | None = None,
+        idempotency_key: str | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> Webhook:
         """Subscribe a URL to one event type and return the subscription.
 
-        Paigo answers with the new id only, so the subscription is read back with a second
-        request. Not retried after the request may have reached the server.
+        Paigo answers with the new id only, so the subscription is read back with a second request.
+        Sent with an `Idempotency-Key` (`idempotency_key`, or a fresh key when retries are on), the
+        same on every attempt, so a retry after a lost reply is answered as a replay on a server
+        that honours keys instead of acting twice.
 
         Args:
             security_key: a shared secret Paigo sends back in the `X-Paigo-Security` header.
@@ -64,7 +67,10 @@ class Webhooks(SyncResource):
         """
         params = build_params(WebhookCreateParams, locals())
         created = self._client._request(
-            SUBSCRIBE_WEBHOOK, json_body=to_wire(params), timeout=timeout
+            SUBSCRIBE_WEBHOOK,
+            idempotency_key=idempotency_key,
+            json_body=to_wire(params),
+            timeout=timeout,
         )
         return self.retrieve(created.webhook_id, timeout=timeout)
 
@@ -181,12 +187,15 @@ class AsyncWebhooks(AsyncResource):
         security_key: str | None = None,
         environment: WebhookEnvironment | str | None = None,
         offering_id: str | None = None,
+        idempotency_key: str | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> Webhook:
         """Subscribe a URL to one event type and return the subscription.
 
-        Paigo answers with the new id only, so the subscription is read back with a second
-        request. Not retried after the request may have reached the server.
+        Paigo answers with the new id only, so the subscription is read back with a second request.
+        Sent with an `Idempotency-Key` (`idempotency_key`, or a fresh key when retries are on), the
+        same on every attempt, so a retry after a lost reply is answered as a replay on a server
+        that honours keys instead of acting twice.
 
         Args:
             security_key: a shared secret Paigo sends back in the `X-Paigo-Security` header.
@@ -201,7 +210,10 @@ class AsyncWebhooks(AsyncResource):
         """
         params = build_params(WebhookCreateParams, locals())
         created = await self._client._request(
-            SUBSCRIBE_WEBHOOK, json_body=to_wire(params), timeout=timeout
+            SUBSCRIBE_WEBHOOK,
+            idempotency_key=idempotency_key,
+            json_body=to_wire(params),
+            timeout=timeout,
         )
         return await self.retrieve(created.webhook_id, timeout=timeout)
 

@@ -12,7 +12,9 @@ repeats the differences that concern it):
   `{message}`); 401 is `{"message": "Unauthorized"}`; 403 (portal tokens) and 413 follow NestJS.
 - Unknown body fields are rejected; numeric strings must be plain decimals; JSON numbers are
   refused where a string is expected; usageEntitlement must be a number or `"inf"`.
-- `Idempotency-Key` deduplication and JSON-array batches on `POST /usage` are extensions.
+- `Idempotency-Key` on every POST route (replay of the first answer, 409 for a key reused with a
+  different request; see `simulator.api.idempotency`) and JSON-array batches on `POST /usage` are
+  extensions.
 - `PUT /customers/{id}` answers `{message, customerId}` (the export says CreateCustomerDto);
   `GET /customers/{id}/payments` items use StripePaymentResponseDto (the export says refunds);
   invoices carry `invoiceId` and a flat `invoiceCommunicationHistory`; `POST /invoices` answers
@@ -45,6 +47,7 @@ from simulator.api.auth import (
     TokenStore,
 )
 from simulator.api.call import Call
+from simulator.api.idempotency import IdempotencyStore
 from simulator.api.messages import ApiHandler, ApiRequest, ApiResponse
 from simulator.api.routes import Route, match
 from simulator.clock import Clock
@@ -109,6 +112,7 @@ class Api:
         self._lock = threading.RLock()
         self.snapshots: dict[str, Any] = {}
         self.url_signing_key = secrets.token_bytes(32)
+        self.idempotency = IdempotencyStore(clock)
 
     def __repr__(self) -> str:
         return f"Api(admin_enabled={self.admin_enabled!r}, tokens={self.tokens!r})"
@@ -178,6 +182,8 @@ class Api:
             self.engine.close_due_cycles()
         call = Call(api=self, request=request, params=found.params, principal=principal)
         try:
+            if method == "POST" and principal is not None:
+                return self.idempotency.handle(call, route.pattern, route.handler)
             return route.handler(call)
         except Exception as exc:
             response = replies.from_error(exc)

@@ -117,6 +117,7 @@ def reset(call: Call) -> ApiResponse:
     """Empty the engine: every resource, record and invoice is gone; tokens stay valid."""
     call.engine.reset()
     call.api.snapshots.clear()
+    call.api.idempotency.clear()
     return replies.ok({"message": "Simulator reset"})
 
 
@@ -138,6 +139,7 @@ def restore_snapshot(call: Call) -> ApiResponse:
     if snapshot is None:
         raise NotFound("snapshot", snapshot_id)
     call.engine.restore(snapshot)
+    call.api.idempotency.clear()
     return replies.ok({"message": "Snapshot restored", "snapshotId": snapshot_id})
 
 

@@ -8,7 +8,8 @@ are turned into Paigo's bodies by `from_error`:
 - 401 `{"message": "Unauthorized"}` (API Gateway's authorizer);
 - 403 `{"statusCode": 403, "message": "Forbidden resource", "error": "Forbidden"}` (portal tokens);
 - 404 `{"message": "<Paigo's template>", "error": "Not Found", "statusCode": 404}`;
-- 409 `{"message": "<Paigo's text>", "error": "Conflict", "statusCode": 409}`;
+- 409 `{"message": "<Paigo's text>", "error": "Conflict", "statusCode": 409}` (also for an
+  `Idempotency-Key` reused with a different request, a simulator extension);
 - 413 for bodies over the size limit, 500 with a generic body for anything unexpected.
 """
 
@@ -266,6 +267,15 @@ def conflict(kind: str, ids: Sequence[str]) -> ApiResponse:
     return _json(409, {"message": message, "error": "Conflict", "statusCode": 409})
 
 
+def idempotency_key_reused(key: str) -> ApiResponse:
+    """Reply 409 when an `Idempotency-Key` comes back with a different request (as Stripe does)."""
+    message = (
+        f"Idempotency-Key {key!r} was already used with a different request; "
+        "send a new key for a new request"
+    )
+    return _json(409, {"message": message, "error": "Conflict", "statusCode": 409})
+
+
 def payload_too_large() -> ApiResponse:
     """Reply 413 for a body over `MAX_BODY_BYTES` (body-parser's words)."""
     return _json(
@@ -310,6 +320,11 @@ def from_error(exc: BaseException) -> ApiResponse | None:
     if isinstance(exc, domain.Invalid):
         return bad_request(exc.messages)
     return None
+
+
+def is_success(response: ApiResponse) -> bool:
+    """Tell whether a reply accepts the request (any 2xx)."""
+    return 200 <= response.status < 300
 
 
 def is_rejection(response: ApiResponse) -> bool:

@@ -16,6 +16,7 @@ from paigo_sdk import (
     APITimeoutError,
     AsyncPaigoClient,
     BadRequestError,
+    ClientValidationError,
     ConflictError,
     InternalServerError,
     NotFoundError,
@@ -232,16 +233,68 @@ def test_other_posts_retry_only_when_the_server_did_no_work(
     ],
     ids=["500", "502", "504", "read-timeout", "protocol-error"],
 )
-def test_other_posts_are_not_retried_when_the_server_may_have_acted(
+def test_creates_retry_after_the_server_may_have_acted_with_one_generated_key(
     fake: FakePaigo,
     client: PaigoClient,
     failure: httpx.Response | Exception,
     error_class: type[Exception],
 ) -> None:
+    fake.add("POST", "/dimensions", failure, failure, httpx.Response(201, json=CREATED))
+    fake.json("GET", "/dimensions/dim-1", 200, {"message": "ok", "data": [DIMENSION]})
+    create_dimension(client)
+    posts = [r for r in fake.api_requests() if r.method == "POST"]
+    assert len(posts) == 3
+    keys = {r.headers["Idempotency-Key"] for r in posts}
+    assert len(keys) == 1
+    assert len(keys.pop()) == 32
+
+
+def test_a_given_idempotency_key_is_sent_on_every_attempt(
+    fake: FakePaigo, client: PaigoClient
+) -> None:
+    fake.add("POST", "/dimensions", error(500), httpx.Response(201, json=CREATED))
+    fake.json("GET", "/dimensions/dim-1", 200, {"message": "ok", "data": [DIMENSION]})
+    client.dimensions.create(
+        dimension_name="Calls",
+        consumption_unit={"type": "count", "unit": "count-based"},
+        usage_increment=1,
+        rounding="round",
+        idempotency_key="dim-calls-1",
+    )
+    posts = [r for r in fake.api_requests() if r.method == "POST"]
+    assert [r.headers["Idempotency-Key"] for r in posts] == ["dim-calls-1", "dim-calls-1"]
+    assert "Idempotency-Key" not in fake.api_requests()[-1].headers
+
+
+@pytest.mark.parametrize(
+    ("failure", "error_class"),
+    [
+        (error(500), InternalServerError),
+        (httpx.RemoteProtocolError("reset"), APIConnectionError),
+    ],
+    ids=["500", "protocol-error"],
+)
+def test_with_retries_off_a_create_carries_no_generated_key(
+    fake: FakePaigo,
+    make_client: Callable[..., PaigoClient],
+    failure: httpx.Response | Exception,
+    error_class: type[Exception],
+) -> None:
     fake.add("POST", "/dimensions", failure)
     with pytest.raises(error_class):
-        create_dimension(client)
-    assert len(fake.api_requests()) == 1
+        create_dimension(make_client(max_retries=0))
+    (post,) = fake.api_requests()
+    assert "Idempotency-Key" not in post.headers
+
+
+def test_a_malformed_idempotency_key_is_refused_before_sending(
+    fake: FakePaigo, client: PaigoClient
+) -> None:
+    with pytest.raises(ClientValidationError, match="idempotency keys"):
+        client.customers.create(
+            customer_name="A", email="a@b.c", payment_channel="manual", idempotency_key="a b"
+        )
+    assert fake.api_requests() == []
 
 
 def test_retries_are_logged_with_the_attempt_number(

@@ -1,0 +1,239 @@
+"""Honour `Idempotency-Key` on every POST route: replay the first answer, refuse a changed body.
+
+Paigo v1.10 documents no idempotency key; the simulator honours one the way Stripe does, so that a
+client retrying a create after a lost reply never makes a second customer or invoice:
+
+- On `POST /usage` the engine already deduplicates records by key within one customer (B2); this
+  module adds the check that a key reused with a different record is refused. The key's scope is
+  the record's customer, and it is remembered for as long as the engine remembers the record.
+- On every other POST route (`/customers`, `/invoices`, `/dimensions`, ...) the key's scope is the
+  API client (the `client_id` the bearer token was issued to). The first successful (2xx) answer
+  is stored with a fingerprint of the request (method, path, query and body) and replayed, with
+  `Idempotent-Replayed: true`, to a repeat within 24 hours on the simulator clock. An error answer
+  is not stored: the key stays free, and a retry runs again.
+- A key reused with a different request is answered 409, naming the key, and changes nothing.
+
+No billing happens here: the module compares requests and stores answers. Requests are handled
+one at a time (the `Api` lock), so a check and the store that follows it cannot interleave.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import re
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from simulator.api import replies
+from simulator.api.call import Call, Handler
+from simulator.api.messages import ApiResponse
+from simulator.api.parsing import idempotency_keys
+from simulator.clock import Clock
+
+__all__ = ["KEY_LIFETIME", "MAX_KEYS", "IdempotencyStore"]
+
+KEY_LIFETIME: Final = timedelta(hours=24)
+"""How long a stored answer of a route other than `/usage` is replayed, on the simulator clock."""
+
+MAX_KEYS: Final = 250_000
+"""The most keys remembered at once; the oldest is forgotten first (bounds the memory)."""
+
+USAGE_PATH: Final = "/usage"
+
+_BOUNDARY = re.compile(r'boundary="?([^";,]+)"?', re.IGNORECASE)
+
+Scope = tuple[str, str, str]
+"""(kind, owner, key): kind is "usage" or "client"; owner a customer id or an API client id."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    fingerprint: bytes
+    # The stored answer; None for usage records, which the engine replays itself.
+    response: ApiResponse | None
+    expires_at: datetime | None
+
+
+class IdempotencyKeyReused(Exception):
+    """A key came back with a request that differs from the one it was first used with."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+class IdempotencyStore:
+    """The keys seen on POST routes, each with its request's fingerprint (and answer).
+
+    Raises nothing itself; `handle` answers 409 for a reused key and lets the route's own errors
+    through.
+    """
+
+    def __init__(
+        self, clock: Clock, *, lifetime: timedelta = KEY_LIFETIME, max_keys: int = MAX_KEYS
+    ) -> None:
+        self._clock = clock
+        self._lifetime = lifetime
+        self._max_keys = max_keys
+        self._entries: OrderedDict[Scope, _Entry] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __repr__(self) -> str:
+        return f"IdempotencyStore(keys={len(self._entries)})"
+
+    def clear(self) -> None:
+        """Forget every key (the simulator was reset or restored to a snapshot)."""
+        self._entries.clear()
+
+    def handle(self, call: Call, pattern: str, handler: Handler) -> ApiResponse:
+        """Answer a POST through `handler`, honouring its `Idempotency-Key` header if it has one.
+
+        Raises:
+            BadRequest: the header or the body is malformed (from parsing).
+            Exception: whatever `handler` raises; nothing is stored then.
+        """
+        header = call.header("idempotency-key")
+        if header is None or not call.engine.options.deduplication:
+            return handler(call)
+        try:
+            if pattern == USAGE_PATH:
+                return self._usage(call, header, handler)
+            return self._other(call, header, handler)
+        except IdempotencyKeyReused as reused:
+            return replies.idempotency_key_reused(reused.key)
+
+    # ----------------------------------------------------------------- POST /usage
+
+    def _usage(self, call: Call, header: str, handler: Handler) -> ApiResponse:
+        try:
+            body = _parse(call.request.body)
+        except ValueError:
+            return handler(call)  # which refuses the malformed body
+        query = call.request.query
+        if isinstance(body, list):
+            keys = idempotency_keys(header, count=len(body)) or []
+            records: Sequence[Any] = body
+        else:
+            keys = idempotency_keys(header) or []
+            records = [body]
+        scoped = [
+            (("usage", _customer_of(record), key), _fingerprint_json(record, query))
+            for record, key in zip(records, keys, strict=True)
+        ]
+        for scope, fingerprint in scoped:
+            self._check(scope, fingerprint)
+        response = handler(call)
+        if replies.is_success(response):
+            for scope, fingerprint in scoped:
+                if scope not in self._entries:
+                    self._put(scope, _Entry(fingerprint, None, None))
+        return response
+
+    # ----------------------------------------------------------------- every other POST
+
+    def _other(self, call: Call, header: str, handler: Handler) -> ApiResponse:
+        (key,) = idempotency_keys(header) or [header]
+        principal = call.principal
+        owner = principal.client_id if principal is not None else ""
+        scope: Scope = ("client", owner, key)
+        fingerprint = _fingerprint_request(call)
+        entry = self._check(scope, fingerprint)
+        if entry is not None and entry.response is not None:
+            return replies.replayed(entry.response)
+        response = handler(call)
+        if replies.is_success(response):
+            self._put(scope, _Entry(fingerprint, response, self._clock.now() + self._lifetime))
+        return response
+
+    # ----------------------------------------------------------------- the store
+
+    def _check(self, scope: Scope, fingerprint: bytes) -> _Entry | None:
+        entry = self._entries.get(scope)
+        if entry is None:
+            return None
+        if entry.expires_at is not None and entry.expires_at <= self._clock.now():
+            del self._entries[scope]
+            return None
+        if entry.fingerprint != fingerprint:
+            raise IdempotencyKeyReused(scope[2])
+        return entry
+
+    def _put(self, scope: Scope, entry: _Entry) -> None:
+        self._entries[scope] = entry
+        self._entries.move_to_end(scope)
+        while len(self._entries) > self._max_keys:
+            self._entries.popitem(last=False)
+
+
+def _customer_of(record: object) -> str:
+    # The engine scopes usage keys by customer (B2); a record without one is refused by the
+    # handler's validation before anything is stored, so any placeholder will do here.
+    if isinstance(record, dict):
+        customer = record.get("customerId")
+        if isinstance(customer, str):
+            return customer
+    return ""
+
+
+def _canonical(value: Any) -> Any:
+    # Numbers are kept as their text (`1`, `1.0` and `"1"` are different requests) and object
+    # keys are sorted, so the same request re-serialised by another client matches.
+    if isinstance(value, dict):
+        return {key: _canonical(item) for key, item in sorted(value.items())}
+    if isinstance(value, list):
+        return [_canonical(item) for item in value]
+    if isinstance(value, _Number):
+        return ["#number", value.text]
+    return value
+
+
+class _Number:
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+def _parse(raw: bytes) -> Any:
+    return json.loads(raw, parse_float=_Number, parse_int=_Number)
+
+
+def _digest(*parts: bytes) -> bytes:
+    hasher = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        hasher.update(len(part).to_bytes(8, "big"))
+        hasher.update(part)
+    return hasher.digest()
+
+
+def _fingerprint_json(record: Any, query: tuple[tuple[str, str], ...]) -> bytes:
+    text = json.dumps(_canonical(record), sort_keys=True, separators=(",", ":"))
+    return _digest(text.encode(), repr(sorted(query)).encode())
+
+
+def _fingerprint_request(call: Call) -> bytes:
+    request = call.request
+    content_type = request.headers.get("content-type", "")
+    body = request.body
+    if "json" in content_type:
+        # A malformed body is refused by the handler; its bytes are fingerprinted meanwhile.
+        with contextlib.suppress(ValueError):
+            body = json.dumps(_canonical(_parse(body)), separators=(",", ":")).encode()
+    else:
+        # A multipart body carries a random boundary, new on every attempt of the same upload.
+        found = _BOUNDARY.search(content_type)
+        if found is not None:
+            body = body.replace(found.group(1).encode(), b"<boundary>")
+    return _digest(
+        request.method.upper().encode(),
+        request.path.encode(),
+        repr(sorted(request.query)).encode(),
+        body,
+    )
