@@ -257,6 +257,9 @@ class Enrollment:
     """For top-up offerings, per dimension id, the end of the last bucket debited (B11)."""
     topup_due: datetime | None = None
     """For top-up offerings, the end of the earliest bucket with usage not yet debited (B11)."""
+    topup_carry: dict[str, Decimal] = field(default_factory=dict)
+    """For top-up offerings, per dimension id, the exact usage cost not yet debited because
+    debits are whole cents: always under half a cent either way (B1, B11)."""
 
     @property
     def active(self) -> bool:

@@ -16,7 +16,7 @@ from simulator.engine.aggregation import (
 from simulator.engine.context import Ctx
 from simulator.engine.invoicing import issue_invoice
 from simulator.engine.metering import HOUR_US, from_us, to_us
-from simulator.engine.pricing import effective_price, line, usage_lines
+from simulator.engine.pricing import EXACT, effective_price, line, money, usage_lines
 from simulator.engine.state import Customer, Enrollment, Invoice, Offering
 from simulator.engine.wallet import add_ledger_entry
 
@@ -124,7 +124,10 @@ def _process_enrollment(
             for (lo, hi), per_group in costs.items():
                 clipped = {k: max(0, v) for k, v in per_group.items()}
                 lines, _excess = usage_lines(dimension, offering, price, clipped)
-                cost = sum((item.amount for item in lines), Decimal(0))
+                # B1: the exact cost; rounding happens once, on the carried sum, below.
+                cost = sum(
+                    (EXACT.multiply(item.quantity, item.unit_cost) for item in lines), Decimal(0)
+                )
                 if cost > 0:
                     debits.append((from_us(lo), from_us(hi), dimension_id, cost))
         if end > start:
@@ -134,8 +137,14 @@ def _process_enrollment(
             next_due = later if next_due is None else min(next_due, later)
     enrollment.topup_due = next_due
     # B11: debit each closed bucket in time order; recharge when the balance is low.
+    carry = enrollment.topup_carry
     for b_start, b_end, dimension_id, cost in sorted(debits):
-        amount = min(cost, customer.balance)
+        # B1: debit whole cents and carry the exact rest to the next bucket, so the debits
+        # over any run of buckets stay within half a cent of the usage's cost.
+        owed = EXACT.add(carry.get(dimension_id, Decimal(0)), cost)
+        due = money(owed)
+        carry[dimension_id] = EXACT.subtract(owed, due)
+        amount = min(due, customer.balance)
         if amount > 0:
             add_ledger_entry(
                 customer,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import pytest
+
 from simulator.engine import Engine
 
 T = datetime(2026, 1, 1, 10, tzinfo=UTC)
@@ -95,3 +97,48 @@ def test_b11_failed_recharge_is_not_repeated_every_bucket(engine: Engine, build,
         (Decimal("85.00"), "Open")
     ]
     assert engine.retrieve_customer(c.customer_id).balance == Decimal(10)
+
+
+@pytest.mark.parametrize(
+    ("per_hour", "debited"),
+    [
+        # 2 tokens x $0.002 = $0.004 an hour; 240 hours x $0.004 = $0.96 (each hour alone
+        # rounds to $0.00).
+        (2, "0.96"),
+        # 3 tokens x $0.002 = $0.006 an hour; 240 x $0.006 = $1.44 (each hour alone rounds
+        # to $0.01, which would debit $2.40).
+        (3, "1.44"),
+    ],
+)
+def test_b11_sub_cent_bucket_costs_are_carried_not_lost(
+    engine: Engine, build, clock, per_hour: int, debited: str
+) -> None:
+    tokens = build.dimension("Tokens", price="0.002")
+    plan = build.offering("Credits", tokens, billing_cycle="topUp", top_up_amount=Decimal(100))
+    clock.set(T)
+    c = build.customer(plan)
+    for hour in range(240):
+        build.usage(c, tokens, per_hour, T + timedelta(hours=hour))
+        clock.set(T + timedelta(hours=hour + 1))
+    usage = [e for e in engine.list_transactions(c.customer_id) if e.metadata["type"] == "usage"]
+    assert -sum(e.transaction_amount for e in usage) == Decimal(debited)
+    assert engine.retrieve_customer(c.customer_id).balance == Decimal(100) - Decimal(debited)
+    # Every debit is a whole number of cents.
+    assert all(
+        e.transaction_amount == e.transaction_amount.quantize(Decimal("0.01")) for e in usage
+    )
+
+
+def test_b11_debits_stay_within_half_a_cent_of_the_cost_at_every_hour(
+    engine: Engine, build, clock
+) -> None:
+    tokens = build.dimension("Tokens", price="0.002")
+    plan = build.offering("Credits", tokens, billing_cycle="topUp", top_up_amount=Decimal(100))
+    clock.set(T)
+    c = build.customer(plan)
+    for hour in range(1, 25):
+        build.usage(c, tokens, 3, T + timedelta(hours=hour - 1))
+        clock.set(T + timedelta(hours=hour))
+        # After `hour` closed hours the usage cost is hour x $0.006.
+        debited = Decimal(100) - engine.retrieve_customer(c.customer_id).balance
+        assert abs(debited - hour * Decimal("0.006")) <= Decimal("0.005")
