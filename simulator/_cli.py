@@ -1,4 +1,5 @@
-"""The `paigo-simulator` command line: `serve` runs the simulator as an HTTP server on loopback."""
+"""The `paigo-simulator` command line: `serve` runs the simulator as an HTTP server on loopback;
+`whatif` prices usage history under candidate offerings."""
 
 from __future__ import annotations
 
@@ -108,6 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("critical", "error", "warning", "info", "debug"),
         help="server log level (default warning)",
     )
+    from simulator.whatif.cli import add_parser as add_whatif
+
+    add_whatif(commands)
     return parser
 
 
@@ -118,6 +122,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         SystemExit: always, with status 0 after a clean shutdown and 2 on bad arguments.
     """
     args = build_parser().parse_args(argv)
+    if args.command == "whatif":
+        raise SystemExit(args.run(args))
     raise SystemExit(_serve(args))
 
 

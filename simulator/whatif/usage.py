@@ -1,0 +1,390 @@
+"""Usage records for what-if: read from files or memory, checked, and aggregated into buckets.
+
+Records come from CSV, JSON Lines or Parquet files, a batcher outbox file, or memory, with the
+wire's field names: `customerId`, `dimensionId`, `recordValue`, `timestamp` and optional
+`metadata`. DuckDB reads them and aggregates them into buckets with one SQL query,
+`AGGREGATION_SQL`; prices are then computed from the buckets, never from raw records.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from simulator.whatif.errors import WhatIfInputError
+
+if TYPE_CHECKING:
+    import duckdb
+    import pyarrow as pa
+
+__all__ = [
+    "AGGREGATION_SQL",
+    "BucketRow",
+    "EdgeRow",
+    "UsageSource",
+    "connect",
+]
+
+DECIMAL_PATTERN: Final = r"[+-]?[0-9]+(\.[0-9]+)?"
+"""A plain decimal as the wire carries `recordValue` (B1): no exponent, no NaN or Infinity."""
+TIMESTAMP_PATTERN: Final = (
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?"
+    r"([Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
+"""RFC 3339 with an explicit offset (B2)."""
+MAX_DIGITS: Final = 38
+
+_SUFFIXES: Final = {
+    ".csv": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".db": "outbox",
+    ".sqlite": "outbox",
+    ".sqlite3": "outbox",
+    ".outbox": "outbox",
+}
+
+AGGREGATION_SQL: Final = """
+SELECT
+    u.customer_id,
+    u.dimension_id,
+    {meta} AS meta,
+    greatest(epoch_us(date_trunc('{unit}', make_timestamp(u.ts_us))), s.first_hour_us) AS bucket_us,
+    sum(u.value) AS total,
+    count(*) AS records,
+    min(u.value) AS low,
+    max(u.value) AS high,
+    max({{'ts': u.ts_us, 'seq': u.row_no, 'value': u.value}}) AS last
+FROM usage AS u
+JOIN starts AS s ON s.customer_id = u.customer_id
+WHERE u.ts_us >= s.first_hour_us AND u.ts_us < s.end_us AND u.dimension_id IN ({streams})
+GROUP BY ALL
+"""
+"""The one aggregation: per customer, dimension, (metadata) and bucket, the sum, count, min,
+max and last value (latest timestamp, then latest row) of the records from the first whole hour
+of the customer's enrollment up to the end of the run. `{unit}` is hour, day or month; `{meta}`
+is `u.meta` when the dimension's tiers are grouped by metadata, else NULL."""
+
+_EDGE_SQL: Final = """
+SELECT u.customer_id, u.dimension_id, u.meta, u.ts_us, u.row_no, u.value
+FROM usage AS u
+JOIN starts AS s ON s.customer_id = u.customer_id
+WHERE u.ts_us >= s.start_us AND u.ts_us < s.first_hour_us AND u.ts_us < s.end_us
+  AND u.dimension_id IN ({streams})
+ORDER BY u.row_no
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class BucketRow:
+    """One bucket's aggregate, values exact; `bucket_us` is where the bucket starts."""
+
+    customer_id: str
+    dimension_id: str
+    meta: str | None
+    bucket_us: int
+    total: Decimal
+    records: int
+    low: Decimal
+    high: Decimal
+    last_ts: int
+    last_seq: int
+    last_value: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeRow:
+    """One raw record from an enrollment's first partial hour."""
+
+    customer_id: str
+    dimension_id: str
+    meta: str | None
+    ts_us: int
+    row_no: int
+    value: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class UsageSource:
+    """Where usage records come from: a file (by format) or an in-memory Arrow table."""
+
+    kind: str
+    """csv, jsonl, parquet, outbox or table."""
+    path: Path | None = None
+    table: pa.Table | None = None
+
+    @classmethod
+    def from_path(cls, path: str | Path, kind: str | None = None) -> UsageSource:
+        """Describe a records file; the format comes from `kind` or the file's suffix.
+
+        Raises:
+            WhatIfInputError: the file does not exist or its format is unknown.
+        """
+        path = Path(path)
+        if not path.exists():
+            raise WhatIfInputError(f"{path}: no such file")
+        kind = kind or _SUFFIXES.get(path.suffix.lower())
+        if kind not in ("csv", "jsonl", "parquet", "outbox"):
+            raise WhatIfInputError(
+                f"{path}: unknown records format; use .csv, .jsonl, .parquet or an outbox file"
+            )
+        return cls(kind=kind, path=path)
+
+    @classmethod
+    def from_records(cls, records: Iterable[Mapping[str, Any]]) -> UsageSource:
+        """Hold records given as mappings with the wire's field names (e.g. in a notebook).
+
+        `recordValue` may be a Decimal, an int or a decimal string; `timestamp` an aware
+        datetime or an RFC 3339 string; `metadata` a mapping or None.
+
+        Raises:
+            WhatIfInputError: a record is not a mapping or holds a float value.
+        """
+        import pyarrow as pa
+
+        columns: dict[str, list[Any]] = {
+            "customerId": [],
+            "dimensionId": [],
+            "recordValue": [],
+            "timestamp": [],
+            "metadata": [],
+        }
+        for index, record in enumerate(records, start=1):
+            if not isinstance(record, Mapping):
+                raise WhatIfInputError(f"record {index}: expected a mapping")
+            value = record.get("recordValue")
+            if isinstance(value, float):
+                raise WhatIfInputError(
+                    f"record {index}: recordValue is a float; use a Decimal or a string"
+                )
+            moment = record.get("timestamp")
+            metadata = record.get("metadata")
+            columns["customerId"].append(record.get("customerId"))
+            columns["dimensionId"].append(record.get("dimensionId"))
+            columns["recordValue"].append(
+                None
+                if value is None
+                else format(value, "f")
+                if isinstance(value, Decimal)
+                else str(value)
+            )
+            columns["timestamp"].append(
+                moment.isoformat() if isinstance(moment, datetime) else moment
+            )
+            columns["metadata"].append(None if metadata is None else json.dumps(metadata))
+        schema = pa.schema([(name, pa.string()) for name in columns])
+        return cls(kind="table", table=pa.table(columns, schema=schema))
+
+    def relation_sql(self, con: duckdb.DuckDBPyConnection) -> str:
+        """Register this source with `con` and return SQL selecting its raw columns in order.
+
+        Raises:
+            WhatIfInputError: the file cannot be read.
+        """
+        if self.kind == "table" or self.kind == "outbox":
+            table = self.table if self.table is not None else _outbox_table(self._path())
+            con.register("source_table", table)
+            return "SELECT * FROM source_table"
+        path = str(self._path()).replace("'", "''")
+        if self.kind == "csv":
+            return f"SELECT * FROM read_csv('{path}', all_varchar = true, header = true)"
+        if self.kind == "jsonl":
+            return (
+                f"SELECT * FROM read_json('{path}', format = 'newline_delimited', columns = "
+                "{customerId: 'VARCHAR', dimensionId: 'VARCHAR', recordValue: 'VARCHAR', "
+                "timestamp: 'VARCHAR', metadata: 'JSON'})"
+            )
+        return (
+            "SELECT * EXCLUDE (file_row_number) FROM "
+            f"read_parquet('{path}', file_row_number = true) ORDER BY file_row_number"
+        )
+
+    def _path(self) -> Path:
+        assert self.path is not None
+        return self.path
+
+
+def _outbox_table(path: Path) -> pa.Table:
+    """Read the pending records of a batcher outbox file (read only), oldest first."""
+    import pyarrow as pa
+
+    try:
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            rows = connection.execute(
+                "SELECT customer_id, dimension_id, record_value, timestamp, metadata"
+                " FROM usage_outbox ORDER BY seq"
+            ).fetchall()
+        finally:
+            connection.close()
+    except sqlite3.Error as error:
+        raise WhatIfInputError(f"{path}: not a readable outbox file: {error}") from None
+    names = ["customerId", "dimensionId", "recordValue", "timestamp", "metadata"]
+    columns = {name: [row[i] for row in rows] for i, name in enumerate(names)}
+    return pa.table(columns, schema=pa.schema([(n, pa.string()) for n in names]))
+
+
+def connect(
+    memory_limit: str | None = None, threads: int | None = None
+) -> duckdb.DuckDBPyConnection:
+    """Open an in-memory DuckDB connection in UTC.
+
+    Raises:
+        WhatIfInputError: DuckDB is not installed (the `whatif` extra).
+    """
+    try:
+        import duckdb
+    except ImportError:
+        raise WhatIfInputError("what-if needs DuckDB: pip install 'paigo-sdk[whatif]'") from None
+    con = duckdb.connect(":memory:")
+    con.execute("SET TimeZone = 'UTC'")
+    if memory_limit is not None:
+        con.execute(f"SET memory_limit = '{memory_limit}'")
+    if threads is not None:
+        con.execute(f"SET threads = {int(threads)}")
+    return con
+
+
+def load(con: duckdb.DuckDBPyConnection, source: UsageSource) -> int:
+    """Read `source` into the table `usage` (exact values, microsecond times); return the scale.
+
+    Every record is checked first: a value that is not a plain decimal, a timestamp without an
+    explicit offset, or a missing customer or dimension id refuses the whole input, naming the
+    first offending rows, as the simulator would refuse each of those records (B1, B2).
+
+    Raises:
+        WhatIfInputError: a record is malformed, a column is missing, or a value needs more
+            than 38 digits.
+    """
+    import duckdb
+
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP VIEW source AS {source.relation_sql(con)}")
+        columns = {row[0]: row[1] for row in con.execute("DESCRIBE source").fetchall()}
+    except duckdb.Error as error:
+        raise WhatIfInputError(f"cannot read the usage records: {error}") from None
+    missing = {"customerId", "dimensionId", "recordValue", "timestamp"} - set(columns)
+    if missing:
+        raise WhatIfInputError(f"the usage records lack the columns {sorted(missing)}")
+    value_type = columns["recordValue"].upper()
+    if value_type in ("DOUBLE", "FLOAT", "REAL"):
+        raise WhatIfInputError(
+            "recordValue is stored as a floating-point column; store it as a string or a decimal"
+        )
+    ts_type = columns["timestamp"].upper()
+    if ts_type.startswith("TIMESTAMP") and "TIME ZONE" not in ts_type:
+        raise WhatIfInputError("timestamp is stored without a time zone; store UTC instants")
+    ts_text = 'CAST("timestamp" AS VARCHAR)' if ts_type == "VARCHAR" else None
+    meta = "CAST(metadata AS VARCHAR)" if "metadata" in columns else "CAST(NULL AS VARCHAR)"
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE raw AS
+        SELECT row_number() OVER () AS row_no,
+               "customerId" AS customer_id, "dimensionId" AS dimension_id,
+               CAST("recordValue" AS VARCHAR) AS value_text,
+               {ts_text or "NULL"} AS ts_text,
+               {"NULL" if ts_text else 'epoch_us("timestamp")'} AS ts_native,
+               nullif({meta}, 'null') AS meta
+        FROM source
+        """
+    )
+    bad = con.execute(
+        f"""
+        SELECT row_no, CASE
+            WHEN customer_id IS NULL OR customer_id = '' THEN 'customerId is missing'
+            WHEN dimension_id IS NULL OR dimension_id = '' THEN 'dimensionId is missing'
+            WHEN value_text IS NULL OR NOT regexp_full_match(value_text, '{DECIMAL_PATTERN}')
+                THEN 'recordValue is not a plain decimal: ' || coalesce(value_text, 'missing')
+            WHEN ts_native IS NULL AND (ts_text IS NULL
+                OR NOT regexp_full_match(ts_text, '{TIMESTAMP_PATTERN}')
+                OR TRY_CAST(ts_text AS TIMESTAMPTZ) IS NULL)
+                THEN 'timestamp is not RFC 3339 with an offset: ' || coalesce(ts_text, 'missing')
+            END AS reason
+        FROM raw WHERE reason IS NOT NULL ORDER BY row_no LIMIT 10
+        """
+    ).fetchall()
+    if bad:
+        listed = "; ".join(f"row {row_no}: {reason}" for row_no, reason in bad)
+        raise WhatIfInputError(f"malformed usage records ({listed})")
+    digits = con.execute(
+        """
+        SELECT coalesce(max(length(split_part(ltrim(value_text, '+-'), '.', 2))), 0),
+               coalesce(max(length(split_part(ltrim(value_text, '+-'), '.', 1))), 1)
+        FROM raw
+        """
+    ).fetchall()[0]
+    scale, whole = int(digits[0]), int(digits[1])
+    if scale + whole > MAX_DIGITS:
+        raise WhatIfInputError(
+            f"recordValue needs {scale + whole} digits; what-if handles at most {MAX_DIGITS}"
+        )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE usage AS
+        SELECT row_no, customer_id, dimension_id,
+               CAST(value_text AS DECIMAL({MAX_DIGITS}, {scale})) AS value,
+               coalesce(ts_native, epoch_us(CAST(ts_text AS TIMESTAMPTZ))) AS ts_us,
+               meta
+        FROM raw
+        """
+    )
+    con.execute("DROP TABLE raw")
+    return scale
+
+
+def set_starts(con: duckdb.DuckDBPyConnection, starts: Mapping[str, tuple[int, int]]) -> None:
+    """Store each customer's billed span `(start_us, end_us)` as the table `starts`."""
+    import pyarrow as pa
+
+    hour = 3_600_000_000
+    ids = list(starts)
+    table = pa.table(
+        {
+            "customer_id": pa.array(ids, pa.string()),
+            "start_us": pa.array([starts[c][0] for c in ids], pa.int64()),
+            "first_hour_us": pa.array([-(-starts[c][0] // hour) * hour for c in ids], pa.int64()),
+            "end_us": pa.array([starts[c][1] for c in ids], pa.int64()),
+        }
+    )
+    con.register("starts_table", table)
+    con.execute("CREATE OR REPLACE TEMP TABLE starts AS SELECT * FROM starts_table")
+    con.unregister("starts_table")
+
+
+def buckets(
+    con: duckdb.DuckDBPyConnection, streams: Iterable[str], unit: str, *, by_metadata: bool
+) -> Iterable[BucketRow]:
+    """Run `AGGREGATION_SQL` for the given record streams at `unit` granularity."""
+    names = ", ".join("'" + s.replace("'", "''") + "'" for s in streams) or "NULL"
+    sql = AGGREGATION_SQL.format(
+        meta="u.meta" if by_metadata else "CAST(NULL AS VARCHAR)", unit=unit, streams=names
+    )
+    cursor = con.execute(sql)
+    while True:
+        chunk = cursor.fetchmany(100_000)
+        if not chunk:
+            return
+        for c, d, m, b, total, n, low, high, last in chunk:
+            yield BucketRow(c, d, m, b, total, n, low, high, last["ts"], last["seq"], last["value"])
+
+
+def edges(con: duckdb.DuckDBPyConnection, streams: Iterable[str]) -> list[EdgeRow]:
+    """Return the raw records of each enrollment's first partial hour, in file order."""
+    names = ", ".join("'" + s.replace("'", "''") + "'" for s in streams) or "NULL"
+    rows = con.execute(_EDGE_SQL.format(streams=names)).fetchall()
+    return [EdgeRow(*row) for row in rows]
+
+
+def last_timestamp(con: duckdb.DuckDBPyConnection) -> int | None:
+    """Return the latest record timestamp (microseconds), or None without records."""
+    row = con.execute("SELECT max(ts_us) FROM usage").fetchall()[0]
+    return None if row[0] is None else int(row[0])
