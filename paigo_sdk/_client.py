@@ -33,6 +33,7 @@ from paigo_sdk._config import (
 )
 from paigo_sdk._idempotency import IDEMPOTENCY_HEADER, check_idempotency_key, new_idempotency_key
 from paigo_sdk._operations import Operation, unwrap
+from paigo_sdk._request_options import Body, Headers, Query, merge_extras
 from paigo_sdk._retry import RetryClass, RetryPolicy, parse_retry_after
 from paigo_sdk._sentinels import NOT_GIVEN, NotGiven
 from paigo_sdk._version import __version__
@@ -195,7 +196,7 @@ class _BaseClient:
         timeout: Timeout,
     ) -> httpx.Request:
         url = self._config.api_url + op.format_path(path_params)
-        all_headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
+        all_headers = httpx.Headers({"Accept": "application/json", "User-Agent": USER_AGENT})
         content: bytes | None = None
         if json_body is not None:
             all_headers["Content-Type"] = "application/json"
@@ -447,7 +448,20 @@ class PaigoClient(_BaseClient, SyncResources):
         headers: Mapping[str, str] | None = None,
         timeout: Timeout = NOT_GIVEN,
         idempotency_key: str | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
     ) -> T:
+        # The method validated its own arguments; the extras are merged after, as given.
+        query, json_body, headers = merge_extras(
+            query=query,
+            json_body=json_body,
+            files=files,
+            headers=headers,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
         headers, retry_class = self._idempotency(op, headers, idempotency_key)
         retrying = self._policy.retrying(
             retry_class, sleep=self._sleep, now=self._clock.now, before_sleep=self._before_sleep(op)
@@ -584,7 +598,20 @@ class AsyncPaigoClient(_BaseClient, AsyncResources):
         headers: Mapping[str, str] | None = None,
         timeout: Timeout = NOT_GIVEN,  # noqa: ASYNC109
         idempotency_key: str | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
     ) -> T:
+        # The method validated its own arguments; the extras are merged after, as given.
+        query, json_body, headers = merge_extras(
+            query=query,
+            json_body=json_body,
+            files=files,
+            headers=headers,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
         headers, retry_class = self._idempotency(op, headers, idempotency_key)
         retrying = self._policy.async_retrying(
             retry_class, sleep=self._sleep, now=self._clock.now, before_sleep=self._before_sleep(op)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from paigo_sdk._client import Timeout
 from paigo_sdk._operations import ADD_CHILD, REMOVE_CHILD, UPDATE_CHILD
+from paigo_sdk._request_options import Body, Headers, Query
 from paigo_sdk._sentinels import NOT_GIVEN
 from paigo_sdk.resources._base import AsyncResource, SyncResource, build_params, require_id
 from paigo_sdk.types import ChildCreateParams, MessageResponse, to_wire
@@ -22,6 +23,9 @@ class CustomerChildren(SyncResource):
         *,
         bill_parent: BillParent | str | None = None,
         idempotency_key: str | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> MessageResponse:
         """Make `child_id` a child of `customer_id`.
@@ -43,6 +47,9 @@ class CustomerChildren(SyncResource):
         params = build_params(ChildCreateParams, {"bill_parent": bill_parent})
         return self._client._request(
             ADD_CHILD,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             idempotency_key=idempotency_key,
             path_params=path,
             json_body=to_wire(params),
@@ -55,6 +62,9 @@ class CustomerChildren(SyncResource):
         child_id: str,
         *,
         bill_parent: BillParent | str | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> MessageResponse:
         """Change whether the parent is billed for the child's invoices.
@@ -71,11 +81,24 @@ class CustomerChildren(SyncResource):
         }
         params = build_params(ChildCreateParams, {"bill_parent": bill_parent})
         return self._client._request(
-            UPDATE_CHILD, path_params=path, json_body=to_wire(params), timeout=timeout
+            UPDATE_CHILD,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            path_params=path,
+            json_body=to_wire(params),
+            timeout=timeout,
         )
 
     def remove(
-        self, customer_id: str, child_id: str, *, timeout: Timeout = NOT_GIVEN
+        self,
+        customer_id: str,
+        child_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
     ) -> MessageResponse:
         """Remove the link between a parent and a child customer.
 
@@ -89,7 +112,14 @@ class CustomerChildren(SyncResource):
             "customer_id": require_id("customer_id", customer_id),
             "child_id": require_id("child_id", child_id),
         }
-        return self._client._request(REMOVE_CHILD, path_params=path, timeout=timeout)
+        return self._client._request(
+            REMOVE_CHILD,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            path_params=path,
+            timeout=timeout,
+        )
 
 
 class AsyncCustomerChildren(AsyncResource):
@@ -102,6 +132,9 @@ class AsyncCustomerChildren(AsyncResource):
         *,
         bill_parent: BillParent | str | None = None,
         idempotency_key: str | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> MessageResponse:
         """Make `child_id` a child of `customer_id`.
@@ -123,6 +156,9 @@ class AsyncCustomerChildren(AsyncResource):
         params = build_params(ChildCreateParams, {"bill_parent": bill_parent})
         return await self._client._request(
             ADD_CHILD,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             idempotency_key=idempotency_key,
             path_params=path,
             json_body=to_wire(params),
@@ -135,6 +171,9 @@ class AsyncCustomerChildren(AsyncResource):
         child_id: str,
         *,
         bill_parent: BillParent | str | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> MessageResponse:
         """Change whether the parent is billed for the child's invoices.
@@ -151,11 +190,24 @@ class AsyncCustomerChildren(AsyncResource):
         }
         params = build_params(ChildCreateParams, {"bill_parent": bill_parent})
         return await self._client._request(
-            UPDATE_CHILD, path_params=path, json_body=to_wire(params), timeout=timeout
+            UPDATE_CHILD,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            path_params=path,
+            json_body=to_wire(params),
+            timeout=timeout,
         )
 
     async def remove(
-        self, customer_id: str, child_id: str, *, timeout: Timeout = NOT_GIVEN
+        self,
+        customer_id: str,
+        child_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
     ) -> MessageResponse:
         """Remove the link between a parent and a child customer.
 
@@ -169,4 +221,11 @@ class AsyncCustomerChildren(AsyncResource):
             "customer_id": require_id("customer_id", customer_id),
             "child_id": require_id("child_id", child_id),
         }
-        return await self._client._request(REMOVE_CHILD, path_params=path, timeout=timeout)
+        return await self._client._request(
+            REMOVE_CHILD,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            path_params=path,
+            timeout=timeout,
+        )

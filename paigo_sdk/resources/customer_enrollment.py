@@ -7,6 +7,7 @@ from typing import Any
 
 from paigo_sdk._client import Timeout
 from paigo_sdk._operations import RETRIEVE_ENROLLMENT, UPDATE_ENROLLMENT
+from paigo_sdk._request_options import Body, Headers, Query
 from paigo_sdk._sentinels import NOT_GIVEN, NotGiven
 from paigo_sdk.errors import ClientValidationError
 from paigo_sdk.resources._base import AsyncResource, SyncResource, build_params, customer_path
@@ -27,7 +28,15 @@ OverridesInput = CustomerOverridesParams | Mapping[str, Any]
 class CustomerEnrollment(SyncResource):
     """A customer's offering enrolments: read them, or enrol, unenrol and override."""
 
-    def retrieve(self, customer_id: str, *, timeout: Timeout = NOT_GIVEN) -> list[Enrollment]:
+    def retrieve(
+        self,
+        customer_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
+    ) -> list[Enrollment]:
         """Return the customer's enrolments (an empty list when not enrolled).
 
         Raises:
@@ -37,7 +46,12 @@ class CustomerEnrollment(SyncResource):
             APIConnectionError: when no reply arrives after the retries.
         """
         return self._client._request(
-            RETRIEVE_ENROLLMENT, path_params=customer_path(customer_id), timeout=timeout
+            RETRIEVE_ENROLLMENT,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            path_params=customer_path(customer_id),
+            timeout=timeout,
         )
 
     def update(
@@ -49,6 +63,9 @@ class CustomerEnrollment(SyncResource):
         unenroll_offering: str | NotGiven = NOT_GIVEN,
         overrides: OverridesInput | None | NotGiven = NOT_GIVEN,
         usage: Sequence[UsageInput] | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> list[Enrollment]:
         """Change the customer's enrolment and return the enrolments as they now are.
@@ -77,7 +94,13 @@ class CustomerEnrollment(SyncResource):
             EnrollmentUpdateParams, locals(), omit=("customer_id", "path"), none_means_absent=False
         )
         self._client._request(
-            UPDATE_ENROLLMENT, path_params=path, json_body=to_wire(params), timeout=timeout
+            UPDATE_ENROLLMENT,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            path_params=path,
+            json_body=to_wire(params),
+            timeout=timeout,
         )
         return self.retrieve(customer_id, timeout=timeout)
 
@@ -85,7 +108,15 @@ class CustomerEnrollment(SyncResource):
 class AsyncCustomerEnrollment(AsyncResource):
     """A customer's offering enrolments: read them, or enrol, unenrol and override."""
 
-    async def retrieve(self, customer_id: str, *, timeout: Timeout = NOT_GIVEN) -> list[Enrollment]:
+    async def retrieve(
+        self,
+        customer_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
+    ) -> list[Enrollment]:
         """Return the customer's enrolments (an empty list when not enrolled).
 
         Raises:
@@ -95,7 +126,12 @@ class AsyncCustomerEnrollment(AsyncResource):
             APIConnectionError: when no reply arrives after the retries.
         """
         return await self._client._request(
-            RETRIEVE_ENROLLMENT, path_params=customer_path(customer_id), timeout=timeout
+            RETRIEVE_ENROLLMENT,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            path_params=customer_path(customer_id),
+            timeout=timeout,
         )
 
     async def update(
@@ -107,6 +143,9 @@ class AsyncCustomerEnrollment(AsyncResource):
         unenroll_offering: str | NotGiven = NOT_GIVEN,
         overrides: OverridesInput | None | NotGiven = NOT_GIVEN,
         usage: Sequence[UsageInput] | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> list[Enrollment]:
         """Change the customer's enrolment and return the enrolments as they now are.
@@ -135,6 +174,12 @@ class AsyncCustomerEnrollment(AsyncResource):
             EnrollmentUpdateParams, locals(), omit=("customer_id", "path"), none_means_absent=False
         )
         await self._client._request(
-            UPDATE_ENROLLMENT, path_params=path, json_body=to_wire(params), timeout=timeout
+            UPDATE_ENROLLMENT,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            path_params=path,
+            json_body=to_wire(params),
+            timeout=timeout,
         )
         return await self.retrieve(customer_id, timeout=timeout)

@@ -7,6 +7,7 @@ from typing import Any
 
 from paigo_sdk._client import Timeout
 from paigo_sdk._operations import CREATE_REFUND, LIST_PAYMENTS, LIST_REFUNDS
+from paigo_sdk._request_options import Body, Headers, Query
 from paigo_sdk._sentinels import NOT_GIVEN
 from paigo_sdk.resources._base import (
     AsyncResource,
@@ -46,6 +47,9 @@ class CustomerRefunds(SyncResource):
         reason: RefundReason | str | None = None,
         metadata: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> MessageResponse:
         """Refund a Stripe payment of the customer, in full or in part.
@@ -78,13 +82,24 @@ class CustomerRefunds(SyncResource):
         )
         return self._client._request(
             CREATE_REFUND,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             idempotency_key=idempotency_key,
             path_params=path,
             json_body=to_wire(params),
             timeout=timeout,
         )
 
-    def list(self, customer_id: str, *, timeout: Timeout = NOT_GIVEN) -> list[StripeRefund]:
+    def list(
+        self,
+        customer_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
+    ) -> list[StripeRefund]:
         """List the customer's Stripe refunds.
 
         Raises:
@@ -94,7 +109,12 @@ class CustomerRefunds(SyncResource):
             APIConnectionError: when no reply arrives after the retries.
         """
         return self._client._request(
-            LIST_REFUNDS, path_params=customer_path(customer_id), timeout=timeout
+            LIST_REFUNDS,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            path_params=customer_path(customer_id),
+            timeout=timeout,
         )
 
 
@@ -106,6 +126,9 @@ class CustomerPayments(SyncResource):
         customer_id: str,
         *,
         invoice_id: str | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> list[StripePayment]:
         """List the customer's Stripe payments, optionally only those of one Paigo invoice.
@@ -120,6 +143,9 @@ class CustomerPayments(SyncResource):
         """
         return self._client._request(
             LIST_PAYMENTS,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             path_params=customer_path(customer_id),
             query={"invoiceId": invoice_id},
             timeout=timeout,
@@ -138,6 +164,9 @@ class AsyncCustomerRefunds(AsyncResource):
         reason: RefundReason | str | None = None,
         metadata: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> MessageResponse:
         """Refund a Stripe payment of the customer, in full or in part.
@@ -170,13 +199,24 @@ class AsyncCustomerRefunds(AsyncResource):
         )
         return await self._client._request(
             CREATE_REFUND,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             idempotency_key=idempotency_key,
             path_params=path,
             json_body=to_wire(params),
             timeout=timeout,
         )
 
-    async def list(self, customer_id: str, *, timeout: Timeout = NOT_GIVEN) -> list[StripeRefund]:
+    async def list(
+        self,
+        customer_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
+    ) -> list[StripeRefund]:
         """List the customer's Stripe refunds.
 
         Raises:
@@ -186,7 +226,12 @@ class AsyncCustomerRefunds(AsyncResource):
             APIConnectionError: when no reply arrives after the retries.
         """
         return await self._client._request(
-            LIST_REFUNDS, path_params=customer_path(customer_id), timeout=timeout
+            LIST_REFUNDS,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            path_params=customer_path(customer_id),
+            timeout=timeout,
         )
 
 
@@ -198,6 +243,9 @@ class AsyncCustomerPayments(AsyncResource):
         customer_id: str,
         *,
         invoice_id: str | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> list[StripePayment]:
         """List the customer's Stripe payments, optionally only those of one Paigo invoice.
@@ -212,6 +260,9 @@ class AsyncCustomerPayments(AsyncResource):
         """
         return await self._client._request(
             LIST_PAYMENTS,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             path_params=customer_path(customer_id),
             query={"invoiceId": invoice_id},
             timeout=timeout,

@@ -8,6 +8,7 @@ from typing import Any
 
 from paigo_sdk._client import Timeout
 from paigo_sdk._operations import CREATE_TRANSACTION, LIST_TRANSACTIONS
+from paigo_sdk._request_options import Body, Headers, Query
 from paigo_sdk._sentinels import NOT_GIVEN
 from paigo_sdk.resources._base import AsyncResource, SyncResource, build_params, customer_path
 from paigo_sdk.types import (
@@ -32,6 +33,9 @@ class CustomerTransactions(SyncResource):
         timestamp: datetime | str | None = None,
         metadata: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> MessageResponse:
         """Add credit to the customer's wallet (a positive amount) or remove it (negative).
@@ -55,13 +59,24 @@ class CustomerTransactions(SyncResource):
         params = build_params(TransactionCreateParams, locals(), omit=("customer_id", "path"))
         return self._client._request(
             CREATE_TRANSACTION,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             idempotency_key=idempotency_key,
             path_params=path,
             json_body=to_wire(params),
             timeout=timeout,
         )
 
-    def list(self, customer_id: str, *, timeout: Timeout = NOT_GIVEN) -> list[LedgerEntry]:
+    def list(
+        self,
+        customer_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
+    ) -> list[LedgerEntry]:
         """List the customer's wallet transactions.
 
         Raises:
@@ -71,7 +86,12 @@ class CustomerTransactions(SyncResource):
             APIConnectionError: when no reply arrives after the retries.
         """
         return self._client._request(
-            LIST_TRANSACTIONS, path_params=customer_path(customer_id), timeout=timeout
+            LIST_TRANSACTIONS,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            path_params=customer_path(customer_id),
+            timeout=timeout,
         )
 
 
@@ -86,6 +106,9 @@ class AsyncCustomerTransactions(AsyncResource):
         timestamp: datetime | str | None = None,
         metadata: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> MessageResponse:
         """Add credit to the customer's wallet (a positive amount) or remove it (negative).
@@ -109,13 +132,24 @@ class AsyncCustomerTransactions(AsyncResource):
         params = build_params(TransactionCreateParams, locals(), omit=("customer_id", "path"))
         return await self._client._request(
             CREATE_TRANSACTION,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             idempotency_key=idempotency_key,
             path_params=path,
             json_body=to_wire(params),
             timeout=timeout,
         )
 
-    async def list(self, customer_id: str, *, timeout: Timeout = NOT_GIVEN) -> list[LedgerEntry]:
+    async def list(
+        self,
+        customer_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
+    ) -> list[LedgerEntry]:
         """List the customer's wallet transactions.
 
         Raises:
@@ -125,5 +159,10 @@ class AsyncCustomerTransactions(AsyncResource):
             APIConnectionError: when no reply arrives after the retries.
         """
         return await self._client._request(
-            LIST_TRANSACTIONS, path_params=customer_path(customer_id), timeout=timeout
+            LIST_TRANSACTIONS,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            path_params=customer_path(customer_id),
+            timeout=timeout,
         )

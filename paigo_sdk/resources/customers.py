@@ -20,6 +20,7 @@ from paigo_sdk._operations import (
     UPDATE_CUSTOMER,
     UPDATE_FREE_TRIAL,
 )
+from paigo_sdk._request_options import Body, Headers, Query
 from paigo_sdk._sentinels import NOT_GIVEN, NotGiven
 from paigo_sdk.errors import ClientValidationError
 from paigo_sdk.resources._base import AsyncResource, SyncResource, build_params, customer_path
@@ -130,14 +131,27 @@ class Customers(SyncResource):
         """The customer's child customers."""
         return CustomerChildren(self._client)
 
-    def list(self, *, timeout: Timeout = NOT_GIVEN) -> list[Customer]:
+    def list(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
+    ) -> list[Customer]:
         """List every customer.
 
         Raises:
             APIStatusError: for an error reply (see `paigo_sdk.errors` for the subclasses).
             APIConnectionError: when no reply arrives after the retries.
         """
-        return self._client._request(LIST_CUSTOMERS, timeout=timeout)
+        return self._client._request(
+            LIST_CUSTOMERS,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
 
     def create(
         self,
@@ -156,6 +170,9 @@ class Customers(SyncResource):
         metadata: Mapping[str, Any] | None = None,
         usage: Sequence[UsageInput] | None = None,
         idempotency_key: str | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> Customer:
         """Create a customer, optionally enrolled in an offering, and return it.
@@ -181,6 +198,9 @@ class Customers(SyncResource):
         params = build_params(CustomerCreateParams, locals())
         created = self._client._request(
             CREATE_CUSTOMER,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             idempotency_key=idempotency_key,
             json_body=to_wire(params),
             timeout=timeout,
@@ -190,7 +210,15 @@ class Customers(SyncResource):
             return customer
         return customer.model_copy(update={"portal_url": created.portal_url})
 
-    def retrieve(self, customer_id: str, *, timeout: Timeout = NOT_GIVEN) -> Customer:
+    def retrieve(
+        self,
+        customer_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
+    ) -> Customer:
         """Return one customer.
 
         Raises:
@@ -200,7 +228,12 @@ class Customers(SyncResource):
             APIConnectionError: when no reply arrives after the retries.
         """
         return self._client._request(
-            RETRIEVE_CUSTOMER, path_params=customer_path(customer_id), timeout=timeout
+            RETRIEVE_CUSTOMER,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            path_params=customer_path(customer_id),
+            timeout=timeout,
         )
 
     def update(
@@ -221,6 +254,9 @@ class Customers(SyncResource):
         offering_id: str | None | NotGiven = NOT_GIVEN,
         remove_prior_offering: bool | NotGiven = NOT_GIVEN,
         unenroll_offering: str | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> Customer:
         """Update a customer and return it as it now is.
@@ -242,11 +278,25 @@ class Customers(SyncResource):
             CustomerUpdateParams, locals(), omit=("customer_id", "path"), none_means_absent=False
         )
         self._client._request(
-            UPDATE_CUSTOMER, path_params=path, json_body=to_wire(params), timeout=timeout
+            UPDATE_CUSTOMER,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            path_params=path,
+            json_body=to_wire(params),
+            timeout=timeout,
         )
         return self.retrieve(customer_id, timeout=timeout)
 
-    def delete(self, customer_id: str, *, timeout: Timeout = NOT_GIVEN) -> CustomerDeleteResponse:
+    def delete(
+        self,
+        customer_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
+    ) -> CustomerDeleteResponse:
         """Delete a customer.
 
         Raises:
@@ -256,7 +306,12 @@ class Customers(SyncResource):
             APIConnectionError: when no reply arrives after the retries.
         """
         return self._client._request(
-            DELETE_CUSTOMER, path_params=customer_path(customer_id), timeout=timeout
+            DELETE_CUSTOMER,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            path_params=customer_path(customer_id),
+            timeout=timeout,
         )
 
     def update_free_trial(
@@ -266,6 +321,9 @@ class Customers(SyncResource):
         free_trial_end_date: datetime | str,
         free_trial_start_date: datetime | str | None = None,
         offering_id: str | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> FreeTrialUpdateResponse:
         """Change the start and end of the customer's free trial.
@@ -280,7 +338,13 @@ class Customers(SyncResource):
         path = customer_path(customer_id)
         params = build_params(FreeTrialUpdateParams, locals(), omit=("customer_id", "path"))
         return self._client._request(
-            UPDATE_FREE_TRIAL, path_params=path, json_body=to_wire(params), timeout=timeout
+            UPDATE_FREE_TRIAL,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            path_params=path,
+            json_body=to_wire(params),
+            timeout=timeout,
         )
 
     def retrieve_usage(
@@ -292,6 +356,9 @@ class Customers(SyncResource):
         start_time: datetime | str | None = None,
         end_time: datetime | str | None = None,
         ignore_enrollment_date: bool | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> builtins.list[CustomerUsage]:
         """Return the customer's usage per dimension, raw or aggregated into time buckets.
@@ -317,12 +384,23 @@ class Customers(SyncResource):
         )
         return self._client._request(
             RETRIEVE_CUSTOMER_USAGE,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             path_params=customer_path(customer_id),
             query=query,
             timeout=timeout,
         )
 
-    def retrieve_token(self, customer_id: str, *, timeout: Timeout = NOT_GIVEN) -> CustomerToken:
+    def retrieve_token(
+        self,
+        customer_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
+    ) -> CustomerToken:
         """Return a token that lets the end customer view their own billing data in Paigo.
 
         Raises:
@@ -332,11 +410,22 @@ class Customers(SyncResource):
             APIConnectionError: when no reply arrives after the retries.
         """
         return self._client._request(
-            RETRIEVE_CUSTOMER_TOKEN, path_params=customer_path(customer_id), timeout=timeout
+            RETRIEVE_CUSTOMER_TOKEN,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            path_params=customer_path(customer_id),
+            timeout=timeout,
         )
 
     def retrieve_stripe_portal(
-        self, customer_id: str, *, timeout: Timeout = NOT_GIVEN
+        self,
+        customer_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
     ) -> StripePortal:
         """Return a short-lived Stripe customer portal link for the customer.
 
@@ -347,7 +436,12 @@ class Customers(SyncResource):
             APIConnectionError: when no reply arrives after the retries.
         """
         return self._client._request(
-            RETRIEVE_STRIPE_PORTAL, path_params=customer_path(customer_id), timeout=timeout
+            RETRIEVE_STRIPE_PORTAL,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            path_params=customer_path(customer_id),
+            timeout=timeout,
         )
 
 
@@ -379,14 +473,27 @@ class AsyncCustomers(AsyncResource):
         """The customer's child customers."""
         return AsyncCustomerChildren(self._client)
 
-    async def list(self, *, timeout: Timeout = NOT_GIVEN) -> list[Customer]:
+    async def list(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
+    ) -> list[Customer]:
         """List every customer.
 
         Raises:
             APIStatusError: for an error reply (see `paigo_sdk.errors` for the subclasses).
             APIConnectionError: when no reply arrives after the retries.
         """
-        return await self._client._request(LIST_CUSTOMERS, timeout=timeout)
+        return await self._client._request(
+            LIST_CUSTOMERS,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
 
     async def create(
         self,
@@ -405,6 +512,9 @@ class AsyncCustomers(AsyncResource):
         metadata: Mapping[str, Any] | None = None,
         usage: Sequence[UsageInput] | None = None,
         idempotency_key: str | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> Customer:
         """Create a customer, optionally enrolled in an offering, and return it.
@@ -430,6 +540,9 @@ class AsyncCustomers(AsyncResource):
         params = build_params(CustomerCreateParams, locals())
         created = await self._client._request(
             CREATE_CUSTOMER,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             idempotency_key=idempotency_key,
             json_body=to_wire(params),
             timeout=timeout,
@@ -439,7 +552,15 @@ class AsyncCustomers(AsyncResource):
             return customer
         return customer.model_copy(update={"portal_url": created.portal_url})
 
-    async def retrieve(self, customer_id: str, *, timeout: Timeout = NOT_GIVEN) -> Customer:
+    async def retrieve(
+        self,
+        customer_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
+    ) -> Customer:
         """Return one customer.
 
         Raises:
@@ -449,7 +570,12 @@ class AsyncCustomers(AsyncResource):
             APIConnectionError: when no reply arrives after the retries.
         """
         return await self._client._request(
-            RETRIEVE_CUSTOMER, path_params=customer_path(customer_id), timeout=timeout
+            RETRIEVE_CUSTOMER,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            path_params=customer_path(customer_id),
+            timeout=timeout,
         )
 
     async def update(
@@ -470,6 +596,9 @@ class AsyncCustomers(AsyncResource):
         offering_id: str | None | NotGiven = NOT_GIVEN,
         remove_prior_offering: bool | NotGiven = NOT_GIVEN,
         unenroll_offering: str | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> Customer:
         """Update a customer and return it as it now is.
@@ -491,12 +620,24 @@ class AsyncCustomers(AsyncResource):
             CustomerUpdateParams, locals(), omit=("customer_id", "path"), none_means_absent=False
         )
         await self._client._request(
-            UPDATE_CUSTOMER, path_params=path, json_body=to_wire(params), timeout=timeout
+            UPDATE_CUSTOMER,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            path_params=path,
+            json_body=to_wire(params),
+            timeout=timeout,
         )
         return await self.retrieve(customer_id, timeout=timeout)
 
     async def delete(
-        self, customer_id: str, *, timeout: Timeout = NOT_GIVEN
+        self,
+        customer_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
     ) -> CustomerDeleteResponse:
         """Delete a customer.
 
@@ -507,7 +648,12 @@ class AsyncCustomers(AsyncResource):
             APIConnectionError: when no reply arrives after the retries.
         """
         return await self._client._request(
-            DELETE_CUSTOMER, path_params=customer_path(customer_id), timeout=timeout
+            DELETE_CUSTOMER,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            path_params=customer_path(customer_id),
+            timeout=timeout,
         )
 
     async def update_free_trial(
@@ -517,6 +663,9 @@ class AsyncCustomers(AsyncResource):
         free_trial_end_date: datetime | str,
         free_trial_start_date: datetime | str | None = None,
         offering_id: str | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> FreeTrialUpdateResponse:
         """Change the start and end of the customer's free trial.
@@ -531,7 +680,13 @@ class AsyncCustomers(AsyncResource):
         path = customer_path(customer_id)
         params = build_params(FreeTrialUpdateParams, locals(), omit=("customer_id", "path"))
         return await self._client._request(
-            UPDATE_FREE_TRIAL, path_params=path, json_body=to_wire(params), timeout=timeout
+            UPDATE_FREE_TRIAL,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            path_params=path,
+            json_body=to_wire(params),
+            timeout=timeout,
         )
 
     async def retrieve_usage(
@@ -543,6 +698,9 @@ class AsyncCustomers(AsyncResource):
         start_time: datetime | str | None = None,
         end_time: datetime | str | None = None,
         ignore_enrollment_date: bool | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> builtins.list[CustomerUsage]:
         """Return the customer's usage per dimension, raw or aggregated into time buckets.
@@ -568,13 +726,22 @@ class AsyncCustomers(AsyncResource):
         )
         return await self._client._request(
             RETRIEVE_CUSTOMER_USAGE,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             path_params=customer_path(customer_id),
             query=query,
             timeout=timeout,
         )
 
     async def retrieve_token(
-        self, customer_id: str, *, timeout: Timeout = NOT_GIVEN
+        self,
+        customer_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
     ) -> CustomerToken:
         """Return a token that lets the end customer view their own billing data in Paigo.
 
@@ -585,11 +752,22 @@ class AsyncCustomers(AsyncResource):
             APIConnectionError: when no reply arrives after the retries.
         """
         return await self._client._request(
-            RETRIEVE_CUSTOMER_TOKEN, path_params=customer_path(customer_id), timeout=timeout
+            RETRIEVE_CUSTOMER_TOKEN,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            path_params=customer_path(customer_id),
+            timeout=timeout,
         )
 
     async def retrieve_stripe_portal(
-        self, customer_id: str, *, timeout: Timeout = NOT_GIVEN
+        self,
+        customer_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
     ) -> StripePortal:
         """Return a short-lived Stripe customer portal link for the customer.
 
@@ -600,5 +778,10 @@ class AsyncCustomers(AsyncResource):
             APIConnectionError: when no reply arrives after the retries.
         """
         return await self._client._request(
-            RETRIEVE_STRIPE_PORTAL, path_params=customer_path(customer_id), timeout=timeout
+            RETRIEVE_STRIPE_PORTAL,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            path_params=customer_path(customer_id),
+            timeout=timeout,
         )

@@ -13,6 +13,7 @@ from paigo_sdk._operations import (
     RETRIEVE_DIMENSION,
     UPDATE_DIMENSION,
 )
+from paigo_sdk._request_options import Body, Headers, Query
 from paigo_sdk._sentinels import NOT_GIVEN, NotGiven
 from paigo_sdk.resources._base import AsyncResource, SyncResource, build_params, require_id
 from paigo_sdk.types import (
@@ -44,14 +45,27 @@ GroupInput = DimensionTiersGroupByMetadataParams | Mapping[str, Any]
 class Dimensions(SyncResource):
     """Dimensions: list, create, retrieve, update and delete."""
 
-    def list(self, *, timeout: Timeout = NOT_GIVEN) -> list[Dimension]:
+    def list(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
+    ) -> list[Dimension]:
         """List every dimension.
 
         Raises:
             APIStatusError: for an error reply (see `paigo_sdk.errors` for the subclasses).
             APIConnectionError: when no reply arrives after the retries.
         """
-        return self._client._request(LIST_DIMENSIONS, timeout=timeout)
+        return self._client._request(
+            LIST_DIMENSIONS,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
 
     def create(
         self,
@@ -72,6 +86,9 @@ class Dimensions(SyncResource):
         tiers: Sequence[TierInput] | None = None,
         tiers_group_by_metadata: Sequence[GroupInput] | None = None,
         idempotency_key: str | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> Dimension:
         """Create a dimension and return it.
@@ -96,13 +113,24 @@ class Dimensions(SyncResource):
         params = build_params(DimensionCreateParams, locals())
         created = self._client._request(
             CREATE_DIMENSION,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             idempotency_key=idempotency_key,
             json_body=to_wire(params),
             timeout=timeout,
         )
         return self.retrieve(created.dimension_id, timeout=timeout)
 
-    def retrieve(self, dimension_id: str, *, timeout: Timeout = NOT_GIVEN) -> Dimension:
+    def retrieve(
+        self,
+        dimension_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
+    ) -> Dimension:
         """Return one dimension.
 
         Raises:
@@ -113,6 +141,9 @@ class Dimensions(SyncResource):
         """
         return self._client._request(
             RETRIEVE_DIMENSION,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             path_params={"dimension_id": require_id("dimension_id", dimension_id)},
             timeout=timeout,
         )
@@ -136,6 +167,9 @@ class Dimensions(SyncResource):
         metadata: Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
         tiers: Sequence[TierInput] | None | NotGiven = NOT_GIVEN,
         tiers_group_by_metadata: Sequence[GroupInput] | None | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> Dimension:
         """Update a dimension and return it as it now is.
@@ -156,11 +190,25 @@ class Dimensions(SyncResource):
             DimensionUpdateParams, locals(), omit=("dimension_id", "path"), none_means_absent=False
         )
         self._client._request(
-            UPDATE_DIMENSION, path_params=path, json_body=to_wire(params), timeout=timeout
+            UPDATE_DIMENSION,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            path_params=path,
+            json_body=to_wire(params),
+            timeout=timeout,
         )
         return self.retrieve(dimension_id, timeout=timeout)
 
-    def delete(self, dimension_id: str, *, timeout: Timeout = NOT_GIVEN) -> DimensionDeleteResponse:
+    def delete(
+        self,
+        dimension_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
+    ) -> DimensionDeleteResponse:
         """Delete a dimension.
 
         Raises:
@@ -172,6 +220,9 @@ class Dimensions(SyncResource):
         """
         return self._client._request(
             DELETE_DIMENSION,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             path_params={"dimension_id": require_id("dimension_id", dimension_id)},
             timeout=timeout,
         )
@@ -180,14 +231,27 @@ class Dimensions(SyncResource):
 class AsyncDimensions(AsyncResource):
     """Dimensions: list, create, retrieve, update and delete."""
 
-    async def list(self, *, timeout: Timeout = NOT_GIVEN) -> list[Dimension]:
+    async def list(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
+    ) -> list[Dimension]:
         """List every dimension.
 
         Raises:
             APIStatusError: for an error reply (see `paigo_sdk.errors` for the subclasses).
             APIConnectionError: when no reply arrives after the retries.
         """
-        return await self._client._request(LIST_DIMENSIONS, timeout=timeout)
+        return await self._client._request(
+            LIST_DIMENSIONS,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
 
     async def create(
         self,
@@ -208,6 +272,9 @@ class AsyncDimensions(AsyncResource):
         tiers: Sequence[TierInput] | None = None,
         tiers_group_by_metadata: Sequence[GroupInput] | None = None,
         idempotency_key: str | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> Dimension:
         """Create a dimension and return it.
@@ -232,13 +299,24 @@ class AsyncDimensions(AsyncResource):
         params = build_params(DimensionCreateParams, locals())
         created = await self._client._request(
             CREATE_DIMENSION,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             idempotency_key=idempotency_key,
             json_body=to_wire(params),
             timeout=timeout,
         )
         return await self.retrieve(created.dimension_id, timeout=timeout)
 
-    async def retrieve(self, dimension_id: str, *, timeout: Timeout = NOT_GIVEN) -> Dimension:
+    async def retrieve(
+        self,
+        dimension_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
+    ) -> Dimension:
         """Return one dimension.
 
         Raises:
@@ -249,6 +327,9 @@ class AsyncDimensions(AsyncResource):
         """
         return await self._client._request(
             RETRIEVE_DIMENSION,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             path_params={"dimension_id": require_id("dimension_id", dimension_id)},
             timeout=timeout,
         )
@@ -272,6 +353,9 @@ class AsyncDimensions(AsyncResource):
         metadata: Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
         tiers: Sequence[TierInput] | None | NotGiven = NOT_GIVEN,
         tiers_group_by_metadata: Sequence[GroupInput] | None | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> Dimension:
         """Update a dimension and return it as it now is.
@@ -292,12 +376,24 @@ class AsyncDimensions(AsyncResource):
             DimensionUpdateParams, locals(), omit=("dimension_id", "path"), none_means_absent=False
         )
         await self._client._request(
-            UPDATE_DIMENSION, path_params=path, json_body=to_wire(params), timeout=timeout
+            UPDATE_DIMENSION,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            path_params=path,
+            json_body=to_wire(params),
+            timeout=timeout,
         )
         return await self.retrieve(dimension_id, timeout=timeout)
 
     async def delete(
-        self, dimension_id: str, *, timeout: Timeout = NOT_GIVEN
+        self,
+        dimension_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
     ) -> DimensionDeleteResponse:
         """Delete a dimension.
 
@@ -310,6 +406,9 @@ class AsyncDimensions(AsyncResource):
         """
         return await self._client._request(
             DELETE_DIMENSION,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             path_params={"dimension_id": require_id("dimension_id", dimension_id)},
             timeout=timeout,
         )

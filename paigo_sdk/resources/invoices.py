@@ -8,6 +8,7 @@ from typing import Any
 
 from paigo_sdk._client import Timeout
 from paigo_sdk._operations import CREATE_INVOICE, RETRIEVE_INVOICE
+from paigo_sdk._request_options import Body, Headers, Query
 from paigo_sdk._sentinels import NOT_GIVEN
 from paigo_sdk.resources._base import AsyncResource, SyncResource, build_params, require_id
 from paigo_sdk.types import Invoice, InvoiceCreateParams, InvoiceLineParams, to_wire
@@ -31,6 +32,9 @@ class Invoices(SyncResource):
         invoice_payment_term: InvoicePaymentTerm | str | None = None,
         store_payment_as_credit: bool | None = None,
         idempotency_key: str | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> Invoice:
         """Create a manual invoice with the given line items and return it.
@@ -55,6 +59,9 @@ class Invoices(SyncResource):
         params = build_params(InvoiceCreateParams, locals())
         created = self._client._request(
             CREATE_INVOICE,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             idempotency_key=idempotency_key,
             json_body=to_wire(params),
             timeout=timeout,
@@ -62,7 +69,14 @@ class Invoices(SyncResource):
         return self.retrieve(created.invoice_id, timeout=timeout)
 
     def retrieve(
-        self, invoice_id: str, *, download: bool = False, timeout: Timeout = NOT_GIVEN
+        self,
+        invoice_id: str,
+        *,
+        download: bool = False,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
     ) -> Invoice:
         """Return one invoice.
 
@@ -77,6 +91,9 @@ class Invoices(SyncResource):
         """
         return self._client._request(
             RETRIEVE_INVOICE,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             path_params={"invoice_id": require_id("invoice_id", invoice_id)},
             query={"download": "true" if download else None},
             timeout=timeout,
@@ -96,6 +113,9 @@ class AsyncInvoices(AsyncResource):
         invoice_payment_term: InvoicePaymentTerm | str | None = None,
         store_payment_as_credit: bool | None = None,
         idempotency_key: str | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> Invoice:
         """Create a manual invoice with the given line items and return it.
@@ -120,6 +140,9 @@ class AsyncInvoices(AsyncResource):
         params = build_params(InvoiceCreateParams, locals())
         created = await self._client._request(
             CREATE_INVOICE,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             idempotency_key=idempotency_key,
             json_body=to_wire(params),
             timeout=timeout,
@@ -127,7 +150,14 @@ class AsyncInvoices(AsyncResource):
         return await self.retrieve(created.invoice_id, timeout=timeout)
 
     async def retrieve(
-        self, invoice_id: str, *, download: bool = False, timeout: Timeout = NOT_GIVEN
+        self,
+        invoice_id: str,
+        *,
+        download: bool = False,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
     ) -> Invoice:
         """Return one invoice.
 
@@ -142,6 +172,9 @@ class AsyncInvoices(AsyncResource):
         """
         return await self._client._request(
             RETRIEVE_INVOICE,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             path_params={"invoice_id": require_id("invoice_id", invoice_id)},
             query={"download": "true" if download else None},
             timeout=timeout,

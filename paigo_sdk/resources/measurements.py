@@ -15,6 +15,7 @@ from paigo_sdk._operations import (
     RETRIEVE_MEASUREMENT,
     UPDATE_MEASUREMENT,
 )
+from paigo_sdk._request_options import Body, Headers, Query
 from paigo_sdk._sentinels import NOT_GIVEN, NotGiven
 from paigo_sdk.resources._base import AsyncResource, SyncResource, build_params, require_id
 from paigo_sdk.types import (
@@ -39,14 +40,27 @@ def _configuration(value: object) -> object:
 class Measurements(SyncResource):
     """Measurements: list, create, retrieve, update and delete."""
 
-    def list(self, *, timeout: Timeout = NOT_GIVEN) -> list[Measurement]:
+    def list(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
+    ) -> list[Measurement]:
         """List every measurement.
 
         Raises:
             APIStatusError: for an error reply (see `paigo_sdk.errors` for the subclasses).
             APIConnectionError: when no reply arrives after the retries.
         """
-        return self._client._request(LIST_MEASUREMENTS, timeout=timeout)
+        return self._client._request(
+            LIST_MEASUREMENTS,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
 
     def create(
         self,
@@ -55,6 +69,9 @@ class Measurements(SyncResource):
         measurement_configuration: ConfigurationInput,
         measurement_name: str | None = None,
         idempotency_key: str | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> Measurement:
         """Create a measurement and return it.
@@ -80,13 +97,24 @@ class Measurements(SyncResource):
         params = build_params(MeasurementCreateParams, locals())
         created = self._client._request(
             CREATE_MEASUREMENT,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             idempotency_key=idempotency_key,
             json_body=to_wire(params),
             timeout=timeout,
         )
         return self.retrieve(created.measurement_id, timeout=timeout)
 
-    def retrieve(self, measurement_id: str, *, timeout: Timeout = NOT_GIVEN) -> Measurement:
+    def retrieve(
+        self,
+        measurement_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
+    ) -> Measurement:
         """Return one measurement.
 
         Raises:
@@ -97,6 +125,9 @@ class Measurements(SyncResource):
         """
         return self._client._request(
             RETRIEVE_MEASUREMENT,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             path_params={"measurement_id": require_id("measurement_id", measurement_id)},
             timeout=timeout,
         )
@@ -108,6 +139,9 @@ class Measurements(SyncResource):
         measurement_mode: MeasurementMode | str,
         measurement_name: str,
         measurement_configuration: ConfigurationInput | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> Measurement:
         """Update a measurement and return it as it now is.
@@ -131,12 +165,24 @@ class Measurements(SyncResource):
             none_means_absent=False,
         )
         self._client._request(
-            UPDATE_MEASUREMENT, path_params=path, json_body=to_wire(params), timeout=timeout
+            UPDATE_MEASUREMENT,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            path_params=path,
+            json_body=to_wire(params),
+            timeout=timeout,
         )
         return self.retrieve(measurement_id, timeout=timeout)
 
     def delete(
-        self, measurement_id: str, *, timeout: Timeout = NOT_GIVEN
+        self,
+        measurement_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
     ) -> MeasurementDeleteResponse:
         """Delete a measurement.
 
@@ -148,6 +194,9 @@ class Measurements(SyncResource):
         """
         return self._client._request(
             DELETE_MEASUREMENT,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             path_params={"measurement_id": require_id("measurement_id", measurement_id)},
             timeout=timeout,
         )
@@ -156,14 +205,27 @@ class Measurements(SyncResource):
 class AsyncMeasurements(AsyncResource):
     """Measurements: list, create, retrieve, update and delete."""
 
-    async def list(self, *, timeout: Timeout = NOT_GIVEN) -> list[Measurement]:
+    async def list(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
+    ) -> list[Measurement]:
         """List every measurement.
 
         Raises:
             APIStatusError: for an error reply (see `paigo_sdk.errors` for the subclasses).
             APIConnectionError: when no reply arrives after the retries.
         """
-        return await self._client._request(LIST_MEASUREMENTS, timeout=timeout)
+        return await self._client._request(
+            LIST_MEASUREMENTS,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
 
     async def create(
         self,
@@ -172,6 +234,9 @@ class AsyncMeasurements(AsyncResource):
         measurement_configuration: ConfigurationInput,
         measurement_name: str | None = None,
         idempotency_key: str | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> Measurement:
         """Create a measurement and return it.
@@ -197,13 +262,24 @@ class AsyncMeasurements(AsyncResource):
         params = build_params(MeasurementCreateParams, locals())
         created = await self._client._request(
             CREATE_MEASUREMENT,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             idempotency_key=idempotency_key,
             json_body=to_wire(params),
             timeout=timeout,
         )
         return await self.retrieve(created.measurement_id, timeout=timeout)
 
-    async def retrieve(self, measurement_id: str, *, timeout: Timeout = NOT_GIVEN) -> Measurement:
+    async def retrieve(
+        self,
+        measurement_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
+    ) -> Measurement:
         """Return one measurement.
 
         Raises:
@@ -214,6 +290,9 @@ class AsyncMeasurements(AsyncResource):
         """
         return await self._client._request(
             RETRIEVE_MEASUREMENT,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             path_params={"measurement_id": require_id("measurement_id", measurement_id)},
             timeout=timeout,
         )
@@ -225,6 +304,9 @@ class AsyncMeasurements(AsyncResource):
         measurement_mode: MeasurementMode | str,
         measurement_name: str,
         measurement_configuration: ConfigurationInput | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> Measurement:
         """Update a measurement and return it as it now is.
@@ -248,12 +330,24 @@ class AsyncMeasurements(AsyncResource):
             none_means_absent=False,
         )
         await self._client._request(
-            UPDATE_MEASUREMENT, path_params=path, json_body=to_wire(params), timeout=timeout
+            UPDATE_MEASUREMENT,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            path_params=path,
+            json_body=to_wire(params),
+            timeout=timeout,
         )
         return await self.retrieve(measurement_id, timeout=timeout)
 
     async def delete(
-        self, measurement_id: str, *, timeout: Timeout = NOT_GIVEN
+        self,
+        measurement_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
     ) -> MeasurementDeleteResponse:
         """Delete a measurement.
 
@@ -265,6 +359,9 @@ class AsyncMeasurements(AsyncResource):
         """
         return await self._client._request(
             DELETE_MEASUREMENT,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             path_params={"measurement_id": require_id("measurement_id", measurement_id)},
             timeout=timeout,
         )

@@ -13,6 +13,7 @@ from paigo_sdk._operations import (
     RETRIEVE_OFFERING,
     UPDATE_OFFERING,
 )
+from paigo_sdk._request_options import Body, Headers, Query
 from paigo_sdk._sentinels import NOT_GIVEN, NotGiven
 from paigo_sdk.resources._base import AsyncResource, SyncResource, build_params, require_id
 from paigo_sdk.types import (
@@ -34,14 +35,27 @@ OverrideInput = DimensionOverrideParams | Mapping[str, Any]
 class Offerings(SyncResource):
     """Offerings: list, create, retrieve, update and delete."""
 
-    def list(self, *, timeout: Timeout = NOT_GIVEN) -> list[Offering]:
+    def list(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
+    ) -> list[Offering]:
         """List every offering, each with its dimensions embedded.
 
         Raises:
             APIStatusError: for an error reply (see `paigo_sdk.errors` for the subclasses).
             APIConnectionError: when no reply arrives after the retries.
         """
-        return self._client._request(LIST_OFFERINGS, timeout=timeout)
+        return self._client._request(
+            LIST_OFFERINGS,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
 
     def create(
         self,
@@ -61,6 +75,9 @@ class Offerings(SyncResource):
         free_trial_length: DecimalInput | None = None,
         metadata: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> Offering:
         """Create an offering and return it.
@@ -85,13 +102,24 @@ class Offerings(SyncResource):
         params = build_params(OfferingCreateParams, locals())
         created = self._client._request(
             CREATE_OFFERING,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             idempotency_key=idempotency_key,
             json_body=to_wire(params),
             timeout=timeout,
         )
         return self.retrieve(created.offering_id, timeout=timeout)
 
-    def retrieve(self, offering_id: str, *, timeout: Timeout = NOT_GIVEN) -> Offering:
+    def retrieve(
+        self,
+        offering_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
+    ) -> Offering:
         """Return one offering.
 
         Raises:
@@ -102,6 +130,9 @@ class Offerings(SyncResource):
         """
         return self._client._request(
             RETRIEVE_OFFERING,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             path_params={"offering_id": require_id("offering_id", offering_id)},
             timeout=timeout,
         )
@@ -124,6 +155,9 @@ class Offerings(SyncResource):
         top_up_threshold: DecimalInput | None | NotGiven = NOT_GIVEN,
         free_trial_length: DecimalInput | None | NotGiven = NOT_GIVEN,
         metadata: Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> Offering:
         """Update an offering and return it as it now is.
@@ -144,11 +178,25 @@ class Offerings(SyncResource):
             OfferingUpdateParams, locals(), omit=("offering_id", "path"), none_means_absent=False
         )
         self._client._request(
-            UPDATE_OFFERING, path_params=path, json_body=to_wire(params), timeout=timeout
+            UPDATE_OFFERING,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            path_params=path,
+            json_body=to_wire(params),
+            timeout=timeout,
         )
         return self.retrieve(offering_id, timeout=timeout)
 
-    def delete(self, offering_id: str, *, timeout: Timeout = NOT_GIVEN) -> OfferingDeleteResponse:
+    def delete(
+        self,
+        offering_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
+    ) -> OfferingDeleteResponse:
         """Delete an offering.
 
         Raises:
@@ -160,6 +208,9 @@ class Offerings(SyncResource):
         """
         return self._client._request(
             DELETE_OFFERING,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             path_params={"offering_id": require_id("offering_id", offering_id)},
             timeout=timeout,
         )
@@ -168,14 +219,27 @@ class Offerings(SyncResource):
 class AsyncOfferings(AsyncResource):
     """Offerings: list, create, retrieve, update and delete."""
 
-    async def list(self, *, timeout: Timeout = NOT_GIVEN) -> list[Offering]:
+    async def list(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
+    ) -> list[Offering]:
         """List every offering, each with its dimensions embedded.
 
         Raises:
             APIStatusError: for an error reply (see `paigo_sdk.errors` for the subclasses).
             APIConnectionError: when no reply arrives after the retries.
         """
-        return await self._client._request(LIST_OFFERINGS, timeout=timeout)
+        return await self._client._request(
+            LIST_OFFERINGS,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
 
     async def create(
         self,
@@ -195,6 +259,9 @@ class AsyncOfferings(AsyncResource):
         free_trial_length: DecimalInput | None = None,
         metadata: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> Offering:
         """Create an offering and return it.
@@ -219,13 +286,24 @@ class AsyncOfferings(AsyncResource):
         params = build_params(OfferingCreateParams, locals())
         created = await self._client._request(
             CREATE_OFFERING,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             idempotency_key=idempotency_key,
             json_body=to_wire(params),
             timeout=timeout,
         )
         return await self.retrieve(created.offering_id, timeout=timeout)
 
-    async def retrieve(self, offering_id: str, *, timeout: Timeout = NOT_GIVEN) -> Offering:
+    async def retrieve(
+        self,
+        offering_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
+    ) -> Offering:
         """Return one offering.
 
         Raises:
@@ -236,6 +314,9 @@ class AsyncOfferings(AsyncResource):
         """
         return await self._client._request(
             RETRIEVE_OFFERING,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             path_params={"offering_id": require_id("offering_id", offering_id)},
             timeout=timeout,
         )
@@ -258,6 +339,9 @@ class AsyncOfferings(AsyncResource):
         top_up_threshold: DecimalInput | None | NotGiven = NOT_GIVEN,
         free_trial_length: DecimalInput | None | NotGiven = NOT_GIVEN,
         metadata: Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> Offering:
         """Update an offering and return it as it now is.
@@ -278,12 +362,24 @@ class AsyncOfferings(AsyncResource):
             OfferingUpdateParams, locals(), omit=("offering_id", "path"), none_means_absent=False
         )
         await self._client._request(
-            UPDATE_OFFERING, path_params=path, json_body=to_wire(params), timeout=timeout
+            UPDATE_OFFERING,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            path_params=path,
+            json_body=to_wire(params),
+            timeout=timeout,
         )
         return await self.retrieve(offering_id, timeout=timeout)
 
     async def delete(
-        self, offering_id: str, *, timeout: Timeout = NOT_GIVEN
+        self,
+        offering_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
     ) -> OfferingDeleteResponse:
         """Delete an offering.
 
@@ -296,6 +392,9 @@ class AsyncOfferings(AsyncResource):
         """
         return await self._client._request(
             DELETE_OFFERING,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             path_params={"offering_id": require_id("offering_id", offering_id)},
             timeout=timeout,
         )

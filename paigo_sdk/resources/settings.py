@@ -6,6 +6,7 @@ from typing import IO
 
 from paigo_sdk._client import Timeout
 from paigo_sdk._operations import RETRIEVE_PROFILE, UPDATE_PROFILE, UPLOAD_INVOICE_IMAGE
+from paigo_sdk._request_options import Body, Headers, Query
 from paigo_sdk._sentinels import NOT_GIVEN, NotGiven
 from paigo_sdk.errors import ClientValidationError
 from paigo_sdk.resources._base import AsyncResource, SyncResource, build_params
@@ -37,14 +38,27 @@ def _image_file(image: bytes | IO[bytes], filename: str) -> dict[str, tuple[str,
 class Settings(SyncResource):
     """Account settings: the business profile and the invoice image."""
 
-    def retrieve_profile(self, *, timeout: Timeout = NOT_GIVEN) -> BusinessProfile:
+    def retrieve_profile(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
+    ) -> BusinessProfile:
         """Return the business profile.
 
         Raises:
             APIStatusError: for an error reply (see `paigo_sdk.errors` for the subclasses).
             APIConnectionError: when no reply arrives after the retries.
         """
-        return self._client._request(RETRIEVE_PROFILE, timeout=timeout)
+        return self._client._request(
+            RETRIEVE_PROFILE,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
 
     def update_profile(
         self,
@@ -59,6 +73,9 @@ class Settings(SyncResource):
         support_email: str | NotGiven = NOT_GIVEN,
         send_invoice_email: bool | NotGiven = NOT_GIVEN,
         redirection_url: str | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> SettingsModel:
         """Update the business profile and return the account settings.
@@ -72,7 +89,14 @@ class Settings(SyncResource):
             APIConnectionError: when no reply arrives after the retries.
         """
         params = build_params(ProfileUpdateParams, locals(), none_means_absent=False)
-        return self._client._request(UPDATE_PROFILE, json_body=to_wire(params), timeout=timeout)
+        return self._client._request(
+            UPDATE_PROFILE,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            json_body=to_wire(params),
+            timeout=timeout,
+        )
 
     def upload_invoice_image(
         self,
@@ -80,6 +104,9 @@ class Settings(SyncResource):
         *,
         filename: str = "logo.png",
         idempotency_key: str | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> MessageResponse:
         """Upload the logo printed on invoices (png, jpg or jpeg, up to 30 MB).
@@ -95,6 +122,9 @@ class Settings(SyncResource):
         """
         return self._client._request(
             UPLOAD_INVOICE_IMAGE,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             idempotency_key=idempotency_key,
             files=_image_file(image, filename),
             timeout=timeout,
@@ -104,14 +134,27 @@ class Settings(SyncResource):
 class AsyncSettings(AsyncResource):
     """Account settings: the business profile and the invoice image."""
 
-    async def retrieve_profile(self, *, timeout: Timeout = NOT_GIVEN) -> BusinessProfile:
+    async def retrieve_profile(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
+    ) -> BusinessProfile:
         """Return the business profile.
 
         Raises:
             APIStatusError: for an error reply (see `paigo_sdk.errors` for the subclasses).
             APIConnectionError: when no reply arrives after the retries.
         """
-        return await self._client._request(RETRIEVE_PROFILE, timeout=timeout)
+        return await self._client._request(
+            RETRIEVE_PROFILE,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
 
     async def update_profile(
         self,
@@ -126,6 +169,9 @@ class AsyncSettings(AsyncResource):
         support_email: str | NotGiven = NOT_GIVEN,
         send_invoice_email: bool | NotGiven = NOT_GIVEN,
         redirection_url: str | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> SettingsModel:
         """Update the business profile and return the account settings.
@@ -140,7 +186,12 @@ class AsyncSettings(AsyncResource):
         """
         params = build_params(ProfileUpdateParams, locals(), none_means_absent=False)
         return await self._client._request(
-            UPDATE_PROFILE, json_body=to_wire(params), timeout=timeout
+            UPDATE_PROFILE,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            json_body=to_wire(params),
+            timeout=timeout,
         )
 
     async def upload_invoice_image(
@@ -149,6 +200,9 @@ class AsyncSettings(AsyncResource):
         *,
         filename: str = "logo.png",
         idempotency_key: str | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> MessageResponse:
         """Upload the logo printed on invoices (png, jpg or jpeg, up to 30 MB).
@@ -164,6 +218,9 @@ class AsyncSettings(AsyncResource):
         """
         return await self._client._request(
             UPLOAD_INVOICE_IMAGE,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             idempotency_key=idempotency_key,
             files=_image_file(image, filename),
             timeout=timeout,

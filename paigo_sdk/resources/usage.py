@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from paigo_sdk._client import Timeout
 from paigo_sdk._idempotency import check_idempotency_key, new_idempotency_key
 from paigo_sdk._operations import RECORD_USAGE, RECORD_USAGE_BATCH
+from paigo_sdk._request_options import Body, Headers, Query
 from paigo_sdk._sentinels import NOT_GIVEN
 from paigo_sdk.errors import ClientValidationError
 from paigo_sdk.resources._base import AsyncResource, SyncResource, build_params
@@ -89,6 +90,9 @@ class Usage(SyncResource):
         metadata: Mapping[str, Any] | None = None,
         invoice: bool = False,
         idempotency_key: str | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> UsageRecordResult:
         """Record one usage record.
@@ -125,6 +129,9 @@ class Usage(SyncResource):
         )
         return self._client._request(
             RECORD_USAGE,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             query={"invoice": "true" if invoice else None},
             json_body=to_wire(params),
             headers={"Idempotency-Key": key},
@@ -136,6 +143,9 @@ class Usage(SyncResource):
         records: Sequence[UsageRecordCreateParams | Mapping[str, Any]],
         *,
         idempotency_keys: Sequence[str] | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> UsageBatchResult:
         """Record several usage records in one request, on servers that accept arrays.
@@ -160,7 +170,13 @@ class Usage(SyncResource):
         """
         body, headers = _batch_body(records, idempotency_keys)
         return self._client._request(
-            RECORD_USAGE_BATCH, json_body=body, headers=headers, timeout=timeout
+            RECORD_USAGE_BATCH,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            json_body=body,
+            headers=headers,
+            timeout=timeout,
         )
 
     def _record_wire_batch(
@@ -203,6 +219,9 @@ class AsyncUsage(AsyncResource):
         metadata: Mapping[str, Any] | None = None,
         invoice: bool = False,
         idempotency_key: str | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> UsageRecordResult:
         """Record one usage record.
@@ -239,6 +258,9 @@ class AsyncUsage(AsyncResource):
         )
         return await self._client._request(
             RECORD_USAGE,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             query={"invoice": "true" if invoice else None},
             json_body=to_wire(params),
             headers={"Idempotency-Key": key},
@@ -250,6 +272,9 @@ class AsyncUsage(AsyncResource):
         records: Sequence[UsageRecordCreateParams | Mapping[str, Any]],
         *,
         idempotency_keys: Sequence[str] | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> UsageBatchResult:
         """Record several usage records in one request, on servers that accept arrays.
@@ -274,7 +299,13 @@ class AsyncUsage(AsyncResource):
         """
         body, headers = _batch_body(records, idempotency_keys)
         return await self._client._request(
-            RECORD_USAGE_BATCH, json_body=body, headers=headers, timeout=timeout
+            RECORD_USAGE_BATCH,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            json_body=body,
+            headers=headers,
+            timeout=timeout,
         )
 
     async def _record_wire_batch(

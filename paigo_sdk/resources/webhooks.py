@@ -16,6 +16,7 @@ from paigo_sdk._operations import (
     SUBSCRIBE_WEBHOOK,
     TEST_WEBHOOK,
 )
+from paigo_sdk._request_options import Body, Headers, Query
 from paigo_sdk._sentinels import NOT_GIVEN
 from paigo_sdk.errors import ClientValidationError
 from paigo_sdk.resources._base import AsyncResource, SyncResource, build_params, require_id
@@ -45,6 +46,9 @@ class Webhooks(SyncResource):
         environment: WebhookEnvironment | str | None = None,
         offering_id: str | None = None,
         idempotency_key: str | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> Webhook:
         """Subscribe a URL to one event type and return the subscription.
@@ -68,22 +72,46 @@ class Webhooks(SyncResource):
         params = build_params(WebhookCreateParams, locals())
         created = self._client._request(
             SUBSCRIBE_WEBHOOK,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             idempotency_key=idempotency_key,
             json_body=to_wire(params),
             timeout=timeout,
         )
         return self.retrieve(created.webhook_id, timeout=timeout)
 
-    def list(self, *, timeout: Timeout = NOT_GIVEN) -> list[Webhook]:
+    def list(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
+    ) -> list[Webhook]:
         """List every webhook subscription.
 
         Raises:
             APIStatusError: for an error reply (see `paigo_sdk.errors` for the subclasses).
             APIConnectionError: when no reply arrives after the retries.
         """
-        return self._client._request(LIST_WEBHOOKS, timeout=timeout)
+        return self._client._request(
+            LIST_WEBHOOKS,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
 
-    def retrieve(self, webhook_id: str, *, timeout: Timeout = NOT_GIVEN) -> Webhook:
+    def retrieve(
+        self,
+        webhook_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
+    ) -> Webhook:
         """Return one webhook subscription.
 
         Raises:
@@ -94,6 +122,9 @@ class Webhooks(SyncResource):
         """
         return self._client._request(
             RETRIEVE_WEBHOOK,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             path_params={"webhook_id": require_id("webhook_id", webhook_id)},
             timeout=timeout,
         )
@@ -103,6 +134,9 @@ class Webhooks(SyncResource):
         webhook_id: str,
         *,
         environment: WebhookEnvironment | str = WebhookEnvironment.PRODUCTION,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> WebhookResponse:
         """Unsubscribe a webhook.
@@ -124,22 +158,44 @@ class Webhooks(SyncResource):
             ) from None
         return self._client._request(
             DELETE_WEBHOOK,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             path_params={"webhook_id": require_id("webhook_id", webhook_id)},
             query={"environment": env.value},
             timeout=timeout,
         )
 
-    def test(self, *, timeout: Timeout = NOT_GIVEN) -> MessageResponse:
+    def test(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
+    ) -> MessageResponse:
         """Ask Paigo to test the webhook connection.
 
         Raises:
             APIStatusError: for an error reply (see `paigo_sdk.errors` for the subclasses).
             APIConnectionError: when no reply arrives after the retries.
         """
-        return self._client._request(TEST_WEBHOOK, timeout=timeout)
+        return self._client._request(
+            TEST_WEBHOOK,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
 
     def sample_invoice(
-        self, *, status: str, timeout: Timeout = NOT_GIVEN
+        self,
+        *,
+        status: str,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
     ) -> builtins.list[dict[str, Any]] | dict[str, Any]:
         """Return Paigo's sample invoice event payload(s) for an invoice event.
 
@@ -152,20 +208,43 @@ class Webhooks(SyncResource):
             APIConnectionError: when no reply arrives after the retries.
         """
         return self._client._request(
-            SAMPLE_INVOICE_WEBHOOK, query={"status": require_id("status", status)}, timeout=timeout
+            SAMPLE_INVOICE_WEBHOOK,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            query={"status": require_id("status", status)},
+            timeout=timeout,
         )
 
-    def sample_customer(self, *, timeout: Timeout = NOT_GIVEN) -> builtins.list[Customer]:
+    def sample_customer(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
+    ) -> builtins.list[Customer]:
         """Return Paigo's sample customer event payloads.
 
         Raises:
             APIStatusError: for an error reply (see `paigo_sdk.errors` for the subclasses).
             APIConnectionError: when no reply arrives after the retries.
         """
-        return self._client._request(SAMPLE_CUSTOMER_WEBHOOK, timeout=timeout)
+        return self._client._request(
+            SAMPLE_CUSTOMER_WEBHOOK,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
 
     def sample_entitlement(
-        self, *, timeout: Timeout = NOT_GIVEN
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
     ) -> builtins.list[EntitlementEvent]:
         """Return Paigo's sample entitlement event payloads.
 
@@ -173,7 +252,13 @@ class Webhooks(SyncResource):
             APIStatusError: for an error reply (see `paigo_sdk.errors` for the subclasses).
             APIConnectionError: when no reply arrives after the retries.
         """
-        return self._client._request(SAMPLE_ENTITLEMENT_WEBHOOK, timeout=timeout)
+        return self._client._request(
+            SAMPLE_ENTITLEMENT_WEBHOOK,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
 
 
 class AsyncWebhooks(AsyncResource):
@@ -188,6 +273,9 @@ class AsyncWebhooks(AsyncResource):
         environment: WebhookEnvironment | str | None = None,
         offering_id: str | None = None,
         idempotency_key: str | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> Webhook:
         """Subscribe a URL to one event type and return the subscription.
@@ -211,22 +299,46 @@ class AsyncWebhooks(AsyncResource):
         params = build_params(WebhookCreateParams, locals())
         created = await self._client._request(
             SUBSCRIBE_WEBHOOK,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             idempotency_key=idempotency_key,
             json_body=to_wire(params),
             timeout=timeout,
         )
         return await self.retrieve(created.webhook_id, timeout=timeout)
 
-    async def list(self, *, timeout: Timeout = NOT_GIVEN) -> list[Webhook]:
+    async def list(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
+    ) -> list[Webhook]:
         """List every webhook subscription.
 
         Raises:
             APIStatusError: for an error reply (see `paigo_sdk.errors` for the subclasses).
             APIConnectionError: when no reply arrives after the retries.
         """
-        return await self._client._request(LIST_WEBHOOKS, timeout=timeout)
+        return await self._client._request(
+            LIST_WEBHOOKS,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
 
-    async def retrieve(self, webhook_id: str, *, timeout: Timeout = NOT_GIVEN) -> Webhook:
+    async def retrieve(
+        self,
+        webhook_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
+    ) -> Webhook:
         """Return one webhook subscription.
 
         Raises:
@@ -237,6 +349,9 @@ class AsyncWebhooks(AsyncResource):
         """
         return await self._client._request(
             RETRIEVE_WEBHOOK,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             path_params={"webhook_id": require_id("webhook_id", webhook_id)},
             timeout=timeout,
         )
@@ -246,6 +361,9 @@ class AsyncWebhooks(AsyncResource):
         webhook_id: str,
         *,
         environment: WebhookEnvironment | str = WebhookEnvironment.PRODUCTION,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
     ) -> WebhookResponse:
         """Unsubscribe a webhook.
@@ -267,22 +385,44 @@ class AsyncWebhooks(AsyncResource):
             ) from None
         return await self._client._request(
             DELETE_WEBHOOK,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             path_params={"webhook_id": require_id("webhook_id", webhook_id)},
             query={"environment": env.value},
             timeout=timeout,
         )
 
-    async def test(self, *, timeout: Timeout = NOT_GIVEN) -> MessageResponse:
+    async def test(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
+    ) -> MessageResponse:
         """Ask Paigo to test the webhook connection.
 
         Raises:
             APIStatusError: for an error reply (see `paigo_sdk.errors` for the subclasses).
             APIConnectionError: when no reply arrives after the retries.
         """
-        return await self._client._request(TEST_WEBHOOK, timeout=timeout)
+        return await self._client._request(
+            TEST_WEBHOOK,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
 
     async def sample_invoice(
-        self, *, status: str, timeout: Timeout = NOT_GIVEN
+        self,
+        *,
+        status: str,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
     ) -> builtins.list[dict[str, Any]] | dict[str, Any]:
         """Return Paigo's sample invoice event payload(s) for an invoice event.
 
@@ -295,20 +435,43 @@ class AsyncWebhooks(AsyncResource):
             APIConnectionError: when no reply arrives after the retries.
         """
         return await self._client._request(
-            SAMPLE_INVOICE_WEBHOOK, query={"status": require_id("status", status)}, timeout=timeout
+            SAMPLE_INVOICE_WEBHOOK,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            query={"status": require_id("status", status)},
+            timeout=timeout,
         )
 
-    async def sample_customer(self, *, timeout: Timeout = NOT_GIVEN) -> builtins.list[Customer]:
+    async def sample_customer(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
+    ) -> builtins.list[Customer]:
         """Return Paigo's sample customer event payloads.
 
         Raises:
             APIStatusError: for an error reply (see `paigo_sdk.errors` for the subclasses).
             APIConnectionError: when no reply arrives after the retries.
         """
-        return await self._client._request(SAMPLE_CUSTOMER_WEBHOOK, timeout=timeout)
+        return await self._client._request(
+            SAMPLE_CUSTOMER_WEBHOOK,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
 
     async def sample_entitlement(
-        self, *, timeout: Timeout = NOT_GIVEN
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
     ) -> builtins.list[EntitlementEvent]:
         """Return Paigo's sample entitlement event payloads.
 
@@ -316,4 +479,10 @@ class AsyncWebhooks(AsyncResource):
             APIStatusError: for an error reply (see `paigo_sdk.errors` for the subclasses).
             APIConnectionError: when no reply arrives after the retries.
         """
-        return await self._client._request(SAMPLE_ENTITLEMENT_WEBHOOK, timeout=timeout)
+        return await self._client._request(
+            SAMPLE_ENTITLEMENT_WEBHOOK,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )

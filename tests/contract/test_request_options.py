@@ -1,4 +1,4 @@
-"""A create retried after its reply was lost never makes a second customer, invoice or dimension.
+"""Creates retried after a lost reply make one resource; per-call extras reach the simulator.
 
 The simulator applies the request and then drops the reply (`lost_response`); the SDK retries with
 the same generated `Idempotency-Key`, and the simulator answers the retry with the first answer.
@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from paigo_sdk import APIConnectionError, ConflictError
+from paigo_sdk import APIConnectionError, BadRequestError, ConflictError
 from simulator import FaultRule, Simulator
 from tests.contract.conftest import Blocking
 
@@ -87,3 +87,18 @@ def test_a_key_reused_for_another_customer_is_a_conflict(paigo: Any) -> None:
             customer_name="Second", email="a@b.c", payment_channel="manual", idempotency_key="k-1"
         )
     assert [c.customer_name for c in paigo.customers.list()] == ["First"]
+
+
+def test_extras_reach_the_simulator_after_the_sdk_validated(paigo: Any) -> None:
+    with pytest.raises(BadRequestError) as caught:
+        paigo.customers.create(
+            customer_name="A",
+            email="a@b.c",
+            payment_channel="manual",
+            extra_body={"loyaltyTier": "gold"},
+        )
+    assert any("loyaltyTier" in message for message in caught.value.messages)
+    customer = paigo.customers.create(
+        customer_name="A", email="a@b.c", payment_channel="manual", extra_body={"currency": "EUR"}
+    )
+    assert customer.currency == "EUR"
