@@ -27,7 +27,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -64,6 +64,7 @@ class Journey:
 
     customer_id: str = ""
     dimension_id: str = ""
+    dimension_names: dict[str, str] = field(default_factory=dict)
     records: list[tuple[str, str]] = field(default_factory=list)
     invoice: dict[str, Any] | None = None
     pdf: str | None = None
@@ -155,8 +156,20 @@ def connect(args: argparse.Namespace) -> Iterator[Target]:
 
 
 def set_up_billing(target: Target, args: argparse.Namespace, journey: Journey) -> None:
-    """Create the guide's dimension, offering and customer, or check the ones given."""
+    """Set the business profile, then create the guide's dimension, offering and customer."""
     client = target.client
+    if not args.customer_id:
+        # The seller block of every invoice comes from the business profile.
+        client.settings.update_profile(
+            business_name="Example Data Co",
+            address_line1="1 Sample Street",
+            city="Springfield",
+            state="IL",
+            postal_code="62701",
+            country="US",
+            support_email="billing@example-data.example",
+        )
+        console.print("[bold]Business profile[/] Example Data Co, Springfield")
     if args.dimension_id:
         dimension = client.dimensions.retrieve(args.dimension_id)
     else:
@@ -169,6 +182,7 @@ def set_up_billing(target: Target, args: argparse.Namespace, journey: Journey) -
             aggregation_method="sum",
         )
     journey.dimension_id = dimension.dimension_id
+    journey.dimension_names[dimension.dimension_id] = dimension.dimension_name
     console.print(
         f"[bold]Dimension[/] {dimension.dimension_name} ({dimension.dimension_id}): "
         f"${dimension.consumption_price} per {dimension.usage_increment} "
@@ -245,10 +259,11 @@ def show_usage(target: Target, args: argparse.Namespace, journey: Journey) -> No
         if isinstance(item, RawUsage)
         for record in item.usage
     ]
+    names = journey.dimension_names
     for dimension_id, record in rows[: args.raw_rows]:
         table.add_row(
-            dimension_id,
-            record.timestamp.isoformat(),
+            names.get(dimension_id, dimension_id),
+            format_moment(record.timestamp),
             format(record.record_value, "f"),
             json.dumps(record.metadata or {}),
         )
@@ -257,19 +272,37 @@ def show_usage(target: Target, args: argparse.Namespace, journey: Journey) -> No
     console.print(table)
 
     daily = client.customers.retrieve_usage(journey.customer_id, aggregation_interval="day")
-    table = Table(title="Usage, aggregated by day")
+    table = Table(title="Usage, aggregated by day (UTC)")
     for column in ("Dimension", "Day starting", "Day ending", "Value"):
         table.add_column(column)
     for item in daily:
         if isinstance(item, AggregatedUsage):
             for bucket in item.usage:
+                if bucket.start_time is None:
+                    continue
+                # The server clips the first and last bucket to the query window (which starts at
+                # the enrollment and ends now); a day bucket is the whole UTC day around them.
+                day = day_start(bucket.start_time)
                 table.add_row(
-                    item.dimension_id,
-                    bucket.start_time.isoformat() if bucket.start_time else "",
-                    bucket.end_time.isoformat() if bucket.end_time else "",
+                    names.get(item.dimension_id, item.dimension_id),
+                    format_moment(day),
+                    format_moment(day + timedelta(days=1)),
                     format(bucket.value, "f") if bucket.value is not None else "",
                 )
     console.print(table)
+
+
+def day_start(moment: datetime) -> datetime:
+    """Return midnight UTC of the day holding ``moment``."""
+    return moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def format_moment(moment: datetime) -> str:
+    """Return ``moment`` as RFC 3339 UTC, with milliseconds only when it has some."""
+    moment = moment.astimezone(UTC)
+    if moment.microsecond:
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def invoice_period(target: Target, args: argparse.Namespace, journey: Journey) -> None:

@@ -7,8 +7,9 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
+from paigo_sdk._version import __version__
 from simulator.clock import Clock, ManualClock
 from simulator.faults import FaultRule
 
@@ -25,7 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="paigo-simulator",
         description="An in-memory Paigo backend for offline tests (not Paigo's service).",
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument("--version", action="version", version=f"paigo-simulator {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     serve = commands.add_parser(
         "serve",
         help="serve Paigo's API and token endpoint over HTTP",
@@ -52,7 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
         type=_moment,
         default=None,
         metavar="TIME",
-        help="start a manual clock at this RFC 3339 time, e.g. 2026-01-01T00:00:00Z",
+        help=(
+            "start a manual clock at this RFC 3339 time (2026-01-01T00:00:00Z) or at midnight UTC "
+            "of this date (2026-01-01)"
+        ),
     )
     serve.add_argument(
         "--array-batches",
@@ -109,6 +114,11 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("critical", "error", "warning", "info", "debug"),
         help="server log level (default warning)",
     )
+    serve.add_argument(
+        "--access-log",
+        action="store_true",
+        help="print one line per request (client, method, path, status) to standard error",
+    )
     from simulator.whatif.cli import add_parser as add_whatif
 
     add_whatif(commands)
@@ -121,7 +131,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     Raises:
         SystemExit: always, with status 0 after a clean shutdown and 2 on bad arguments.
     """
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        raise SystemExit(0)
     if args.command == "whatif":
         raise SystemExit(args.run(args))
     raise SystemExit(_serve(args))
@@ -150,7 +164,11 @@ def _serve(args: argparse.Namespace) -> int:
         simulator.faults.add(rule)
     try:
         server = SimulatorServer(
-            simulator.asgi_app(), host=args.host, port=args.port, log_level=args.log_level
+            simulator.asgi_app(),
+            host=args.host,
+            port=args.port,
+            log_level=args.log_level,
+            access_log=args.access_log,
         )
     except OSError as exc:
         print(f"paigo-simulator: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
@@ -252,6 +270,12 @@ def _positive_float(text: str) -> float:
 
 
 def _moment(text: str) -> datetime:
+    if len(text) == 10:  # a calendar date, YYYY-MM-DD: its midnight UTC
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+        return datetime(day.year, day.month, day.day, tzinfo=UTC)
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:

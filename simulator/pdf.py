@@ -1,37 +1,101 @@
-"""Render an invoice as a one-document PDF a person can read ("pdf" extra; fpdf2 imported lazily).
+"""Render an invoice as a PDF a finance team would accept ("pdf" extra; fpdf2 imported lazily).
 
-The PDF shows the business profile, the customer, the invoice's identity, date, period and status,
-its line items (discounts are negative lines, B8), subtotal, tax, total, the amount paid and the
-payments. The same invoice always renders to the same bytes: the document's creation date is the
-invoice date, not the wall clock.
+The document carries one heading ("Invoice"), the seller block from the business profile with the
+uploaded invoice image as logo, the customer, a human invoice number, the issue and due dates with
+the payment terms, a Paid / Due banner, the line items with their service period, subtotal, tax
+with its rate, total, the amount paid and the payments, and page numbers on every page.
+
+Text is set in Source Sans Pro, a TrueType font shipped by the `font-source-sans-pro` package (part
+of the "pdf" extra), so names and addresses in Latin (with its extended letters), Greek and
+Cyrillic print intact. Scripts the font has no letters for, such as Chinese, Japanese or Korean,
+are refused with `UnsupportedTextError` rather than printed as question marks.
+
+The same invoice always renders to the same bytes: the document's creation date is the invoice
+date, not the wall clock.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import cache
+from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     from fpdf import FPDF
 
-__all__ = ["render_invoice_pdf"]
+__all__ = ["FONT_PACKAGE", "UnsupportedTextError", "render_invoice_pdf"]
 
+FONT_PACKAGE = "font_source_sans_pro"
+"""The pip-installable package whose TrueType files the PDF embeds (SIL Open Font License)."""
+
+_FONT_FILES = {"": "SourceSansPro-Regular.ttf", "B": "SourceSansPro-Bold.ttf"}
+_FAMILY = "SourceSans"
 _CENT = Decimal("0.01")
+_LEFT = 15.0
 _PAGE_WIDTH = 180.0  # A4 width minus 15 mm margins
-_COLUMNS = (92.0, 24.0, 32.0, 32.0)  # description, quantity, unit cost, amount
+_COLUMNS = (70.0, 38.0, 22.0, 22.0, 28.0)  # description, service period, quantity, unit, amount
+_BANNER_COLOURS = {
+    "paid": (26, 127, 55),
+    "due": (176, 42, 55),
+    "void": (90, 90, 90),
+    "draft": (150, 110, 0),
+}
 
 
-def render_invoice_pdf(invoice: Any, customer: Any, profile: Any) -> bytes:
+class UnsupportedTextError(ValueError):
+    """The invoice holds text in a script the invoice font cannot print (e.g. CJK).
+
+    Attributes:
+        field: which part of the invoice holds the text (e.g. "customer name").
+        characters: the characters the font has no glyph for, in order of first appearance.
+    """
+
+    def __init__(self, field: str, characters: str) -> None:
+        self.field = field
+        self.characters = characters
+        super().__init__(
+            f"the invoice PDF cannot print the {field}: its font (Source Sans Pro) covers Latin, "
+            f"Greek and Cyrillic, and has no letters for {characters!r}"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Document:
+    """What the page template needs besides the invoice rows."""
+
+    title: str
+    footer: str
+
+
+def render_invoice_pdf(
+    invoice: Any,
+    customer: Any,
+    profile: Any,
+    *,
+    invoice_number: str | None = None,
+    tax_rate: Decimal | None = None,
+    logo: bytes | None = None,
+) -> bytes:
     """Return the PDF bytes of `invoice` for `customer`, issued by the business in `profile`.
 
-    Each argument is the engine's record (attributes in snake_case) or its wire form (a mapping
-    with Paigo's camelCase keys); missing optional fields are left out of the document. Text
-    outside Latin-1 is shown with `?`, as the built-in PDF fonts cannot carry it.
+    Each record is the engine's (attributes in snake_case) or its wire form (a mapping with Paigo's
+    camelCase keys); missing optional fields are left out of the document.
+
+    Args:
+        invoice_number: the human number printed beside the invoice id (e.g. "INV-2026-00012").
+        tax_rate: the account's tax rate in percent; printed beside the tax amount only when it
+            reproduces the invoice's tax exactly (an invoice keeps the rate it was issued with).
+        logo: the uploaded invoice image (PNG or JPEG bytes), printed at the top left.
 
     Raises:
-        ModuleNotFoundError: when fpdf2 (the "pdf" extra) is not installed.
+        ModuleNotFoundError: when fpdf2 or the font package (the "pdf" extra) is not installed.
+        UnsupportedTextError: when a name, address or line holds a script the font cannot print.
     """
     try:
         from fpdf import FPDF
@@ -39,92 +103,212 @@ def render_invoice_pdf(invoice: Any, customer: Any, profile: Any) -> bytes:
         raise ModuleNotFoundError(
             "rendering invoice PDFs needs fpdf2: pip install 'paigo-sdk[pdf]'"
         ) from exc
+    fonts = _font_paths()
+    coverage = _coverage(fonts[""])
+    _check_text(invoice, customer, profile, coverage)
 
     currency = str(_get(invoice, "currency") or "USD")
     invoice_id = str(_get(invoice, "invoice_id", "id") or "")
     invoice_date = _as_datetime(_get(invoice, "invoice_date"))
+    document = _Document(
+        title=f"Invoice {invoice_number or invoice_id}".strip(),
+        footer="Generated by the Paigo simulator for testing; not a real invoice.",
+    )
 
-    pdf = FPDF(format="A4")
-    pdf.set_margins(15, 15, 15)
-    pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.set_title(_latin1(f"Invoice {invoice_id}"))
+    class _InvoicePdf(FPDF):
+        def footer(self) -> None:
+            self.set_y(-14)
+            self.set_font(_FAMILY, "", 8)
+            self.set_text_color(110, 110, 110)
+            self.cell(_PAGE_WIDTH / 2, 5, document.footer, align="L")
+            self.cell(_PAGE_WIDTH / 2, 5, f"Page {self.page_no()} of {{nb}}", align="R")
+            self.set_text_color(0, 0, 0)
+
+    pdf = _InvoicePdf(format="A4")
+    for style, path in fonts.items():
+        pdf.add_font(_FAMILY, style, str(path))
+    pdf.set_margins(_LEFT, 15, _LEFT)
+    pdf.set_auto_page_break(auto=True, margin=22)
+    pdf.alias_nb_pages()
+    pdf.set_title(document.title)
     pdf.set_creator("paigo-simulator")
     pdf.set_creation_date(invoice_date or datetime(2000, 1, 1, tzinfo=UTC))
     pdf.add_page()
 
-    _header(pdf, invoice, invoice_id, invoice_date, profile)
+    _header(pdf, invoice, invoice_id, invoice_number, invoice_date, profile, logo)
+    _banner(pdf, invoice, currency)
     _parties(pdf, profile, customer)
     lines_total = _line_items(pdf, invoice, currency)
-    _totals(pdf, invoice, currency, lines_total)
+    _totals(pdf, invoice, currency, lines_total, tax_rate)
     _payments(pdf, invoice, currency)
-    pdf.set_y(-25)
-    pdf.set_font("Helvetica", "I", 8)
-    _text_line(pdf, "Generated by the Paigo simulator for testing; not a real invoice.", align="C")
     return bytes(pdf.output())
 
 
-def _header(
-    pdf: FPDF, invoice: Any, invoice_id: str, invoice_date: datetime | None, profile: Any
-) -> None:
-    pdf.set_font("Helvetica", "B", 18)
-    _text_line(pdf, str(_get(profile, "business_name") or "Invoice"), height=10)
-    pdf.set_font("Helvetica", "B", 13)
-    _text_line(pdf, "INVOICE", height=8)
-    pdf.set_font("Helvetica", "", 9)
-    facts = [
-        ("Invoice ID", invoice_id),
-        ("Invoice date", _format_date(invoice_date)),
-        ("Billing period", _period(invoice)),
-        ("Due date", _format_date(_as_datetime(_get(invoice, "due_date")))),
-        ("Payment term", _payment_term(_get(invoice, "invoice_payment_term"))),
-        ("Status", _get(invoice, "invoice_status", "status")),
-        ("Type", _get(invoice, "invoice_type", "type")),
-        ("Currency", _get(invoice, "currency")),
+# ---------------------------------------------------------------- fonts
+
+
+@cache
+def _font_paths() -> dict[str, Path]:
+    try:
+        folder = resources.files(FONT_PACKAGE) / "files"
+    except ModuleNotFoundError as exc:
+        raise ModuleNotFoundError(
+            "rendering invoice PDFs needs the font-source-sans-pro package: "
+            "pip install 'paigo-sdk[pdf]'"
+        ) from exc
+    return {style: Path(str(folder / name)) for style, name in _FONT_FILES.items()}
+
+
+@cache
+def _coverage(path: Path) -> frozenset[int]:
+    from fontTools.ttLib import TTFont  # a dependency of fpdf2
+
+    with TTFont(str(path), lazy=True) as font:
+        return frozenset(font.getBestCmap())
+
+
+def _check_text(invoice: Any, customer: Any, profile: Any, coverage: frozenset[int]) -> None:
+    fields: list[tuple[str, Any]] = [
+        ("business profile", _get(profile, "business_name")),
+        ("business address", " ".join(_address(profile))),
+        ("customer name", _get(customer, "customer_name", "name")),
+        ("customer address", " ".join(_address(_get(customer, "address") or customer))),
+        ("customer email", _get(customer, "email")),
     ]
-    for label, value in facts:
-        if value:
-            _text_line(pdf, f"{label}: {_plain(value)}")
-    pdf.ln(4)
+    for item in _items(_get(invoice, "line_items", "items")):
+        fields.append(("line item", _get(item, "name")))
+        fields.append(("line item", _get(item, "description")))
+    for field_name, value in fields:
+        if not value:
+            continue
+        missing = "".join(
+            dict.fromkeys(c for c in str(value) if ord(c) not in coverage and not c.isspace())
+        )
+        if missing:
+            raise UnsupportedTextError(field_name, missing)
 
 
-def _parties(pdf: FPDF, profile: Any, customer: Any) -> None:
+# ---------------------------------------------------------------- blocks
+
+
+def _header(
+    pdf: FPDF,
+    invoice: Any,
+    invoice_id: str,
+    invoice_number: str | None,
+    invoice_date: datetime | None,
+    profile: Any,
+    logo: bytes | None,
+) -> None:
+    top = pdf.get_y()
+    seller_top = top
+    if logo:
+        # The logo keeps its aspect ratio inside a 40 x 18 mm box.
+        pdf.image(io.BytesIO(logo), x=_LEFT, y=top, h=18, keep_aspect_ratio=True, w=40)
+        seller_top = top + 21
+    pdf.set_xy(_LEFT, seller_top)
     seller = [
         _get(profile, "business_name"),
         *_address(profile),
         _get(profile, "support_email"),
         _labelled("VAT ID", _get(profile, "vat_id")),
     ]
+    first = True
+    for row in seller:
+        if row:
+            pdf.set_font(_FAMILY, "B" if first else "", 11 if first else 9)
+            pdf.cell(90, 5.5 if first else 4.5, _plain(row), new_x="LEFT", new_y="NEXT")
+            first = False
+    seller_bottom = pdf.get_y()
+
+    right = _LEFT + 100
+    pdf.set_xy(right, top)
+    pdf.set_font(_FAMILY, "B", 22)
+    pdf.cell(80, 10, "Invoice", align="R", new_x="LEFT", new_y="NEXT")
+    due = _as_datetime(_get(invoice, "due_date"))
+    term = _get(invoice, "invoice_payment_term")
+    if due is None and invoice_date is not None and str(term or "").isdigit():
+        due = invoice_date + timedelta(days=int(str(term)))
+    facts = [
+        ("Invoice number", invoice_number),
+        ("Invoice ID", invoice_id),
+        ("Issue date", _format_date(invoice_date)),
+        ("Due date", _format_date(due) if due else "on receipt"),
+        ("Payment terms", _payment_term(term)),
+        ("Billing period", _period(invoice)),
+        ("Status", _get(invoice, "invoice_status", "status")),
+        ("Type", _get(invoice, "invoice_type", "type")),
+    ]
+    pdf.set_font(_FAMILY, "", 9)
+    for label, value in facts:
+        if value:
+            pdf.set_x(right)
+            pdf.set_font(_FAMILY, "B", 9)
+            pdf.cell(28, 4.5, f"{label}:", align="L")
+            pdf.set_font(_FAMILY, "", 9)
+            pdf.cell(52, 4.5, _plain(value), align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_xy(_LEFT, max(pdf.get_y(), seller_bottom) + 5)
+
+
+def _banner(pdf: FPDF, invoice: Any, currency: str) -> None:
+    status = str(_plain(_get(invoice, "invoice_status", "status") or "")).lower()
+    due = _due_amount(invoice)
+    if status == "void":
+        kind, text = "void", "VOID - nothing is due"
+    elif status == "draft":
+        kind, text = "draft", f"DRAFT - {_amount(due, currency)} will be due once issued"
+    elif due <= 0:
+        kind, text = "paid", "PAID - thank you"
+    else:
+        when = _as_datetime(_get(invoice, "due_date"))
+        by = f" by {_format_date(when)}" if when else ""
+        kind, text = "due", f"AMOUNT DUE {_amount(due, currency)}{by}"
+    red, green, blue = _BANNER_COLOURS[kind]
+    pdf.set_fill_color(red, green, blue)
+    pdf.set_text_color(255, 255, 255)
+    pdf.set_font(_FAMILY, "B", 12)
+    pdf.cell(_PAGE_WIDTH, 9, text, align="C", fill=True, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(0, 0, 0)
+    pdf.ln(4)
+
+
+def _parties(pdf: FPDF, profile: Any, customer: Any) -> None:
     buyer = [
         _get(customer, "customer_name", "name"),
         _get(customer, "email"),
         *_address(_get(customer, "address") or customer),
+        _labelled("VAT ID", _get(customer, "customer_vat_id")),
         _labelled("Customer ID", _get(customer, "customer_id", "id")),
     ]
-    half = _PAGE_WIDTH / 2
-    top = pdf.get_y()
-    for x, title, rows in ((15.0, "From", seller), (15.0 + half, "Bill to", buyer)):
-        pdf.set_xy(x, top)
-        pdf.set_font("Helvetica", "B", 10)
-        pdf.cell(half, 6, title, new_x="LEFT", new_y="NEXT")
-        pdf.set_font("Helvetica", "", 9)
-        for row in rows:
-            if row:
-                pdf.cell(half, 5, _latin1(_plain(row)), new_x="LEFT", new_y="NEXT")
-    pdf.set_xy(15.0, max(pdf.get_y(), top) + 6)
-    pdf.set_y(pdf.get_y())
+    pdf.set_font(_FAMILY, "B", 10)
+    pdf.cell(90, 6, "Bill to", new_x="LEFT", new_y="NEXT")
+    pdf.set_font(_FAMILY, "", 9)
+    for row in buyer:
+        if row:
+            pdf.cell(90, 4.5, _plain(row), new_x="LEFT", new_y="NEXT")
+    seller_email = _get(profile, "support_email")
+    if seller_email:
+        pdf.ln(1)
+        pdf.set_font(_FAMILY, "", 8)
+        pdf.cell(90, 4, f"Questions about this invoice: {seller_email}", new_x="LEFT", new_y="NEXT")
+    pdf.set_x(_LEFT)
+    pdf.ln(5)
+
+
+def _table_head(pdf: FPDF) -> None:
+    pdf.set_font(_FAMILY, "B", 9)
+    pdf.set_fill_color(232, 232, 232)
+    titles = ("Description", "Service period", "Quantity", "Unit cost", "Amount")
+    for width, title, align in zip(_COLUMNS, titles, "LLRRR", strict=True):
+        pdf.cell(width, 7, title, border=1, align=align, fill=True)
+    pdf.ln()
+    pdf.set_font(_FAMILY, "", 9)
 
 
 def _line_items(pdf: FPDF, invoice: Any, currency: str) -> Decimal:
-    widths = _COLUMNS
-    pdf.set_font("Helvetica", "B", 9)
-    pdf.set_fill_color(230, 230, 230)
-    for width, title, align in zip(
-        widths, ("Description", "Quantity", "Unit cost", "Amount"), "LRRR", strict=True
-    ):
-        pdf.cell(width, 7, title, border=1, align=align, fill=True)
-    pdf.ln()
-    pdf.set_font("Helvetica", "", 9)
+    _table_head(pdf)
     total = Decimal(0)
+    period = _period(invoice) or "-"
     for item in _items(_get(invoice, "line_items", "items")):
         quantity = _decimal(_get(item, "quantity")) or Decimal(0)
         unit_cost = _decimal(_get(item, "unit_cost")) or Decimal(0)
@@ -134,46 +318,56 @@ def _line_items(pdf: FPDF, invoice: Any, currency: str) -> Decimal:
         name = _plain(_get(item, "name") or "")
         description = _get(item, "description")
         label = f"{name} ({_plain(description)})" if description else name
-        row_height = _row_height(pdf, label, widths[0])
+        row_height = max(
+            _row_height(pdf, label, _COLUMNS[0]), _row_height(pdf, period, _COLUMNS[1])
+        )
         if pdf.will_page_break(row_height):
             pdf.add_page()
-        pdf.multi_cell(
-            widths[0], 6, _latin1(label), border=1, new_x="RIGHT", new_y="TOP", max_line_height=6
-        )
-        pdf.cell(widths[1], row_height, _number(quantity), border=1, align="R")
-        pdf.cell(widths[2], row_height, _number(unit_cost), border=1, align="R")
-        pdf.cell(widths[3], row_height, _amount(amount, currency), border=1, align="R")
-        pdf.ln(row_height)
+            _table_head(pdf)
+        top = pdf.get_y()
+        pdf.multi_cell(_COLUMNS[0], 6, label, border=1, new_x="RIGHT", new_y="TOP")
+        pdf.set_xy(_LEFT + _COLUMNS[0], top)
+        pdf.multi_cell(_COLUMNS[1], 6, period, border=1, new_x="RIGHT", new_y="TOP")
+        pdf.set_xy(_LEFT + _COLUMNS[0] + _COLUMNS[1], top)
+        pdf.cell(_COLUMNS[2], row_height, _number(quantity), border=1, align="R")
+        pdf.cell(_COLUMNS[3], row_height, _number(unit_cost), border=1, align="R")
+        pdf.cell(_COLUMNS[4], row_height, _amount(amount, currency), border=1, align="R")
+        pdf.set_xy(_LEFT, top + row_height)
     pdf.ln(3)
     return total
 
 
-def _totals(pdf: FPDF, invoice: Any, currency: str, lines_total: Decimal) -> None:
-    subtotal = _decimal(_get(invoice, "total_amount_without_tax"))
-    if subtotal is None:
-        subtotal = lines_total
+def _totals(
+    pdf: FPDF, invoice: Any, currency: str, lines_total: Decimal, tax_rate: Decimal | None
+) -> None:
+    subtotal = _subtotal(invoice, lines_total)
     tax = _decimal(_get(invoice, "tax_amount")) or Decimal(0)
     paid = _decimal(_get(invoice, "amount_paid")) or Decimal(0)
-    discount = _discount(invoice)
+    tax_label = "Tax"
+    if tax_rate is not None and _money(subtotal * tax_rate / 100) == _money(tax):
+        tax_label = f"Tax ({_number(tax_rate)} %)"
     rows: list[tuple[str, Decimal]] = []
+    discount = _discount(invoice)
     if discount is not None:
         rows.append(("Discount", discount))
-    rows += [("Subtotal", subtotal), ("Tax", tax), ("Total", subtotal + tax)]
+    rows += [("Subtotal", subtotal), (tax_label, tax), ("Total", subtotal + tax)]
     rows += [("Amount paid", paid), ("Amount due", subtotal + tax - paid)]
-    label_width = _COLUMNS[1] + _COLUMNS[2]
+    label_width = _COLUMNS[2] + _COLUMNS[3]
+    if pdf.will_page_break(6.0 * len(rows)):
+        pdf.add_page()
     for label, value in rows:
-        pdf.set_font("Helvetica", "B" if label in ("Total", "Amount due") else "", 9)
-        pdf.set_x(15.0 + _COLUMNS[0])
+        pdf.set_font(_FAMILY, "B" if label in ("Total", "Amount due") else "", 9)
+        pdf.set_x(_LEFT + _COLUMNS[0] + _COLUMNS[1])
         pdf.cell(label_width, 6, label, align="R")
-        pdf.cell(_COLUMNS[3], 6, _amount(value, currency), align="R", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(_COLUMNS[4], 6, _amount(value, currency), align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
 
 
 def _payments(pdf: FPDF, invoice: Any, currency: str) -> None:
     payments = _items(_get(invoice, "payments"))
-    pdf.set_font("Helvetica", "B", 10)
+    pdf.set_font(_FAMILY, "B", 10)
     _text_line(pdf, "Payments", height=6)
-    pdf.set_font("Helvetica", "", 9)
+    pdf.set_font(_FAMILY, "", 9)
     if not payments:
         _text_line(pdf, "No payments recorded.")
         return
@@ -186,11 +380,11 @@ def _payments(pdf: FPDF, invoice: Any, currency: str) -> None:
 
 
 def _text_line(pdf: FPDF, text: str, *, height: float = 5, align: str = "L") -> None:
-    pdf.cell(0, height, _latin1(text), align=align, new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, height, text, align=align, new_x="LMARGIN", new_y="NEXT")
 
 
 def _row_height(pdf: FPDF, text: str, width: float) -> float:
-    lines = cast("list[str]", pdf.multi_cell(width, 6, _latin1(text), dry_run=True, output="LINES"))
+    lines = cast("list[str]", pdf.multi_cell(width, 6, text, dry_run=True, output="LINES"))
     return 6.0 * max(len(lines), 1)
 
 
@@ -231,7 +425,7 @@ def _address(source: Any) -> list[str]:
     line2 = _get(source, "address_line2", "street_line_two")
     city_line = " ".join(
         str(part)
-        for part in (_get(source, "city"), _get(source, "state"), _get(source, "postal_code"))
+        for part in (_get(source, "postal_code"), _get(source, "city"), _get(source, "state"))
         if part
     )
     country = _get(source, "country", "country_code")
@@ -254,6 +448,28 @@ def _period(invoice: Any) -> str | None:
     return f"{_format_date(start)} to {_format_date(end)}"
 
 
+def _subtotal(invoice: Any, lines_total: Decimal) -> Decimal:
+    subtotal = _decimal(_get(invoice, "total_amount_without_tax"))
+    return lines_total if subtotal is None else subtotal
+
+
+def _due_amount(invoice: Any) -> Decimal:
+    lines = sum(
+        (
+            _decimal(_get(item, "amount"))
+            or _money(
+                (_decimal(_get(item, "quantity")) or Decimal(0))
+                * (_decimal(_get(item, "unit_cost")) or Decimal(0))
+            )
+            for item in _items(_get(invoice, "line_items", "items"))
+        ),
+        Decimal(0),
+    )
+    tax = _decimal(_get(invoice, "tax_amount")) or Decimal(0)
+    paid = _decimal(_get(invoice, "amount_paid")) or Decimal(0)
+    return _subtotal(invoice, lines) + tax - paid
+
+
 def _discount(invoice: Any) -> Decimal | None:
     value = _decimal(_get(invoice, "discount_amount", "discount"))
     if value is None or value == 0:
@@ -262,7 +478,9 @@ def _discount(invoice: Any) -> Decimal | None:
 
 
 def _payment_term(value: Any) -> str | None:
-    return f"{value} days" if value not in (None, "") else None
+    if value in (None, ""):
+        return "due on receipt"
+    return f"Net {value} ({value} days)" if str(value).isdigit() else str(value)
 
 
 def _as_datetime(value: Any) -> datetime | None:
@@ -319,7 +537,3 @@ def _plain(value: Any) -> str:
     if isinstance(value, datetime):
         return _format_date(value) or ""
     return str(value)
-
-
-def _latin1(text: str) -> str:
-    return text.encode("latin-1", errors="replace").decode("latin-1")

@@ -238,10 +238,12 @@ class SimulatorServer:
         host: str = "127.0.0.1",
         port: int = 0,
         log_level: str = "warning",
+        access_log: bool = False,
     ) -> None:
         self.app = app
         self.host = host
         self.log_level = log_level
+        self.access_log = access_log
         self._socket = _bind(host, port)
         self.port: int = self._socket.getsockname()[1]
         self._server: uvicorn.Server | None = None
@@ -337,9 +339,12 @@ class SimulatorServer:
                 http="h11",
                 lifespan="on",
                 log_level=self.log_level,
-                access_log=False,
+                access_log=self.access_log,
                 timeout_graceful_shutdown=5,
             )
+            if self.access_log:
+                # uvicorn sets its access logger to `log_level`; request lines are logged at INFO.
+                logging.getLogger("uvicorn.access").setLevel(logging.INFO)
             self._server = uvicorn.Server(config)
             self._server.should_exit = self._stop_requested
         return self._server

@@ -22,7 +22,8 @@ repeats the differences that concern it):
   `environment`; the ENTITLEMENT sample's `webhookType` is a string.
 - `invoiceUrl` points at a signed `/_simulator/invoices/{id}.pdf` link on the simulator's origin,
   valid 7 days on the simulator clock; `paymentLink` is never sent.
-- `POST /settings/invoiceImage` is limited to the 1 MiB body limit and stores nothing.
+- `POST /settings/invoiceImage` is limited to the 1 MiB body limit; the image (PNG or JPEG) is
+  printed as the logo of the invoice PDFs.
 - Routes under `/_simulator/` are the simulator's own, not Paigo's.
 """
 

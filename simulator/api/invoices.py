@@ -77,12 +77,25 @@ def download_invoice_pdf(call: Call) -> ApiResponse:
         raise BadRequest(["the invoice link has expired; fetch the invoice again for a new one"])
     invoice = call.engine.retrieve_invoice(invoice_id)
     customer = _customer_or_none(call, invoice.customer_id)
+    settings = call.engine.retrieve_settings()
     try:
-        from simulator.pdf import render_invoice_pdf  # needs the "pdf" extra; imported on use
-
-        content = render_invoice_pdf(invoice, customer, call.engine.retrieve_profile())
+        # Needs the "pdf" extra; imported on use.
+        from simulator.pdf import UnsupportedTextError, render_invoice_pdf
     except ModuleNotFoundError:
         return replies.pdf_unavailable()
+    try:
+        content = render_invoice_pdf(
+            invoice,
+            customer,
+            settings.profile,
+            invoice_number=call.engine.invoice_number(invoice_id),
+            tax_rate=settings.tax_rate,
+            logo=settings.invoice_image,
+        )
+    except ModuleNotFoundError:
+        return replies.pdf_unavailable()
+    except UnsupportedTextError as exc:
+        raise BadRequest([str(exc)]) from None
     return replies.pdf(content, f"invoice-{invoice_id}.pdf")
 
 

@@ -1301,6 +1301,17 @@ class Engine:
         with self._op() as ctx:
             return _invoice(ctx, invoice_id)
 
+    def invoice_number(self, invoice_id: str) -> str:
+        """Return the invoice's human number, `INV-<year>-<sequence>`, in order of creation.
+
+        Raises:
+            NotFound: no such invoice.
+        """
+        with self._op() as ctx:
+            invoice = _invoice(ctx, invoice_id)
+            sequence = list(ctx.state.invoices).index(invoice_id) + 1
+            return f"INV-{invoice.invoice_date.year}-{sequence:05d}"
+
     def approve_invoice(self, invoice_id: str) -> Invoice:
         """Move a Draft invoice to Open and attempt payment (simulator extension).
 
@@ -1454,6 +1465,11 @@ class Engine:
             for name, value in fields.items():
                 setattr(profile, name, value)
             return ctx.state.settings
+
+    def store_invoice_image(self, image: bytes) -> None:
+        """Keep `image` (PNG or JPEG bytes) as the logo printed on invoice PDFs."""
+        with self._op() as ctx:
+            ctx.state.settings.invoice_image = image
 
     def update_settings(
         self,

@@ -607,6 +607,8 @@ class Settings:
     generate_pdf_payment_link: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
     """Other account settings (vatId, logoUrl, ...), stored as given (camelCase keys)."""
+    invoice_image: bytes | None = None
+    """The logo uploaded with `POST /settings/invoiceImage` (PNG or JPEG bytes), shown on PDFs."""
 
 
 @dataclass(slots=True)

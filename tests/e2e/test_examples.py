@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -83,6 +83,28 @@ def test_main_job_runs_the_guide_against_the_embedded_simulator(tmp_path: Path) 
     check_journey(summary, 40)
     assert pdf_path.read_bytes().startswith(b"%PDF")
     assert str(pdf_path) in result.stdout.replace("\n", "")
+    check_tables_and_pdf(result.stdout, summary, pdf_path)
+
+
+def check_tables_and_pdf(stdout: str, summary: dict[str, Any], pdf_path: Path) -> None:
+    """The tables name the dimension and show whole UTC days; the PDF names the seller."""
+    import pypdf
+
+    table_rows = [line for line in stdout.splitlines() if "│" in line]
+    assert not [row for row in table_rows if summary["dimensionId"][:8] in row]
+    rows = [row for row in table_rows if "Data Processed" in row]
+    assert len(rows) >= 2  # raw rows and at least one day row
+    day = datetime.fromisoformat(summary["records"][0]["timestamp"]).strftime("%Y-%m-%d")
+    day_rows = [row for row in rows if f"{day}T00:00:00Z" in row]
+    assert len(day_rows) == 1
+    cells = [cell.strip() for cell in day_rows[0].split("│") if cell.strip()]
+    start, end = cells[1], cells[2]
+    assert start == f"{day}T00:00:00Z"
+    assert datetime.fromisoformat(end) - datetime.fromisoformat(start) == timedelta(days=1)
+    text = "\n".join(page.extract_text() for page in pypdf.PdfReader(pdf_path).pages)
+    assert "Example Data Co" in text
+    assert "1 Sample Street" in text
+    assert "Dumm AI Corp" in text
 
 
 def test_main_job_runs_unchanged_against_the_simulator_server(

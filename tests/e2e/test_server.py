@@ -242,3 +242,19 @@ def test_signal_shuts_the_server_down_cleanly(server_factory, sig):
     output = "\n".join(server.output)
     assert "Paigo simulator stopped." in output
     assert "Traceback" not in output
+
+
+def test_access_log_prints_one_line_per_request(server_factory):
+    server = server_factory("--access-log")
+    httpx.get(f"{server.url}/dimensions", timeout=30)
+    assert server.stop() == 0
+    lines = [line for line in server.output if "GET /dimensions" in line]
+    assert len(lines) == 1
+    assert "401" in lines[0]
+
+
+def test_without_access_log_requests_print_nothing(server_factory):
+    server = server_factory()
+    httpx.get(f"{server.url}/dimensions", timeout=30)
+    assert server.stop() == 0
+    assert not [line for line in server.output if "GET /dimensions" in line]

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from simulator._cli import banner, build_parser, exposure_warning
+from paigo_sdk._version import __version__
+from simulator._cli import banner, build_parser, exposure_warning, main
 from simulator.clock import ManualClock
 from simulator.faults import FaultRule
 
@@ -82,10 +83,31 @@ def test_bad_arguments_exit_with_status_2(argv, capsys):
     assert "error:" in capsys.readouterr().err
 
 
-def test_a_command_is_required(capsys):
+def test_the_bare_command_prints_help(capsys):
     with pytest.raises(SystemExit) as exit_info:
-        build_parser().parse_args([])
-    assert exit_info.value.code == 2
+        main([])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: paigo-simulator")
+    assert "serve" in out
+
+
+def test_version_names_the_package_version(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"paigo-simulator {__version__}"
+
+
+def test_start_accepts_a_date_as_its_midnight_utc():
+    assert parse("--start", "2026-03-01").start == datetime(2026, 3, 1, tzinfo=UTC)
+    with pytest.raises(SystemExit):
+        parse("--start", "2026-02-30")
+
+
+def test_access_log_is_off_unless_asked():
+    assert parse().access_log is False
+    assert parse("--access-log").access_log is True
 
 
 def test_python_dash_m_runs_the_same_command_line():

@@ -12,7 +12,10 @@ import pytest
 pypdf = pytest.importorskip("pypdf")
 pytest.importorskip("fpdf")
 
-from simulator.pdf import render_invoice_pdf  # noqa: E402 - after the optional imports
+from simulator.pdf import (  # noqa: E402 - after the optional imports
+    UnsupportedTextError,
+    render_invoice_pdf,
+)
 
 
 @dataclass
@@ -121,7 +124,7 @@ def test_text_carries_parties_period_and_identity(invoice, customer, profile):
         "2026-01-01 to 2026-02-01",
         "Open",
         "RECURRING",
-        "30 days",
+        "Net 30",
     ):
         assert expected in text
 
@@ -174,10 +177,87 @@ def test_many_lines_spill_onto_more_pages(invoice, customer, profile):
     assert "Line 119" in text_of(document)
 
 
-def test_text_outside_latin1_does_not_break_rendering(invoice, profile):
-    customer = Customer("c", "Ünïcode ✓ 株式会社", "x@y.z")
+def test_latin_extended_greek_and_cyrillic_print_intact(invoice, profile):
+    customer = Customer("c", "Łódź Café Ωμέγα Москва", "x@y.z")
+    profile.business_name = "Ørsted Straße Ελλάς"
     text = text_of(render_invoice_pdf(invoice, customer, profile))
-    assert "Ünïcode" in text
+    assert "Łódź Café Ωμέγα Москва" in text
+    assert "Ørsted Straße Ελλάς" in text
+    assert "?" not in text
+
+
+def test_cjk_is_refused_with_a_clear_message(invoice, profile):
+    customer = Customer("c", "Ünïcode 株式会社", "x@y.z")
+    with pytest.raises(UnsupportedTextError, match="customer name") as caught:
+        render_invoice_pdf(invoice, customer, profile)
+    assert caught.value.characters == "株式会社"
+    assert "Latin, Greek and Cyrillic" in str(caught.value)
+
+
+def test_one_heading_a_human_number_and_the_due_date(invoice, customer, profile):
+    text = text_of(render_invoice_pdf(invoice, customer, profile, invoice_number="INV-2026-00007"))
+    assert text.count("Invoice") - text.count("Invoice ID") - text.count("Invoice number") == 1
+    assert "INVOICE" not in text
+    assert "Invoice number: INV-2026-00007" in text
+    assert "Issue date: 2026-02-01" in text
+    assert "Due date: 2026-03-03" in text  # 30 days after the issue date
+    assert "Payment terms: Net 30 (30 days)" in text
+
+
+def test_every_line_shows_its_service_period(invoice, customer, profile):
+    text = text_of(render_invoice_pdf(invoice, customer, profile))
+    lines = [line for line in text.splitlines() if "2026-01-01 to 2026-02-01" in line]
+    assert len(lines) == 1 + len(invoice.line_items)  # the billing period, then every line
+
+
+def test_tax_rate_is_shown_when_it_reproduces_the_tax(invoice, customer, profile):
+    invoice.tax_amount = Decimal("10.18")  # 123.44 x 8.25 % = 10.1838
+    text = text_of(render_invoice_pdf(invoice, customer, profile, tax_rate=Decimal("8.25")))
+    assert "Tax (8.25 %) 10.18 USD" in text
+    other = text_of(render_invoice_pdf(invoice, customer, profile, tax_rate=Decimal(20)))
+    assert "Tax 10.18 USD" in other
+
+
+def test_banner_says_due_then_paid(invoice, customer, profile):
+    text = text_of(render_invoice_pdf(invoice, customer, profile))
+    assert "AMOUNT DUE 115.78 USD" in text
+    invoice.invoice_status = "Paid"
+    invoice.amount_paid = Decimal("135.78")
+    text = text_of(render_invoice_pdf(invoice, customer, profile))
+    assert "PAID" in text
+    assert "AMOUNT DUE" not in text
+
+
+def test_every_page_is_numbered(invoice, customer, profile):
+    invoice.line_items = [Line(f"Line {n}", Decimal(1), Decimal(1)) for n in range(120)]
+    reader = pypdf.PdfReader(io.BytesIO(render_invoice_pdf(invoice, customer, profile)))
+    pages = len(reader.pages)
+    assert pages > 1
+    for number, page in enumerate(reader.pages, start=1):
+        assert f"Page {number} of {pages}" in page.extract_text()
+
+
+def test_logo_is_embedded(invoice, customer, profile):
+    logo = _png(40, 20)
+    document = render_invoice_pdf(invoice, customer, profile, logo=logo)
+    page = pypdf.PdfReader(io.BytesIO(document)).pages[0]
+    assert len(page.images) == 1
+    assert (
+        len(
+            pypdf.PdfReader(io.BytesIO(render_invoice_pdf(invoice, customer, profile)))
+            .pages[0]
+            .images
+        )
+        == 0
+    )
+
+
+def _png(width: int, height: int) -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (20, 90, 200)).save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def test_download_link_serves_the_pdf_of_an_engine_invoice():
@@ -215,3 +295,55 @@ def test_download_link_serves_the_pdf_of_an_engine_invoice():
     text = text_of(reply.content)
     for expected in ("Acme Metering", "Dumm AI Corp", "1 Main St", "Paigo Pro", "200.18 USD"):
         assert expected in text
+
+
+def test_served_pdf_has_the_uploaded_logo_the_seller_and_a_human_number():
+    import httpx
+
+    from simulator import ManualClock, Simulator
+
+    with Simulator(clock=ManualClock(datetime(2026, 4, 1, tzinfo=UTC))) as sim:
+        with sim.client() as paigo:
+            paigo.settings.update_profile(business_name="Łódź Metering", city="Łódź")
+            paigo.settings.upload_invoice_image(_png(60, 30), filename="logo.png")
+            customer = paigo.customers.create(
+                customer_name="Ωμέγα Москва", email="b@example.com", payment_channel="manual"
+            )
+            created = paigo.invoices.create(
+                customer_id=customer.customer_id,
+                items=[{"name": "Seats", "quantity": 1, "unit_cost": "10"}],
+            )
+            assert created.invoice_id is not None
+            link = paigo.invoices.retrieve(created.invoice_id, download=True).invoice_url
+            assert link is not None
+            cjk = paigo.customers.create(
+                customer_name="東京株式会社", email="t@example.com", payment_channel="manual"
+            )
+            refused = paigo.invoices.create(
+                customer_id=cjk.customer_id,
+                items=[{"name": "Seats", "quantity": 1, "unit_cost": "10"}],
+            )
+            assert refused.invoice_id is not None
+            refused_link = paigo.invoices.retrieve(refused.invoice_id, download=True).invoice_url
+            assert refused_link is not None
+        with httpx.Client(transport=sim.transport()) as http:
+            reply = http.get(link)
+            refusal = http.get(refused_link)
+    assert reply.status_code == 200
+    reader = pypdf.PdfReader(io.BytesIO(reply.content))
+    assert len(reader.pages[0].images) == 1
+    text = text_of(reply.content)
+    for expected in ("Łódź Metering", "Ωμέγα Москва", "Invoice number: INV-2026-00001"):
+        assert expected in text
+    assert refusal.status_code == 400
+    assert "has no letters for '東京株式会社'" in refusal.json()["message"][0]
+
+
+def test_invoice_image_that_is_not_an_image_is_refused():
+    from paigo_sdk.errors import BadRequestError
+    from simulator import Simulator
+
+    with Simulator() as sim, sim.client() as paigo:
+        with pytest.raises(BadRequestError, match="png, jpg or jpeg"):
+            paigo.settings.upload_invoice_image(b"GIF89a not a png", filename="logo.png")
+        assert sim.engine.retrieve_settings().invoice_image is None

@@ -558,9 +558,15 @@ class TestWebhooksAndSettings:
 
     def test_invoice_image(self, client: ApiClient) -> None:
         ok = client.post(
-            "/settings/invoiceImage", body=b"\x89PNG", headers={"content-type": "image/png"}
+            "/settings/invoiceImage",
+            body=b"\x89PNG\r\n\x1a\n" + b"\x00" * 16,
+            headers={"content-type": "image/png"},
         )
         assert ok.status == 201
+        truncated = client.post(
+            "/settings/invoiceImage", body=b"\x89PNG", headers={"content-type": "image/png"}
+        )
+        assert truncated.status == 400
         bad = client.post(
             "/settings/invoiceImage", body=b"x", headers={"content-type": "text/plain"}
         )
