@@ -18,8 +18,9 @@ import threading
 from collections.abc import Awaitable, Callable, MutableMapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, quote
+from urllib.parse import quote
 
+from simulator.api.edge import decode_path, decode_query
 from simulator.api.messages import ApiHandler, ApiRequest, ApiResponse
 from simulator.faults import FaultPlan, Faults, fault_response
 
@@ -125,23 +126,24 @@ class AsgiApp:
 def scope_to_api_request(scope: Scope, body: bytes) -> ApiRequest:
     """Convert an ASGI HTTP scope and its body into the handler's `ApiRequest`.
 
-    The path stays percent-encoded, as the in-process transport gives it.
+    The path stays percent-encoded, as the in-process transport gives it; the path and query
+    are decoded as the in-process transport decodes them (`simulator.api.edge`), so text that
+    is not UTF-8 reaches the API's edge check instead of being replaced.
     """
     headers: dict[str, str] = {}
     for raw_name, raw_value in scope.get("headers", ()):
         name = bytes(raw_name).decode("latin-1").lower()
         value = bytes(raw_value).decode("latin-1")
         headers[name] = f"{headers[name]}, {value}" if name in headers else value
-    query_string = bytes(scope.get("query_string", b"")).decode("latin-1")
     raw_path = scope.get("raw_path")
     if raw_path:
-        path = bytes(raw_path).split(b"?", 1)[0].decode("latin-1")
+        path = decode_path(bytes(raw_path).split(b"?", 1)[0])
     else:  # raw_path is optional in ASGI; re-encode the decoded path
-        path = quote(str(scope["path"]), safe="/:@!$&'()*+,;=-._~")
+        path = quote(str(scope["path"]), safe="/:@!$&'()*+,;=-._~", errors="surrogateescape")
     return ApiRequest(
         method=str(scope["method"]).upper(),
         path=path,
-        query=tuple(parse_qsl(query_string, keep_blank_values=True)),
+        query=decode_query(bytes(scope.get("query_string", b""))),
         headers=headers,
         body=body,
     )

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 
 import httpx
 
+from simulator.api.edge import decode_path, decode_query
 from simulator.api.messages import ApiHandler, ApiRequest, ApiResponse
 from simulator.faults import FaultPlan, FaultRule, Faults, fault_response
 
@@ -128,8 +129,8 @@ def to_api_request(request: httpx.Request) -> ApiRequest:
         headers[key] = f"{headers[key]}, {value}" if key in headers else value
     return ApiRequest(
         method=request.method.upper(),
-        path=request.url.raw_path.split(b"?", 1)[0].decode("ascii"),
-        query=tuple(request.url.params.multi_items()),
+        path=decode_path(request.url.raw_path.split(b"?", 1)[0]),
+        query=decode_query(request.url.query),
         headers=headers,
         body=request.content,
     )

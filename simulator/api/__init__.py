@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
-from simulator.api import replies
+from simulator.api import edge, replies
 from simulator.api.auth import (
     DEFAULT_AUDIENCE,
     DEFAULT_CLIENT_ID,
@@ -162,10 +162,19 @@ class Api:
 
     def _dispatch(self, request: ApiRequest) -> ApiResponse:
         method = request.method.upper()
+        invalid = edge.invalid_text(request)
+        if invalid:
+            # Refused before routing: nothing that cannot be encoded back is ever stored.
+            if request.path == "/oauth/token":
+                return replies.token_error("invalid_request", invalid[0])
+            return replies.bad_request(invalid)
         found = match(method, request.path)
         if found is None:
             return replies.route_not_found(method, request.path)
         route = found.route
+        wrong_type = edge.media_type_refusal(request, route.pattern)
+        if wrong_type is not None:
+            return replies.bad_request([wrong_type])
         if route.access == "admin":
             refusal = self.authorize_admin(request)
             if refusal is not None:
@@ -225,7 +234,8 @@ class Api:
         self._rejected.append(
             RejectedRequest(
                 method=request.method.upper(),
-                path=request.path,
+                # A path refused for a lone surrogate is kept escaped, so the log stays readable.
+                path=request.path.encode("utf-8", "backslashreplace").decode("utf-8"),
                 status=response.status,
                 messages=tuple(replies.status_messages(response)),
                 at=self.clock.now(),
