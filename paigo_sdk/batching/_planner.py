@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import random
-import re
 import secrets
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -26,6 +25,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Final
 
+from paigo_sdk._wire import (
+    MAX_IDEMPOTENCY_KEY_LENGTH,
+    check_idempotency_key,
+    format_timestamp,
+    is_plain_decimal,
+)
 from paigo_sdk.batching.report import (
     DeliveryReport,
     DeliveryStats,
@@ -65,8 +70,7 @@ __all__ = [
 RawRecord = tuple[str, str, str, Decimal | int | str, datetime | int | str, dict[str, Any] | None]
 """`(key, customer_id, dimension_id, value, timestamp, metadata)` as built by `add`."""
 
-MAX_KEY_LENGTH: Final = 255
-_PLAIN_DECIMAL: Final = re.compile(r"[+-]?\d+(?:\.\d+)?\Z")
+MAX_KEY_LENGTH: Final = MAX_IDEMPOTENCY_KEY_LENGTH
 _NS_PER_SECOND: Final = 1_000_000_000
 
 
@@ -87,18 +91,7 @@ def check_key(key: object) -> str:
         ClientValidationError: unless `key` is 1..255 printable ASCII characters without commas
             or spaces.
     """
-    if (
-        not isinstance(key, str)
-        or not 0 < len(key) <= MAX_KEY_LENGTH
-        or not key.isascii()
-        or not key.isprintable()
-        or "," in key
-        or " " in key
-    ):
-        raise ClientValidationError(
-            "idempotency_key must be 1 to 255 printable ASCII characters without commas or spaces"
-        )
-    return key
+    return check_idempotency_key(key)
 
 
 def check_record(
@@ -127,7 +120,7 @@ def check_record(
         problems.append("value must be a Decimal, an int or a plain decimal string")
     elif isinstance(value, Decimal) and not value.is_finite():
         problems.append("value must be a finite number")
-    elif isinstance(value, str) and not _PLAIN_DECIMAL.match(value):
+    elif isinstance(value, str) and not is_plain_decimal(value):
         problems.append(f"value {value!r} is not a plain decimal string such as '0.87'")
     if timestamp is not None and (
         not isinstance(timestamp, datetime) or timestamp.utcoffset() is None
@@ -138,16 +131,6 @@ def check_record(
     if metadata is not None and not isinstance(metadata, Mapping):
         problems.append("metadata must be a mapping of strings to JSON values")
     raise ClientValidationError(problems or ["invalid usage record"])
-
-
-def is_plain_decimal(text: str) -> bool:
-    """Whether `text` is a plain decimal such as `-12` or `0.87` (no exponent, no padding)."""
-    return _PLAIN_DECIMAL.match(text) is not None
-
-
-def format_timestamp(moment: datetime) -> str:
-    """Write an aware datetime as RFC 3339 UTC with milliseconds: `2026-11-24T08:00:00.000Z`."""
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def to_datetime(timestamp: datetime | int | str) -> datetime:

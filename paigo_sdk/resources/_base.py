@@ -9,8 +9,8 @@ from pydantic import BaseModel, ValidationError
 from pydantic.alias_generators import to_camel
 
 from paigo_sdk._sentinels import NotGiven
+from paigo_sdk._wire import MAX_ID_LENGTH
 from paigo_sdk.errors import ClientValidationError
-from paigo_sdk.types._base import MAX_ID_LENGTH
 
 if TYPE_CHECKING:
     from paigo_sdk._client import AsyncPaigoClient, PaigoClient

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
@@ -13,6 +13,7 @@ from paigo_sdk._idempotency import check_idempotency_key, new_idempotency_key
 from paigo_sdk._operations import RECORD_USAGE, RECORD_USAGE_BATCH
 from paigo_sdk._request_options import Body, Headers, Query
 from paigo_sdk._sentinels import NOT_GIVEN
+from paigo_sdk._wire import MAX_BATCH_SIZE
 from paigo_sdk.errors import ClientValidationError
 from paigo_sdk.resources._base import AsyncResource, SyncResource, build_params
 from paigo_sdk.types import (
@@ -33,9 +34,6 @@ __all__ = [
     "check_idempotency_key",
     "new_idempotency_key",
 ]
-
-MAX_BATCH_SIZE: Final = 1000
-"""The most records one usage batch may carry."""
 
 
 def _record_params(record: object, index: int) -> UsageRecordCreateParams:

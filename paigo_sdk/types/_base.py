@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -31,6 +30,21 @@ from pydantic.alias_generators import to_camel
 from pydantic_core import core_schema
 
 from paigo_sdk import _json
+from paigo_sdk._wire import (
+    BOOL_STRINGS,
+    DECIMAL_PATTERN,
+    INFINITY_TEXT,
+    MAX_DECIMAL_LENGTH,
+    MAX_ID_LENGTH,
+    MAX_METADATA_BYTES,
+    MAX_METADATA_DEPTH,
+    MAX_NAME_LENGTH,
+    MAX_NUMBER,
+    MAX_STRING_LENGTH,
+    format_timestamp,
+    is_plain_decimal,
+    parse_wire_timestamp,
+)
 
 __all__ = [
     "INFINITY",
@@ -57,21 +71,6 @@ __all__ = [
 
 DecimalInput = Decimal | int | str
 """What callers may pass where Paigo expects a number: never a float."""
-
-_PLAIN_DECIMAL: Final = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)\Z")
-
-MAX_ID_LENGTH: Final = 255
-"""The longest id (and name) Paigo's wire accepts, in characters."""
-MAX_STRING_LENGTH: Final = 2048
-"""The longest other string the SDK sends, in characters."""
-MAX_DECIMAL_LENGTH: Final = 64
-"""The longest decimal string the SDK sends, in characters."""
-MAX_NUMBER: Final = Decimal("1e15")
-"""The largest magnitude of a JSON number the SDK sends."""
-MAX_METADATA_BYTES: Final = 16 * 1024
-"""The largest metadata map the SDK sends, in bytes of compact JSON."""
-MAX_METADATA_DEPTH: Final = 5
-"""The deepest nesting of objects and arrays allowed in metadata."""
 
 
 @final
@@ -135,7 +134,7 @@ INFINITY: Final = Infinity()
 
 
 def _to_infinity(value: object) -> Infinity:
-    if value is INFINITY or value == "inf":
+    if value is INFINITY or value == INFINITY_TEXT:
         return INFINITY
     raise ValueError('expected "inf"')
 
@@ -163,8 +162,11 @@ def parse_decimal(value: object) -> Decimal:
     if isinstance(value, str):
         if len(value) > MAX_DECIMAL_LENGTH:
             raise ValueError(f"must be a decimal string of at most {MAX_DECIMAL_LENGTH} characters")
-        if not _PLAIN_DECIMAL.match(value):
-            raise ValueError(f"{value!r} is not a plain decimal string such as '0.87'")
+        if not is_plain_decimal(value):
+            raise ValueError(
+                f"{value!r} is not a plain decimal string such as '0.87' "
+                "(optional sign, digits, optional fraction)"
+            )
         try:
             return Decimal(value)
         except InvalidOperation as error:  # pragma: no cover - the pattern already excludes these
@@ -190,13 +192,13 @@ def _decimal_to_string(value: Decimal) -> str:
 
 
 def _bound(value: object) -> Decimal | Infinity:
-    if value is INFINITY or value == "inf":
+    if value is INFINITY or value == INFINITY_TEXT:
         return INFINITY
     return parse_decimal(value)
 
 
 def _entitlement(value: object) -> Decimal | Infinity:
-    if value is INFINITY or value == "inf":
+    if value is INFINITY or value == INFINITY_TEXT:
         return INFINITY
     return _number(value)
 
@@ -217,7 +219,7 @@ DecimalString = Annotated[
     Decimal,
     PlainValidator(parse_decimal),
     PlainSerializer(_decimal_to_string, return_type=str),
-    WithJsonSchema({"type": "string", "pattern": _PLAIN_DECIMAL.pattern}),
+    WithJsonSchema({"type": "string", "pattern": f"^{DECIMAL_PATTERN}$"}),
 ]
 """A number that Paigo carries as a JSON string, e.g. `recordValue` or `consumptionPrice`."""
 
@@ -253,7 +255,7 @@ Entitlement = Annotated[
 def _bool_string(value: object) -> bool:
     if isinstance(value, bool):
         return value
-    if value in ("true", "false"):
+    if value in BOOL_STRINGS:
         return value == "true"
     raise ValueError('expected a bool or the string "true" or "false"')
 
@@ -266,7 +268,7 @@ BoolString = Annotated[
     bool,
     PlainValidator(_bool_string),
     PlainSerializer(_bool_to_string, return_type=str),
-    WithJsonSchema({"type": "string", "enum": ["true", "false"]}),
+    WithJsonSchema({"type": "string", "enum": list(BOOL_STRINGS)}),
 ]
 """A flag Paigo carries as the string `"true"` or `"false"`, e.g. `overageAllowed`."""
 
@@ -280,17 +282,30 @@ def parse_timestamp(value: object, *, assume_utc: bool = False) -> datetime:
     """Convert a datetime or an RFC 3339 string to an aware datetime.
 
     Args:
-        value: a `datetime` or an RFC 3339 / ISO 8601 string.
-        assume_utc: read a naive value as UTC instead of rejecting it (used for replies only).
+        value: a `datetime` or an RFC 3339 string. Strings sent to Paigo must follow the wire
+            grammar (`paigo_sdk._wire`): seconds and an explicit offset, `T` or a space between
+            date and time.
+        assume_utc: read a naive value as UTC instead of rejecting it, and read any ISO 8601
+            string (used for replies only).
 
     Raises:
-        ValueError: for a naive value (unless `assume_utc`), a malformed string or another type.
+        ValueError: for a naive value (unless `assume_utc`), a malformed string, a moment that
+            cannot be expressed in UTC, or another type.
     """
     if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError as error:
-            raise ValueError(f"{value!r} is not an RFC 3339 timestamp") from error
+        if assume_utc:
+            try:
+                parsed = datetime.fromisoformat(value)
+            except ValueError as error:
+                raise ValueError(f"{value!r} is not an RFC 3339 timestamp") from error
+        else:
+            moment = parse_wire_timestamp(value)
+            if moment is None:
+                raise ValueError(
+                    f"{value!r} is not an RFC 3339 timestamp with a 4-digit year, seconds and an "
+                    "explicit offset, e.g. '2026-11-24T08:00:00Z'"
+                )
+            return moment
     elif isinstance(value, datetime):
         parsed = value
     elif isinstance(value, date) and assume_utc:
@@ -304,19 +319,9 @@ def parse_timestamp(value: object, *, assume_utc: bool = False) -> datetime:
                 "e.g. datetime.now(UTC) or '2026-01-01T00:00:00Z'"
             )
         parsed = parsed.replace(tzinfo=UTC)
+    if not assume_utc:
+        format_timestamp(parsed)  # refuses a moment that cannot be expressed in UTC
     return parsed
-
-
-def format_timestamp(value: datetime) -> str:
-    """Write an aware datetime as RFC 3339 UTC with milliseconds, e.g. `2026-11-24T08:00:00.000Z`.
-
-    Raises:
-        ValueError: for a naive datetime.
-    """
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError("timestamps must be timezone-aware")
-    utc = value.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
 def _read_timestamp(value: object) -> datetime:
@@ -449,7 +454,13 @@ def _string_rules(model: type[BaseModel]) -> tuple[tuple[str, int, bool], ...]:
     rules = []
     for name in model.model_fields:
         is_id = name.endswith(("_id", "_ids"))
-        limit = MAX_ID_LENGTH if is_id or name.endswith("_name") else MAX_STRING_LENGTH
+        limit = (
+            MAX_ID_LENGTH
+            if is_id
+            else MAX_NAME_LENGTH
+            if name.endswith("_name")
+            else MAX_STRING_LENGTH
+        )
         rules.append((name, limit, is_id and name not in _MAY_BE_EMPTY))
     return tuple(rules)
 

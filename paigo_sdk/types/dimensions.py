@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import model_validator
 
+from paigo_sdk._wire import CONSUMPTION_UNITS
 from paigo_sdk.types._base import (
     BoolString,
     DecimalString,
@@ -42,14 +43,6 @@ __all__ = [
     "DimensionUpdateParams",
 ]
 
-_UNITS: dict[str, frozenset[str]] = {
-    "count": frozenset({"count-based"}),
-    "time": frozenset({"second", "minute", "hour", "day"}),
-    "data": frozenset(
-        {"byte", "kilobyte", "megabyte", "gigabyte", "kibibyte", "mebibyte", "gibibyte"}
-    ),
-}
-
 
 class ConsumptionUnitParams(ParamsModel):
     """The unit usage is measured in, e.g. `{"type": "time", "unit": "minute"}`."""
@@ -60,10 +53,10 @@ class ConsumptionUnitParams(ParamsModel):
 
     @model_validator(mode="after")
     def _unit_matches_type(self) -> ConsumptionUnitParams:
-        allowed = _UNITS[self.type.value]
+        allowed = CONSUMPTION_UNITS[self.type]
         if self.unit not in allowed:
             raise ValueError(
-                f"unit {self.unit!r} is not a {self.type.value} unit; use one of {sorted(allowed)}"
+                f"unit {self.unit!r} is not a {self.type.value} unit; use one of {list(allowed)}"
             )
         return self
 

@@ -30,9 +30,16 @@ from simulator.api.parsing import (
     Timestamp,
 )
 from simulator.api.replies import EXACT
-from simulator.api.schemas import CURRENCIES
 from simulator.clock import ManualClock
 from simulator.engine import NotFound
+from simulator.wire import (
+    ACCOUNT_STATES,
+    CURRENCIES,
+    FREE_DIMENSION_DISPLAYS,
+    INVOICE_APPROVALS,
+    INVOICE_GENERATIONS,
+    INVOICE_PAYMENT_TERMS,
+)
 
 __all__ = [
     "ADMIN_ROUTES",
@@ -93,12 +100,12 @@ _REVOKE = Object({"token": Field(String(), required=True)})
 SETTINGS: Final = Object(
     {
         "taxRate": Field(DecimalString(minimum=Decimal(0), maximum=Decimal(100))),
-        "invoiceApproval": Field(Enum(("manual", "automatic"))),
-        "freeDimensionOnInvoice": Field(Enum(("show", "hide"))),
+        "invoiceApproval": Field(Enum(INVOICE_APPROVALS)),
+        "freeDimensionOnInvoice": Field(Enum(FREE_DIMENSION_DISPLAYS)),
         "defaultCurrency": Field(Enum(CURRENCIES)),
-        "invoicePaymentTerm": Field(Enum(("30", "60", ""))),
-        "accountState": Field(Enum(("sandbox", "production", ""))),
-        "invoiceGeneration": Field(Enum(("perTransaction", "consolidatedPerBillingCycle"))),
+        "invoicePaymentTerm": Field(Enum(INVOICE_PAYMENT_TERMS)),
+        "accountState": Field(Enum(ACCOUNT_STATES)),
+        "invoiceGeneration": Field(Enum(INVOICE_GENERATIONS)),
         "generatePDFPaymentLink": Field(Boolean()),
     }
 )

@@ -7,7 +7,8 @@ The simulator is strict where Paigo is strict and documents where it had to choo
 - Numeric string fields must be plain decimals (B1): an optional sign, digits, an optional fraction.
   Exponents, `NaN`, `Infinity`, empty strings and JSON numbers are rejected.
 - JSON numbers are parsed straight to `Decimal`; no float is ever created.
-- Timestamps are RFC 3339 with a 4-digit year and an explicit offset (`Z` or `+hh:mm`).
+- Timestamps are RFC 3339 with a 4-digit year, seconds and an explicit offset (`Z` or `+hh:mm`);
+  a space may stand for the `T` (the grammar is `simulator.wire`).
 - Limits: bodies up to `MAX_BODY_BYTES` (larger ones get 413), ids and names up to `MAX_ID_LENGTH`,
   other strings up to `MAX_STRING_LENGTH`, metadata up to `MAX_METADATA_BYTES` of JSON and
   `MAX_METADATA_DEPTH` levels of nesting, usage batches up to `MAX_BATCH_SIZE` elements.
@@ -23,9 +24,23 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any, Final
+
+from simulator.wire import (
+    MAX_BATCH_SIZE,
+    MAX_BODY_BYTES,
+    MAX_DECIMAL_LENGTH,
+    MAX_ID_LENGTH,
+    MAX_IDEMPOTENCY_KEY_LENGTH,
+    MAX_METADATA_BYTES,
+    MAX_METADATA_DEPTH,
+    MAX_NUMBER,
+    MAX_STRING_LENGTH,
+    is_idempotency_key,
+    parse_decimal,
+    parse_timestamp,
+)
 
 __all__ = [
     "MAX_BATCH_SIZE",
@@ -57,24 +72,6 @@ __all__ = [
     "read_json",
     "validate",
 ]
-
-MAX_BODY_BYTES: Final = 1024 * 1024
-MAX_ID_LENGTH: Final = 255
-MAX_STRING_LENGTH: Final = 2048
-MAX_DECIMAL_LENGTH: Final = 64
-MAX_METADATA_BYTES: Final = 16 * 1024
-MAX_METADATA_DEPTH: Final = 5
-MAX_BATCH_SIZE: Final = 1000
-MAX_IDEMPOTENCY_KEY_LENGTH: Final = 255
-# JSON numbers beyond this magnitude are refused: no price or quantity on an invoice gets near it.
-MAX_NUMBER: Final = Decimal("1e15")
-
-_DECIMAL_RE: Final = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
-_TIMESTAMP_RE: Final = re.compile(
-    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]+))?"
-    r"(?:([Zz])|([+-])([0-9]{2}):([0-9]{2}))"
-)
-_KEY_RE: Final = re.compile(r"[\x21-\x2b\x2d-\x7e]+")  # printable ASCII, no space, no comma
 
 
 class BadRequest(Exception):
@@ -129,42 +126,6 @@ def _reject_constant(name: str) -> Any:
 
 
 _DECODER: Final = json.JSONDecoder(parse_float=Decimal, parse_constant=_reject_constant)
-
-
-# --------------------------------------------------------------------------- scalar parsers
-
-
-def parse_decimal(text: str) -> Decimal | None:
-    """Return the Decimal of a plain decimal string (B1), or None when it is not one."""
-    if len(text) > MAX_DECIMAL_LENGTH or not _DECIMAL_RE.fullmatch(text):
-        return None
-    return Decimal(text)
-
-
-def parse_timestamp(text: str) -> datetime | None:
-    """Return the aware UTC datetime of an RFC 3339 timestamp, or None when it is not one.
-
-    A 4-digit year and an explicit offset are required; fractions beyond microseconds are truncated.
-    """
-    match = _TIMESTAMP_RE.fullmatch(text)
-    if match is None:
-        return None
-    year, month, day, hour, minute, second, fraction, zulu, sign, off_h, off_m = match.groups()
-    try:
-        if zulu:
-            tz: timezone = UTC
-        else:
-            if int(off_h) > 23 or int(off_m) > 59:
-                return None
-            offset = timedelta(hours=int(off_h), minutes=int(off_m))
-            tz = timezone(-offset if sign == "-" else offset)
-        micro = int((fraction or "0")[:6].ljust(6, "0"))
-        moment = datetime(
-            int(year), int(month), int(day), int(hour), int(minute), int(second), micro, tzinfo=tz
-        )
-        return moment.astimezone(UTC)
-    except (ValueError, OverflowError):
-        return None
 
 
 # --------------------------------------------------------------------------- schemas
@@ -533,7 +494,7 @@ def idempotency_keys(header: str | None, *, count: int | None = None) -> list[st
         return None
     keys = [k.strip() for k in header.split(",")] if count is not None else [header]
     for i, key in enumerate(keys):
-        if not key or len(key) > MAX_IDEMPOTENCY_KEY_LENGTH or not _KEY_RE.fullmatch(key):
+        if not is_idempotency_key(key):
             where = "Idempotency-Key" if count is None else f"Idempotency-Key {i}"
             raise BadRequest(
                 [

@@ -26,9 +26,32 @@ from simulator.api.parsing import (
     Union,
     parse_decimal,
 )
+from simulator.wire import (
+    AGGREGATION_INTERVALS,
+    AGGREGATION_METHODS,
+    BILL_PARENTS,
+    BILLING_CYCLES,
+    BOOL_STRINGS,
+    CONSUMPTION_UNITS,
+    CURRENCIES,
+    INVOICE_PAYMENT_TERMS,
+    MAX_DECIMAL_LENGTH,
+    MAX_NAME_LENGTH,
+    MEASUREMENT_MODES,
+    OFFERING_TYPES,
+    OFFERING_VISIBILITIES,
+    PAYMENT_CHANNELS,
+    PAYMENT_SCHEDULES,
+    REFUND_REASONS,
+    RESOURCE_TYPES,
+    ROUNDINGS,
+    SAMPLE_TYPES,
+    TAX_EXEMPTIONS,
+    WEBHOOK_ENVIRONMENTS,
+    WEBHOOK_TYPES,
+)
 
 __all__ = [
-    "AGGREGATION_INTERVALS",
     "CREATE_CHILD",
     "CREATE_CREDIT",
     "CREATE_CUSTOMER",
@@ -39,7 +62,6 @@ __all__ = [
     "CREATE_REFUND",
     "CREATE_USAGE",
     "CREATE_WEBHOOK",
-    "CURRENCIES",
     "UPDATE_CUSTOMER",
     "UPDATE_DIMENSION",
     "UPDATE_ENROLLMENT",
@@ -48,61 +70,22 @@ __all__ = [
     "UPDATE_OFFERING",
     "UPDATE_PROFILE",
     "USAGE_BATCH",
-    "WEBHOOK_TYPES",
 ]
 
 ZERO: Final = Decimal(0)
-CURRENCIES: Final = ("USD", "EUR", "CNY")
-AGGREGATION_INTERVALS: Final = ("none", "hour", "day", "month")
-WEBHOOK_TYPES: Final = (
-    "INVOICE_CREATED",
-    "INVOICE_PAID",
-    "STRIPE_PAYMENT_FAILED",
-    "CUSTOMER_CREATED",
-    "CUSTOMER_UPDATED",
-    "ENTITLEMENT",
-    "INVOICE_SENT",
-)
-BOOL_STRINGS: Final = ("true", "false")
 
 # ----------------------------------------------------------------------------- dimensions
 
-# Only the export's `type` values (count, time, data); Pipedream's "time-based" / "data-based"
-# aliases are rejected like any other unknown value.
 CONSUMPTION_UNIT: Final = Union(
     "type",
     {
-        "count": Object(
+        kind: Object(
             {
-                "type": Field(Enum(("count",)), required=True),
-                "unit": Field(Enum(("count-based",)), required=True),
+                "type": Field(Enum((kind,)), required=True),
+                "unit": Field(Enum(units), required=True),
             }
-        ),
-        "time": Object(
-            {
-                "type": Field(Enum(("time",)), required=True),
-                "unit": Field(Enum(("second", "minute", "hour", "day")), required=True),
-            }
-        ),
-        "data": Object(
-            {
-                "type": Field(Enum(("data",)), required=True),
-                "unit": Field(
-                    Enum(
-                        (
-                            "byte",
-                            "kilobyte",
-                            "megabyte",
-                            "gigabyte",
-                            "kibibyte",
-                            "mebibyte",
-                            "gibibyte",
-                        )
-                    ),
-                    required=True,
-                ),
-            }
-        ),
+        )
+        for kind, units in CONSUMPTION_UNITS.items()
     },
 )
 
@@ -124,8 +107,8 @@ def _check_upper_bound(tier: dict[str, Any], path: str, errors: list[str]) -> No
 
 TIER: Final = Object(
     {
-        "tierName": Field(String(max_length=255)),
-        "upperBound": Field(String(max_length=64), required=True),
+        "tierName": Field(String(max_length=MAX_NAME_LENGTH)),
+        "upperBound": Field(String(max_length=MAX_DECIMAL_LENGTH), required=True),
         "unitPrice": Field(DecimalString(minimum=ZERO)),
         "tierPosition": Field(DecimalString(minimum=Decimal(1), integer=True), required=True),
     },
@@ -152,18 +135,18 @@ DIMENSION_OVERRIDE: Final = Object(
 DIMENSION_OVERRIDES: Final = Array(DIMENSION_OVERRIDE, max_items=1000)
 
 _DIMENSION_FIELDS: Final = {
-    "dimensionName": Field(String(max_length=255), required=True),
+    "dimensionName": Field(String(max_length=MAX_NAME_LENGTH), required=True),
     "consumptionUnit": Field(CONSUMPTION_UNIT, required=True),
     "usageIncrement": Field(DecimalString(minimum=ZERO, exclusive_minimum=True), required=True),
     "usageEntitlement": Field(Entitlement()),
     "aggregationInterval": Field(Enum(AGGREGATION_INTERVALS)),
-    "aggregationMethod": Field(Enum(("sum", "max", "min", "count", "average", "last"))),
+    "aggregationMethod": Field(Enum(AGGREGATION_METHODS)),
     "measurementId": Field(Id()),
-    "rounding": Field(Enum(("round", "floor", "ceiling")), required=True),
+    "rounding": Field(Enum(ROUNDINGS), required=True),
     "overageAllowed": Field(Enum(BOOL_STRINGS)),
     "consumptionPrice": Field(DecimalString(minimum=ZERO)),
-    "sampleType": Field(Enum(("gauge", "continious"))),
-    "paymentSchedule": Field(Enum(("upfront", "arrear"))),
+    "sampleType": Field(Enum(SAMPLE_TYPES)),
+    "paymentSchedule": Field(Enum(PAYMENT_SCHEDULES)),
     "metadata": Field(Metadata()),
     "tiers": Field(TIERS),
     "tiersGroupByMetadata": Field(TIERS_GROUP_BY_METADATA),
@@ -193,10 +176,10 @@ UPDATE_DIMENSION: Final = Object(
 # ----------------------------------------------------------------------------- offerings
 
 _OFFERING_FIELDS: Final = {
-    "offeringVisibility": Field(Enum(("private", "public"))),
-    "offeringType": Field(Enum(("usage-based", "subscription"))),
+    "offeringVisibility": Field(Enum(OFFERING_VISIBILITIES)),
+    "offeringType": Field(Enum(OFFERING_TYPES)),
     # Paigo: "leave empty for no automatic billing"; "" and null both mean no billing cycle.
-    "billingCycle": Field(Enum(("monthly", "annualToDate", "topUp", "")), nullable=True),
+    "billingCycle": Field(Enum((*BILLING_CYCLES, "")), nullable=True),
     "currency": Field(Enum(CURRENCIES)),
     "dimensionOverrides": Field(DIMENSION_OVERRIDES),
     "prepaidCredit": Field(DecimalString(minimum=ZERO)),
@@ -205,7 +188,7 @@ _OFFERING_FIELDS: Final = {
     "topUpThreshold": Field(DecimalString(minimum=ZERO, maximum=Decimal(1))),
     "subscriptionPrice": Field(Number(minimum=ZERO)),
     "freeTrialLength": Field(DecimalString(minimum=Decimal(1), integer=True)),
-    "offeringName": Field(String(max_length=255), required=True),
+    "offeringName": Field(String(max_length=MAX_NAME_LENGTH), required=True),
     "dimensionIds": Field(Array(Id(), max_items=1000)),
     "metadata": Field(Metadata()),
 }
@@ -241,7 +224,6 @@ KAFKA: Final = Object(
         "dlqTopic": Field(String(), required=True),
     }
 )
-RESOURCE_TYPES: Final = ("ebssnapshot", "ebs", "k8spod", "ec2", "ec2egress", "usageData")
 
 
 def _configuration(required: bool) -> dict[str, Object]:
@@ -272,7 +254,6 @@ def _configuration(required: bool) -> dict[str, Object]:
     }
 
 
-MEASUREMENT_MODES: Final = ("infrastructureBased", "agentBased", "datastoreBased")
 MEASUREMENT_CONFIGURATIONS: Final = _configuration(required=True)
 UPDATE_MEASUREMENT_CONFIGURATIONS: Final = _configuration(required=False)
 
@@ -281,14 +262,14 @@ CREATE_MEASUREMENT: Final = Object(
     {
         "measurementMode": Field(Enum(MEASUREMENT_MODES), required=True),
         "measurementConfiguration": Field(Metadata(), required=True),
-        "measurementName": Field(String(max_length=255)),
+        "measurementName": Field(String(max_length=MAX_NAME_LENGTH)),
     }
 )
 UPDATE_MEASUREMENT: Final = Object(
     {
         "measurementMode": Field(Enum(MEASUREMENT_MODES), required=True),
         "measurementConfiguration": Field(Metadata()),
-        "measurementName": Field(String(max_length=255), required=True),
+        "measurementName": Field(String(max_length=MAX_NAME_LENGTH), required=True),
     }
 )
 
@@ -349,14 +330,14 @@ OVERRIDES: Final = Object(
 )
 _CUSTOMER_FIELDS: Final = {
     "currency": Field(Enum(CURRENCIES)),
-    "taxExempt": Field(Enum(("exempt", "none"))),
+    "taxExempt": Field(Enum(TAX_EXEMPTIONS)),
     "customerId": Field(Id()),
     "offeringId": Field(Id()),
     "offeringEnrollmentDate": Field(Timestamp()),
-    "customerName": Field(String(max_length=255), required=True),
+    "customerName": Field(String(max_length=MAX_NAME_LENGTH), required=True),
     "customerVatId": Field(String(allow_empty=True)),
     "email": Field(String(), required=True),
-    "paymentChannel": Field(Enum(("Stripe", "manual")), required=True),
+    "paymentChannel": Field(Enum(PAYMENT_CHANNELS), required=True),
     "paymentChannelOptions": Field(PAYMENT_CHANNEL_OPTIONS),
     "address": Field(ADDRESS),
     "metadata": Field(Metadata()),
@@ -366,15 +347,15 @@ CREATE_CUSTOMER: Final = Object(_CUSTOMER_FIELDS)
 UPDATE_CUSTOMER: Final = Object(
     {
         "currency": Field(Enum(CURRENCIES)),
-        "taxExempt": Field(Enum(("exempt", "none"))),
+        "taxExempt": Field(Enum(TAX_EXEMPTIONS)),
         "freeTrialEndDate": Field(Timestamp()),
         "removePriorOffering": Field(Boolean()),
         "unenrollOffering": Field(Id()),
         "offeringId": Field(Id(), nullable=True),
-        "customerName": Field(String(max_length=255)),
+        "customerName": Field(String(max_length=MAX_NAME_LENGTH)),
         "customerVatId": Field(String(allow_empty=True), nullable=True),
         "email": Field(String()),
-        "paymentChannel": Field(Enum(("Stripe", "manual"))),
+        "paymentChannel": Field(Enum(PAYMENT_CHANNELS)),
         "paymentChannelOptions": Field(PAYMENT_CHANNEL_OPTIONS, nullable=True),
         "address": Field(ADDRESS, nullable=True),
         "metadata": Field(Metadata(), nullable=True),
@@ -409,15 +390,15 @@ CREATE_CREDIT: Final = Object(
 )
 CREATE_REFUND: Final = Object(
     {
-        "reason": Field(Enum(("duplicate", "fraudulent", "requested_by_customer"))),
+        "reason": Field(Enum(REFUND_REASONS)),
         "amount": Field(DecimalString(minimum=ZERO, exclusive_minimum=True)),
         "refundChannelOptions": Field(
-            Object({"paymentIntentId": Field(String(max_length=255))}), required=True
+            Object({"paymentIntentId": Field(String(max_length=MAX_NAME_LENGTH))}), required=True
         ),
         "metadata": Field(Metadata()),
     }
 )
-CREATE_CHILD: Final = Object({"billParent": Field(Enum(("aggregated", "separate")))})
+CREATE_CHILD: Final = Object({"billParent": Field(Enum(BILL_PARENTS))})
 
 # ----------------------------------------------------------------------------- invoices
 
@@ -435,7 +416,7 @@ CREATE_INVOICE: Final = Object(
         "items": Field(Array(INVOICE_ITEM, max_items=1000), required=True),
         "invoiceDate": Field(Timestamp()),
         "currency": Field(Enum(CURRENCIES)),
-        "invoicePaymentTerm": Field(Enum(("30", "60", ""))),
+        "invoicePaymentTerm": Field(Enum(INVOICE_PAYMENT_TERMS)),
         "storePaymentAsCredit": Field(Boolean()),
     }
 )
@@ -446,7 +427,7 @@ CREATE_WEBHOOK: Final = Object(
     {
         "hookUrl": Field(String(), required=True),
         "securityKey": Field(String()),
-        "environment": Field(Enum(("production", "sandbox"))),
+        "environment": Field(Enum(WEBHOOK_ENVIRONMENTS)),
         "webhookType": Field(Enum(WEBHOOK_TYPES), required=True),
         "offeringId": Field(Id()),
     }

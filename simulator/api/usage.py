@@ -9,10 +9,11 @@ from simulator.api.call import Call
 from simulator.api.messages import ApiResponse
 from simulator.api.parsing import BadRequest, Enum, Timestamp, idempotency_keys, validate
 from simulator.engine import UsageInput
+from simulator.wire import AGGREGATION_INTERVALS, AGGREGATION_PURPOSES, BOOL_STRINGS
 
 __all__ = ["query_usage", "record_usage"]
 
-_BOOLEAN = Enum(("true", "false"))
+_BOOLEAN = Enum(BOOL_STRINGS)
 BATCHES_DISABLED = "usage batches are not enabled on this server"
 
 
@@ -76,8 +77,8 @@ def query_usage(call: Call) -> ApiResponse:
     call.require_customer(customer_id)
     series = call.engine.query_usage(
         customer_id,
-        aggregation_interval=call.query("aggregationInterval", Enum(schemas.AGGREGATION_INTERVALS)),
-        aggregation_purpose=call.query("aggregationPurpose", Enum(("billing", "metering"))),
+        aggregation_interval=call.query("aggregationInterval", Enum(AGGREGATION_INTERVALS)),
+        aggregation_purpose=call.query("aggregationPurpose", Enum(AGGREGATION_PURPOSES)),
         start_time=call.query("startTime", Timestamp()),
         end_time=call.query("endTime", Timestamp()),
         ignore_enrollment_date=call.query("ignoreEnrollmentDate", _BOOLEAN) == "true",

@@ -8,6 +8,7 @@ from simulator.api import replies, schemas, views
 from simulator.api.call import Call
 from simulator.api.messages import ApiResponse
 from simulator.api.parsing import BadRequest, Enum
+from simulator.wire import INVOICE_EVENT_TYPES, WEBHOOK_ENVIRONMENTS
 
 __all__ = [
     "check_webhook_connection",
@@ -20,7 +21,7 @@ __all__ = [
     "subscribe_webhook",
 ]
 
-_ENVIRONMENT = Enum(("production", "sandbox"))
+_ENVIRONMENT = Enum(WEBHOOK_ENVIRONMENTS)
 _SAMPLE_ID: Final = "00000000-0000-4000-8000-000000000000"
 _SAMPLE_TIME: Final = "2026-01-01T00:00:00.000Z"
 
@@ -85,9 +86,7 @@ def sample_invoice_webhooks(call: Call) -> ApiResponse:
     Raises:
         BadRequest: `status` is missing or not an invoice event.
     """
-    status = call.query(
-        "status", Enum(("INVOICE_CREATED", "INVOICE_PAID", "INVOICE_SENT", "STRIPE_PAYMENT_FAILED"))
-    )
+    status = call.query("status", Enum(INVOICE_EVENT_TYPES))
     if status is None:
         raise BadRequest(["status should not be empty"])
     if status == "INVOICE_CREATED":

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any, Final
 
+from simulator import wire
 from simulator.clock import Clock
 from simulator.engine import catalog, customers, ingest, invoicing, usage_view
 from simulator.engine.aggregation import quantities
@@ -121,16 +122,8 @@ Metadata = dict[str, Any]
 
 _TRANSACTION_LIMIT: Final = Decimal(1_000_000_000)
 _DIVIDE: Final = Context(prec=34, rounding=ROUND_HALF_UP)  # B1: never the default context
-_BILL_PARENT: Final = ("aggregated", "separate")
-_WEBHOOK_TYPES: Final = (
-    "INVOICE_CREATED",
-    "INVOICE_PAID",
-    "STRIPE_PAYMENT_FAILED",
-    "CUSTOMER_CREATED",
-    "CUSTOMER_UPDATED",
-    "ENTITLEMENT",
-    "INVOICE_SENT",
-)
+_BILL_PARENT: Final = wire.BILL_PARENTS
+_WEBHOOK_TYPES: Final = wire.WEBHOOK_TYPES
 _PROFILE_FIELDS: Final = frozenset(f.name for f in dataclasses.fields(Profile))
 
 
@@ -1266,8 +1259,8 @@ class Engine:
             for i, item in enumerate(items):
                 if item.quantity < 0:
                     errors.append(f"items.{i}.quantity must not be negative")
-            if currency is not None and currency not in catalog.CURRENCIES:
-                errors.append(f"currency must be one of: {', '.join(catalog.CURRENCIES)}")
+            if currency is not None and currency not in wire.CURRENCIES:
+                errors.append(f"currency must be one of: {', '.join(wire.CURRENCIES)}")
             if invoice_payment_term not in (None, "", "30", "60"):
                 errors.append("invoicePaymentTerm must be one of: 30, 60, or empty")
             _raise_if(errors)
@@ -1495,16 +1488,12 @@ class Engine:
             if isinstance(tax_rate, Decimal) and not (0 <= tax_rate <= 100):
                 errors.append("taxRate must be between 0 and 100")
             for name, value, allowed in (
-                ("invoiceApproval", invoice_approval, ("manual", "automatic")),
-                ("freeDimensionOnInvoice", free_dimension_on_invoice, ("show", "hide")),
-                ("defaultCurrency", default_currency, catalog.CURRENCIES),
-                ("invoicePaymentTerm", invoice_payment_term, ("", "30", "60")),
-                ("accountState", account_state, ("sandbox", "production", "")),
-                (
-                    "invoiceGeneration",
-                    invoice_generation,
-                    ("perTransaction", "consolidatedPerBillingCycle"),
-                ),
+                ("invoiceApproval", invoice_approval, wire.INVOICE_APPROVALS),
+                ("freeDimensionOnInvoice", free_dimension_on_invoice, wire.FREE_DIMENSION_DISPLAYS),
+                ("defaultCurrency", default_currency, wire.CURRENCIES),
+                ("invoicePaymentTerm", invoice_payment_term, wire.INVOICE_PAYMENT_TERMS),
+                ("accountState", account_state, wire.ACCOUNT_STATES),
+                ("invoiceGeneration", invoice_generation, wire.INVOICE_GENERATIONS),
             ):
                 if isinstance(value, str) and value not in allowed:
                     errors.append(f"{name} must be one of: {', '.join(allowed)}")

@@ -6,6 +6,7 @@ import copy
 from collections.abc import Sequence
 from typing import Any
 
+from simulator import wire
 from simulator.engine.errors import Conflict, Invalid, NotFound
 from simulator.engine.state import (
     Dimension,
@@ -32,13 +33,13 @@ __all__ = [
     "patch_metadata",
 ]
 
-ROUNDINGS = ("round", "floor", "ceiling")
-METHODS = ("sum", "max", "min", "count", "average", "last")
-INTERVALS = ("none", "hour", "day", "month")
-SCHEDULES = ("upfront", "arrear")
-OFFERING_TYPES = ("usage-based", "subscription")
-CYCLES = ("monthly", "annualToDate", "topUp")
-CURRENCIES = ("USD", "EUR", "CNY")
+ROUNDINGS = wire.ROUNDINGS
+METHODS = wire.AGGREGATION_METHODS
+INTERVALS = wire.AGGREGATION_INTERVALS
+SCHEDULES = wire.PAYMENT_SCHEDULES
+OFFERING_TYPES = wire.OFFERING_TYPES
+CYCLES = wire.BILLING_CYCLES
+CURRENCIES = wire.CURRENCIES
 
 
 def get_dimension(state: State, dimension_id: str) -> Dimension:

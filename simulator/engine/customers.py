@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Context, Decimal
 
+from simulator import wire
 from simulator.engine.catalog import CURRENCIES, check_overrides, get_dimension, get_offering
 from simulator.engine.context import Ctx
 from simulator.engine.errors import Invalid, NotFound
@@ -42,9 +43,9 @@ __all__ = [
     "plan_enrollment_change",
 ]
 
-PAYMENT_CHANNELS = ("Stripe", "manual")
+PAYMENT_CHANNELS = wire.PAYMENT_CHANNELS
 _DIVIDE = Context(prec=34, rounding=ROUND_HALF_UP)  # B1: an explicit context for ratios
-TAX_EXEMPT = ("exempt", "none")
+TAX_EXEMPT = wire.TAX_EXEMPTIONS
 
 
 def get_customer(ctx: Ctx, customer_id: str) -> Customer:

@@ -6,8 +6,9 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final
 
+from simulator import wire
 from simulator.engine.ids import IdFactory
 
 if TYPE_CHECKING:
@@ -76,11 +77,12 @@ INFINITY: Final = Decimal("Infinity")
 
 # Wire enums, spelled as Paigo spells them. Fields hold plain `str` so the API layer can pass
 # validated strings straight through.
-Rounding = Literal["round", "floor", "ceiling"]
-AggregationMethod = Literal["sum", "max", "min", "count", "average", "last"]
-Interval = Literal["none", "hour", "day", "month"]
-InvoiceStatus = Literal["Draft", "Open", "Paid", "Voided"]
-InvoiceType = Literal["TOPUP", "MANUAL", "RECURRING"]
+# Defined once, in `simulator.wire`.
+Rounding = wire.Rounding
+AggregationMethod = wire.AggregationMethod
+Interval = wire.Interval
+InvoiceStatus = wire.InvoiceStatus
+InvoiceType = wire.InvoiceType
 
 
 # --- catalog -------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import copy
 from collections.abc import Iterator
 from datetime import datetime
 
+from simulator import wire
 from simulator.engine.aggregation import bucket_aggregates, group_of, method_value, month_start
 from simulator.engine.context import Ctx
 from simulator.engine.errors import Invalid
@@ -14,7 +15,7 @@ from simulator.engine.state import Customer, RawUsage, UsageBucket, UsageRecordV
 
 __all__ = ["query_usage", "record_views", "unmatched_views"]
 
-INTERVALS = ("none", "hour", "day", "month")
+INTERVALS = wire.AGGREGATION_INTERVALS
 
 
 def _offering_of(ctx: Ctx, customer: Customer, dimension_id: str) -> str | None:

@@ -74,6 +74,9 @@ def test_b1_exponent_string_is_rejected_with_field_name() -> None:
         ("2026-11-24T08:00:00.123Z", datetime(2026, 11, 24, 8, 0, 0, 123000, tzinfo=UTC)),
         ("2026-11-24T10:00:00+02:00", datetime(2026, 11, 24, 8, tzinfo=UTC)),
         ("2026-11-24t08:00:00.1234567z", datetime(2026, 11, 24, 8, 0, 0, 123456, tzinfo=UTC)),
+        # RFC 3339 5.6 allows a space for the T; Pipedream's Paigo action sends it.
+        ("2026-11-24 08:00:00Z", datetime(2026, 11, 24, 8, tzinfo=UTC)),
+        ("2026-11-24 10:00:00.5+02:00", datetime(2026, 11, 24, 8, 0, 0, 500000, tzinfo=UTC)),
     ],
 )
 def test_rfc3339_timestamps_are_parsed_to_utc(text: str, expected: object) -> None:
@@ -91,7 +94,9 @@ def test_rfc3339_timestamps_are_parsed_to_utc(text: str, expected: object) -> No
         "2026-02-30T00:00:00Z",
         "2026-11-24T24:00:00Z",
         "2026-11-24T08:00:60Z",
-        "2026-11-24 08:00:00Z",
+        "2026-11-24  08:00:00Z",  # two spaces
+        "2026-11-24_08:00:00Z",
+        "2026-11-24T08:00Z",  # no seconds
         "0000-01-01T00:00:00Z",
         "2026-11-24T08:00:00+25:00",
         "9999-12-31T23:59:59-01:00",  # overflows after conversion to UTC
