@@ -22,6 +22,7 @@ from simulator.api.parsing import BadRequest, validate
 from simulator.clock import ManualClock
 from simulator.engine import Dimension, Engine, EngineError, Offering
 from simulator.whatif.errors import WhatIfInputError
+from simulator.wire import FREE_DIMENSION_DISPLAYS
 
 __all__ = ["Catalog", "CatalogDimension", "CatalogOffering", "load_catalog"]
 
@@ -178,7 +179,7 @@ def load_catalog(source: str | Path | Mapping[str, Any]) -> Catalog:
         raise WhatIfInputError(f"{where}: settings must be a mapping")
     tax_rate = _tax_rate(settings.get("taxRate", "0"), where)
     hide = settings.get("freeDimensionOnInvoice", "show")
-    if hide not in ("show", "hide"):
+    if hide not in FREE_DIMENSION_DISPLAYS:
         raise WhatIfInputError(f"{where}: settings.freeDimensionOnInvoice must be show or hide")
     catalog = Catalog(
         dimensions=dimensions,

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from simulator.whatif.errors import WhatIfInputError
+from simulator.wire import DECIMAL_PATTERN, TIMESTAMP_PATTERN
 
 if TYPE_CHECKING:
     import duckdb
@@ -31,13 +32,7 @@ __all__ = [
     "connect",
 ]
 
-DECIMAL_PATTERN: Final = r"[+-]?[0-9]+(\.[0-9]+)?"
-"""A plain decimal as the wire carries `recordValue` (B1): no exponent, no NaN or Infinity."""
-TIMESTAMP_PATTERN: Final = (
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?"
-    r"([Zz]|[+-][0-9]{2}:[0-9]{2})"
-)
-"""RFC 3339 with an explicit offset (B2)."""
+# The records are checked in SQL with the wire grammar's own patterns (RE2 accepts them).
 MAX_DIGITS: Final = 38
 
 _SUFFIXES: Final = {
