@@ -41,11 +41,23 @@ __all__ = [
     "check_usage",
     "get_customer",
     "plan_enrollment_change",
+    "to_millisecond",
 ]
 
 PAYMENT_CHANNELS = wire.PAYMENT_CHANNELS
 _DIVIDE = Context(prec=34, rounding=ROUND_HALF_UP)  # B1: an explicit context for ratios
 TAX_EXEMPT = wire.TAX_EXEMPTIONS
+
+
+def to_millisecond(moment: datetime) -> datetime:
+    """Return `moment` cut to the start of its millisecond (B14).
+
+    Enrollment changes happen at millisecond instants, the precision of every timestamp Paigo's
+    API writes: an enrollment read back as `12:00:00.123Z` starts at 12:00:00.123000, so a record
+    sent with that same timestamp belongs to it, and one sent for the millisecond of an
+    unenrollment belongs to whatever follows.
+    """
+    return moment.replace(microsecond=moment.microsecond - moment.microsecond % 1000)
 
 
 def get_customer(ctx: Ctx, customer_id: str) -> Customer:
@@ -141,7 +153,7 @@ def plan_enrollment_change(
         not isinstance(offering_id, Unset) or remove_prior_offering is True
     ):
         raise Invalid("unenrollOffering cannot be combined with removePriorOffering or offeringId")
-    at = enrollment_date or ctx.now
+    at = to_millisecond(enrollment_date or ctx.now)
     if enrollment_date is not None and enrollment_date > ctx.now:
         errors.append("offeringEnrollmentDate must not be in the future")
     plan = EnrollmentPlan(customer=customer, at=at, overrides=overrides)

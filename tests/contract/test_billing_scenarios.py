@@ -135,3 +135,44 @@ def test_b7_changing_offering_mid_cycle_credits_the_unused_subscription(
     assert february.invoice_date == datetime(2027, 2, 1, tzinfo=UTC)
     assert [(item.name, item.unit_cost) for item in february.line_items] == [("Pro", 62)]
     assert february.total_amount_without_tax == Decimal("62.00")
+
+
+def test_b14_a_record_sent_in_the_enrollment_millisecond_is_shown_and_billed(
+    paigo: Any, clock: ManualClock
+) -> None:
+    # The enrollment happens 456 microseconds into a millisecond; the SDK, like Paigo's wire,
+    # writes the record's timestamp to the millisecond (12:00:00.123Z).
+    enrolled = datetime(2027, 1, 10, 12, 0, 0, 123456, tzinfo=UTC)
+    clock.set(enrolled)
+    calls = paigo.dimensions.create(
+        dimension_name="API Calls",
+        consumption_unit={"type": "count", "unit": "count-based"},
+        usage_increment=1,
+        rounding="ceiling",
+        consumption_price=Decimal("0.25"),
+        aggregation_method="sum",
+        aggregation_interval="hour",
+    )
+    plan = paigo.offerings.create(offering_name="Usage", dimension_ids=[calls.dimension_id])
+    customer = paigo.customers.create(
+        customer_name="Same Instant Co",
+        email="ap@instant.example",
+        payment_channel="manual",
+        offering_id=plan.offering_id,
+    )
+    paigo.usage.record(
+        customer_id=customer.customer_id,
+        dimension_id=calls.dimension_id,
+        record_value=4,
+        timestamp=enrolled,
+    )
+    clock.set(datetime(2027, 1, 10, 13, tzinfo=UTC))
+    (view,) = paigo.customers.retrieve_usage(customer.customer_id, aggregation_interval="none")
+    assert [(r.timestamp, r.record_value) for r in view.usage] == [
+        (datetime(2027, 1, 10, 12, 0, 0, 123000, tzinfo=UTC), Decimal(4))
+    ]
+    clock.set(datetime(2027, 2, 1, tzinfo=UTC))
+    (invoice,) = invoices_of(paigo, customer.customer_id)
+    # 4 calls x $0.25 = $1.00
+    assert [(i.quantity, i.unit_cost) for i in invoice.line_items] == [(4, Decimal("0.25"))]
+    assert invoice.total_amount_without_tax == Decimal("1.00")
