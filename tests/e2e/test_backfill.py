@@ -116,7 +116,7 @@ def test_dry_run_checks_every_row_flags_invoiced_periods_and_sends_nothing(
     assert done.returncode == 1, done.stderr  # malformed rows make the run incomplete
     out = done.stdout
     assert "row 3: recordValue: '1e3' is not a plain decimal" in out
-    assert "row 7: timestamp: timestamps must be timezone-aware" in out
+    assert "row 7: timestamp: '2026-03-05T10:00:00' is not an RFC 3339 timestamp" in out
     assert "row 4: dated in a period already invoiced (2026-01-01T00:00:00+00:00 to " in out
     assert "Would send" in out
     assert "29.5" in out, out  # c1: 10 + 2.5 + 7 + 10
