@@ -66,17 +66,38 @@ def payer_of(ctx: Ctx, customer: Customer) -> Customer:
     return customer
 
 
+def _credit_negative_total(
+    customer: Customer, invoice: Invoice, owed: Decimal, at: datetime
+) -> None:
+    """Settle an invoice whose total is negative: what is owed to the customer goes to its
+    wallet, recorded on the invoice as a negative Credit payment (B10).
+
+    Stripe does the same with a negative invoice total (the customer's credit balance grows);
+    without it the invoice would be Paid with nothing paid and the credit lost.
+    """
+    add_ledger_entry(
+        customer, owed, at, {"type": "negativeInvoiceCredit", "invoiceId": invoice.invoice_id}
+    )
+    invoice.payments.append(
+        Payment("Credit", -owed, at, {"invoiceId": invoice.invoice_id, "creditedToWallet": True})
+    )
+    invoice.amount_paid -= owed
+
+
 def attempt_payment(ctx: Ctx, customer: Customer, invoice: Invoice, at: datetime) -> None:
     """Collect an Open invoice: credits first, then a simulated Stripe charge (B10).
 
     With `store_payment_as_credit` the wallet is not drawn on and the Stripe payment is added to
-    it. A failed charge fires STRIPE_PAYMENT_FAILED and leaves the invoice Open; a `manual`
+    it. A negative total is credited to the wallet and the invoice is Paid by that credit.
+    A failed charge fires STRIPE_PAYMENT_FAILED and leaves the invoice Open; a `manual`
     customer's remainder stays Open until paid by other means. A child billed to its parent
     (`billParent = aggregated`) pays with the parent's wallet and payment channel.
     """
     if not invoice.store_payment_as_credit:
         customer = payer_of(ctx, customer)
     due = invoice.amount_remaining
+    if due < 0:
+        _credit_negative_total(customer, invoice, -due, at)
     if due <= 0:
         mark_paid(ctx, invoice)
         return

@@ -121,3 +121,45 @@ def test_b10_separate_child_pays_itself(engine: Engine, build) -> None:
     child = build.customer(name="Child", channel="manual")
     engine.add_child(parent.customer_id, child.customer_id)
     assert _invoice(engine, child.customer_id, "40").invoice_status == "Open"
+
+
+@pytest.mark.parametrize("channel", ["manual", "Stripe"])
+def test_b10_a_negative_invoice_is_settled_by_crediting_the_wallet(
+    engine: Engine, build, channel: str
+) -> None:
+    c = build.customer(channel=channel)
+    invoice = engine.create_invoice(
+        customer_id=c.customer_id,
+        items=[
+            InvoiceItem("Setup", Decimal(1), Decimal(10)),
+            InvoiceItem("Goodwill credit", Decimal(1), Decimal(-35)),
+        ],
+    )
+    # 10 - 35 = -25: the customer is owed $25.00, which goes to the wallet.
+    assert invoice.total_amount_without_tax == Decimal("-25.00")
+    assert invoice.invoice_status == "Paid"
+    assert [(p.type, p.transaction_amount) for p in invoice.payments] == [
+        ("Credit", Decimal("-25.00"))
+    ]
+    assert invoice.amount_remaining == 0
+    customer = engine.retrieve_customer(c.customer_id)
+    assert customer.balance == Decimal("25.00")
+    assert customer.stripe_payments == []
+    (entry,) = customer.ledger
+    assert entry.transaction_amount == Decimal("25.00")
+    assert entry.metadata["invoiceId"] == invoice.invoice_id
+    # The credit pays the next invoice first.
+    follow_up = _invoice(engine, c.customer_id, "40")
+    first = follow_up.payments[0]
+    assert (first.type, first.transaction_amount) == ("Credit", Decimal("25.00"))
+
+
+def test_b10_a_negative_draft_credits_nothing_until_approved(engine: Engine, build) -> None:
+    engine.update_settings(invoice_approval="manual")
+    c = build.customer(channel="manual")
+    invoice = _invoice(engine, c.customer_id, "-12.50")
+    assert (invoice.invoice_status, invoice.payments) == ("Draft", [])
+    assert engine.retrieve_customer(c.customer_id).balance == 0
+    approved = engine.approve_invoice(invoice.invoice_id)
+    assert approved.invoice_status == "Paid"
+    assert engine.retrieve_customer(c.customer_id).balance == Decimal("12.50")
