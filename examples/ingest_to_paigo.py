@@ -88,7 +88,7 @@ class Target:
         if self.embedded is not None:
             return self.embedded.create_period_invoice(customer_id, start, end).invoice_id
         if self.remote is not None:
-            return str(self.remote.create_period_invoice(customer_id, start, end)["invoiceId"])
+            return self.remote.create_period_invoice(customer_id, start, end).invoice_id
         return None
 
     def fetch(self, url: str) -> bytes:

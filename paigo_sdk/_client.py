@@ -33,6 +33,7 @@ from paigo_sdk._config import (
 )
 from paigo_sdk._idempotency import IDEMPOTENCY_HEADER, check_idempotency_key, new_idempotency_key
 from paigo_sdk._operations import Operation, unwrap
+from paigo_sdk._pending import PendingWork
 from paigo_sdk._request_options import Body, Headers, Query, merge_extras
 from paigo_sdk._retry import RetryClass, RetryPolicy, parse_retry_after
 from paigo_sdk._sentinels import NOT_GIVEN, NotGiven
@@ -72,6 +73,8 @@ class _BaseClient:
     _clock: Clock
     _policy: RetryPolicy
     _owns_http: bool
+    _pending_work: PendingWork
+    """Batchers holding records for this client; shared with every `with_options` copy."""
 
     def _setup(
         self,
@@ -106,6 +109,7 @@ class _BaseClient:
             user_agent=USER_AGENT,
         )
         self._policy = RetryPolicy(max_retries=max_retries, deadline=retry_deadline)
+        self._pending_work = PendingWork()
 
     @property
     def api_url(self) -> str:

@@ -13,19 +13,26 @@ from simulator.clock import ManualClock, SystemClock
 
 if TYPE_CHECKING:
     from simulator.faults import FaultRule
+    from simulator.interface import PaigoSimulator
     from simulator.remote import RemoteSimulator
+    from simulator.settling import LateUsageWarning, UndeliveredUsageError
     from simulator.simulator import Simulator
+    from simulator.snapshots import Snapshot
     from simulator.transport import SimulatorTransport
 
 __all__ = [
     "DEFAULT_CLIENT_ID",
     "DEFAULT_CLIENT_SECRET",
     "FaultRule",
+    "LateUsageWarning",
     "ManualClock",
+    "PaigoSimulator",
     "RemoteSimulator",
     "Simulator",
     "SimulatorTransport",
+    "Snapshot",
     "SystemClock",
+    "UndeliveredUsageError",
 ]
 
 DEFAULT_CLIENT_ID = "paigo-simulator"
@@ -35,9 +42,13 @@ DEFAULT_CLIENT_SECRET = "paigo-simulator-secret"
 
 _LAZY = {
     "FaultRule": "simulator.faults",
+    "LateUsageWarning": "simulator.settling",
+    "PaigoSimulator": "simulator.interface",
     "RemoteSimulator": "simulator.remote",
     "Simulator": "simulator.simulator",
     "SimulatorTransport": "simulator.transport",
+    "Snapshot": "simulator.snapshots",
+    "UndeliveredUsageError": "simulator.settling",
 }
 
 

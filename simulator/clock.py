@@ -32,8 +32,11 @@ class SystemClock:
 class ManualClock:
     """A clock that stands still until it is advanced or set.
 
-    Listeners registered with `on_change` run synchronously, in registration order, after every
-    change, so the simulator can close each billing cycle that became due before `advance` returns.
+    Checks registered with `before_change` run before every move, outside the clock's lock; one
+    that raises stops the move (the simulator uses this to deliver, or refuse over, usage records
+    its clients' batchers still hold). Listeners registered with `on_change` run synchronously,
+    in registration order, after every change, so the simulator can close each billing cycle
+    that became due before `advance` returns.
     They run after the clock's lock is released, so a listener may take other locks (the
     simulator's) while threads holding those locks read the clock.
 
@@ -45,8 +48,11 @@ class ManualClock:
         if start is None:
             start = datetime.now(UTC).replace(microsecond=0)
         self._now = _require_aware(start)
+        self.start = self._now
+        """Where the clock started; `Simulator.reset()` rewinds it here."""
         self._lock = threading.RLock()
         self._listeners: list[Callable[[datetime], None]] = []
+        self._checks: list[Callable[[], None]] = []
 
     def now(self) -> datetime:
         """Return the clock's current time."""
@@ -72,6 +78,7 @@ class ManualClock:
         )
         if step < timedelta():
             raise ValueError("ManualClock cannot move backwards")
+        self._before_change()
         with self._lock:
             moment = self._now + step
             self._now = moment
@@ -88,9 +95,38 @@ class ManualClock:
         with self._lock:
             if moment < self._now:
                 raise ValueError("ManualClock cannot move backwards")
+        self._before_change()
+        with self._lock:
+            if moment < self._now:
+                raise ValueError("ManualClock cannot move backwards")
             self._now = moment
             listeners = list(self._listeners)
         return _notify(listeners, moment)
+
+    def rewind(self, moment: datetime) -> datetime:
+        """Put the clock at `moment`, backwards allowed, without checks or listeners.
+
+        Only for putting back a whole state saved at that moment (`Simulator.restore`, `reset`):
+        moving time back under live state would re-close cycles.
+
+        Raises:
+            ValueError: when `moment` is naive.
+        """
+        moment = _require_aware(moment)
+        with self._lock:
+            self._now = moment
+        return moment
+
+    def before_change(self, check: Callable[[], None]) -> None:
+        """Call `check()` before every move; an exception from it stops the move and propagates."""
+        with self._lock:
+            self._checks.append(check)
+
+    def _before_change(self) -> None:
+        with self._lock:
+            checks = list(self._checks)
+        for check in checks:
+            check()
 
     def on_change(self, listener: Callable[[datetime], None]) -> None:
         """Call `listener(new_now)` after every change of this clock."""

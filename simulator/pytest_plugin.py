@@ -5,7 +5,12 @@ Fixtures: `paigo_sim` (a new `Simulator` on a `ManualClock` per test), `paigo_cl
 `paigo_start(moment)` marker starts a test's clock at a fixed time.
 
 With `--paigo-simulator-url URL` the same fixtures talk to a running `paigo-simulator serve`
-instead, over HTTP, and reset it through `/_simulator/reset` before each test.
+instead, over HTTP, and reset it through `/_simulator/reset` before each test (which also puts a
+manual server clock back at its start). One server holds one state, so with pytest-xdist the
+plugin refuses to run more than one worker against it (tests would reset each other's data).
+
+A test during which usage records arrived for an already invoiced period (never billed, B9)
+ends with a `LateUsageWarning` naming how many.
 
 Production guard: a test may not reach Paigo's production hosts (`api.prod.paigo.tech`,
 `auth.paigo.tech`) unless it is marked `@pytest.mark.paigo_live` (or the project's `live`
@@ -82,6 +87,28 @@ def pytest_configure(config: pytest.Config) -> None:
         "an RFC 3339 string such as '2026-01-01T00:00:00Z') instead of the current second",
     )
     _install_guard()
+    _refuse_shared_server(config)
+
+
+def _refuse_shared_server(config: pytest.Config) -> None:
+    """Refuse pytest-xdist with several workers against one `--paigo-simulator-url` server."""
+    if not config.getoption(_URL_OPTION):
+        return
+    workers: object = None
+    workerinput = getattr(config, "workerinput", None)
+    if isinstance(workerinput, dict):
+        workers = workerinput.get("workercount")
+    else:
+        workers = getattr(config.option, "numprocesses", None)
+        if getattr(config.option, "dist", "no") == "no" and workers in (None, 0):
+            return
+    if workers in (None, 0, 1):
+        return
+    raise pytest.UsageError(
+        f"{_URL_OPTION} points every pytest-xdist worker at one simulator server, whose state "
+        f"each test resets; run {workers} workers without {_URL_OPTION} (each test then gets its "
+        "own in-process simulator), or run against the server with -n 0 (or -n 1)"
+    )
 
 
 # ------------------------------------------------------------------------ production guard
@@ -203,6 +230,7 @@ def paigo_sim(request: pytest.FixtureRequest) -> Iterator[Simulator | RemoteSimu
                     )
                 remote.set_time(start)
             yield remote
+            _report_late(remote)
         finally:
             remote.close()
         return
@@ -212,8 +240,15 @@ def paigo_sim(request: pytest.FixtureRequest) -> Iterator[Simulator | RemoteSimu
     simulator = Simulator(clock=ManualClock(start))
     try:
         yield simulator
+        _report_late(simulator)
     finally:
         simulator.close()
+
+
+def _report_late(simulator: Simulator | RemoteSimulator) -> None:
+    from simulator.settling import late_usage_warning
+
+    late_usage_warning(len(simulator.late_records()))
 
 
 def _start_of(request: pytest.FixtureRequest) -> datetime | None:

@@ -1,25 +1,33 @@
 """Drive a running `paigo-simulator serve` from Python through its `/_simulator/` routes.
 
 `RemoteSimulator` offers the `Simulator` methods that make sense over HTTP (clients, reset, clock,
-inspection, the period invoice, snapshots, faults), returning wire JSON (dicts with Paigo's
-camelCase keys) where the in-process simulator returns engine records. None of this is part of
-Paigo's API: pointed at the real service, `probe()` answers False and every admin call raises
-`RemoteSimulatorError`.
+inspection, the period invoice, snapshots, faults) and returns the same typed records as the
+in-process simulator (`Invoice`, `UsageRecordView`, `WebhookDelivery`, `RejectedRequest`), read
+through the admin routes' lossless `?format=records` form. Both satisfy `PaigoSimulator`. None of
+this is part of Paigo's API: pointed at the real service, `probe()` answers False and every
+admin call raises `RemoteSimulatorError`.
 """
 
 from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
+from simulator.records import RecordDecodeError, decode
+from simulator.settling import ClientRegistry
+
 if TYPE_CHECKING:
     from paigo_sdk import AsyncPaigoClient, PaigoClient
+    from simulator.api import RejectedRequest
+    from simulator.engine.state import Invoice, UsageRecordView, WebhookDelivery
     from simulator.faults import FaultRule
 
 __all__ = ["RemoteClock", "RemoteFaults", "RemoteSimulator", "RemoteSimulatorError"]
+
+_Record = TypeVar("_Record")
 
 _AUDIENCE = "https://qnonyh1pc7.execute-api.us-east-1.amazonaws.com"
 _ADMIN_HEADER = "X-Simulator-Admin-Token"
@@ -114,8 +122,9 @@ class RemoteClock:
         RemoteSimulatorError: from any method, when the server refuses or cannot be reached.
     """
 
-    def __init__(self, admin: _Admin) -> None:
+    def __init__(self, admin: _Admin, clients: ClientRegistry | None = None) -> None:
         self._admin = admin
+        self._clients = clients if clients is not None else ClientRegistry()
         self._lock = threading.Lock()
         self._known: datetime | None = None
         self._manual: bool | None = None
@@ -172,8 +181,11 @@ class RemoteClock:
     ) -> datetime:
         """Move the server's clock forward, closing every cycle now due, and return the new time.
 
+        Batchers of the clients this simulator made deliver what they hold first.
+
         Raises:
             ValueError: when the step is negative.
+            UndeliveredUsageError: when batchers still hold records (the clock is not moved).
             RemoteSimulatorError: when the server's clock is not manual or the call fails.
         """
         step = (delta or timedelta()) + timedelta(
@@ -181,6 +193,7 @@ class RemoteClock:
         )
         if step < timedelta():
             raise ValueError("the simulator clock cannot move backwards")
+        self._clients.settle()
         reply = self._admin.call(
             "POST", "/_simulator/clock/advance", json={"seconds": step.total_seconds()}
         )
@@ -189,12 +202,16 @@ class RemoteClock:
     def set(self, moment: datetime) -> datetime:
         """Move the server's clock to `moment` (not backwards) and return the new time.
 
+        Batchers of the clients this simulator made deliver what they hold first.
+
         Raises:
             ValueError: when `moment` is naive.
+            UndeliveredUsageError: when batchers still hold records (the clock is not moved).
             RemoteSimulatorError: when the server's clock is not manual or the call fails.
         """
         if moment.tzinfo is None:
             raise ValueError("the simulator clock needs a timezone-aware datetime")
+        self._clients.settle()
         reply = self._admin.call("POST", "/_simulator/clock/advance", json={"to": _wire(moment)})
         return self._remember(reply)
 
@@ -232,7 +249,7 @@ class RemoteFaults:
 class RemoteSimulator:
     """A running `paigo-simulator serve`, seen through the same methods as `Simulator`.
 
-    Inspection methods return Paigo's wire JSON (camelCase dicts).
+    Inspection methods return the same typed records as `Simulator` (`PaigoSimulator`).
 
     Raises:
         RemoteSimulatorError: from any method that calls the server, when the server refuses
@@ -254,7 +271,8 @@ class RemoteSimulator:
         self._admin = _Admin(
             self.url, admin_token=admin_token, client_id=client_id, client_secret=client_secret
         )
-        self.clock = RemoteClock(self._admin)
+        self._clients = ClientRegistry()
+        self.clock = RemoteClock(self._admin, self._clients)
         self.faults = RemoteFaults(self._admin)
 
     @staticmethod
@@ -285,7 +303,7 @@ class RemoteSimulator:
         """
         from paigo_sdk import PaigoClient
 
-        return PaigoClient(**{**self._client_options(), **options})
+        return self._clients.add(PaigoClient(**{**self._client_options(), **options}))
 
     def async_client(self, **options: Any) -> AsyncPaigoClient:
         """Return an `AsyncPaigoClient` pointed at the server, keeping no idle connections.
@@ -302,7 +320,7 @@ class RemoteSimulator:
             defaults["transport"] = httpx.AsyncHTTPTransport(
                 limits=httpx.Limits(max_keepalive_connections=0)
             )
-        return AsyncPaigoClient(**{**defaults, **options})
+        return self._clients.add(AsyncPaigoClient(**{**defaults, **options}))
 
     def _client_options(self) -> dict[str, Any]:
         return {
@@ -318,17 +336,22 @@ class RemoteSimulator:
     # ----------------------------------------------------------------- state and time
 
     def reset(self) -> None:
-        """Forget every resource, record and invoice on the server, and its fault rules."""
-        self._admin.call("POST", "/_simulator/reset")
+        """Forget every resource, record and invoice on the server, and its fault rules, and put
+        a manual server clock back where it started."""
+        reply = self._admin.call("POST", "/_simulator/reset")
         self.faults.clear()
+        if isinstance(reply, dict) and "now" in reply:
+            self.clock._remember(reply)
 
     def snapshot(self) -> str:
-        """Save the server's state and return the snapshot's id, for `restore()`."""
+        """Save the server's state and clock time; return the snapshot's id, for `restore()`."""
         return str(self._admin.call("POST", "/_simulator/snapshots")["snapshotId"])
 
     def restore(self, snapshot_id: str) -> None:
-        """Put back the state saved as `snapshot_id`."""
-        self._admin.call("POST", f"/_simulator/snapshots/{snapshot_id}/restore")
+        """Put back the state (and a manual clock's time) saved as `snapshot_id`."""
+        reply = self._admin.call("POST", f"/_simulator/snapshots/{snapshot_id}/restore")
+        if isinstance(reply, dict) and "now" in reply:
+            self.clock._remember(reply)
 
     def advance(
         self,
@@ -341,57 +364,88 @@ class RemoteSimulator:
     ) -> datetime:
         """Move the server's manual clock forward and return the new time.
 
+        Batchers of the clients this simulator made deliver what they hold first.
+
         Raises:
             ValueError: when the step is negative.
+            UndeliveredUsageError: when batchers still hold records (the clock is not moved).
         """
         return self.clock.advance(delta, days=days, hours=hours, minutes=minutes, seconds=seconds)
 
     def set_time(self, moment: datetime) -> datetime:
-        """Move the server's manual clock to `moment` and return the new time."""
+        """Move the server's manual clock to `moment` and return the new time.
+
+        Raises:
+            UndeliveredUsageError: when batchers still hold records (the clock is not moved).
+        """
         return self.clock.set(moment)
 
     # ----------------------------------------------------------------- inspection
 
     def usage_records(
         self, *, customer_id: str | None = None, dimension_id: str | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> list[UsageRecordView]:
         """Return the stored usage records, per customer and dimension in arrival order."""
+        from simulator.engine.state import UsageRecordView
+
         params = {
             key: value
             for key, value in (("customerId", customer_id), ("dimensionId", dimension_id))
             if value is not None
         }
-        return list(self._admin.call("GET", "/_simulator/usage-records", params=params)["data"])
+        return self._records("/_simulator/usage-records", UsageRecordView, params)
+
+    def late_records(self, *, customer_id: str | None = None) -> list[UsageRecordView]:
+        """Return records that arrived for a period already invoiced: stored, never billed (B9)."""
+        from simulator.engine.state import UsageRecordView
+
+        params = {} if customer_id is None else {"customerId": customer_id}
+        return self._records("/_simulator/late-records", UsageRecordView, params)
 
     @property
-    def rejected_requests(self) -> list[dict[str, Any]]:
+    def rejected_requests(self) -> list[RejectedRequest]:
         """The most recent requests the server refused, oldest first."""
-        return list(self._admin.call("GET", "/_simulator/rejected-requests")["data"])
+        from simulator.api import RejectedRequest
+
+        return self._records("/_simulator/rejected-requests", RejectedRequest)
 
     @property
-    def webhook_deliveries(self) -> list[dict[str, Any]]:
-        """Every webhook delivery with its attempts, oldest first."""
-        return list(self._admin.call("GET", "/_simulator/webhook-deliveries")["data"])
+    def webhook_deliveries(self) -> list[WebhookDelivery]:
+        """Every webhook delivery with its attempts, oldest first (without security keys)."""
+        from simulator.engine.state import WebhookDelivery
 
-    def create_period_invoice(
-        self, customer_id: str, start: datetime, end: datetime
-    ) -> dict[str, Any]:
+        return self._records("/_simulator/webhook-deliveries", WebhookDelivery)
+
+    def create_period_invoice(self, customer_id: str, start: datetime, end: datetime) -> Invoice:
         """Invoice the customer's arrear usage in `[start, end)` and return the invoice (B9).
 
         A simulator extension (a dashboard feature in Paigo, not in its v1.10 API).
         """
+        from simulator.engine.state import Invoice
+
         created = self._admin.call(
             "POST",
             "/_simulator/invoices/period",
             json={"customerId": customer_id, "startTime": _wire(start), "endTime": _wire(end)},
         )
-        invoice = self._admin.paigo("GET", f"/invoices/{created['invoiceId']}")
-        return dict(invoice["data"][0])
+        return self._records(f"/_simulator/invoices/{created['invoiceId']}", Invoice)[0]
 
-    def preview_invoice(self, customer_id: str) -> dict[str, Any]:
+    def preview_invoice(self, customer_id: str) -> Invoice:
         """Return the invoice the customer would get if its open cycles closed now."""
-        reply = self._admin.call("GET", f"/_simulator/customers/{customer_id}/invoice-preview")
-        return dict(reply["data"][0])
+        from simulator.engine.state import Invoice
+
+        return self._records(f"/_simulator/customers/{customer_id}/invoice-preview", Invoice)[0]
+
+    def _records(
+        self, path: str, cls: type[_Record], params: dict[str, str] | None = None
+    ) -> list[_Record]:
+        reply = self._admin.call("GET", path, params={**(params or {}), "format": "records"})
+        try:
+            return [decode(item, cls) for item in reply["data"]]
+        except (RecordDecodeError, KeyError, TypeError) as exc:
+            raise RemoteSimulatorError(
+                f"GET {path} did not answer {cls.__name__} records: {exc}"
+            ) from exc
 
     def close(self) -> None:
         """Close the connection pool used for the admin routes."""

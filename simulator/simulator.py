@@ -6,7 +6,10 @@ so tests can create one per test, in parallel processes or threads.
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
@@ -18,12 +21,13 @@ from simulator.api.messages import ApiHandler, ApiRequest, ApiResponse
 from simulator.clock import Clock, ManualClock, SystemClock
 from simulator.engine import Engine
 from simulator.faults import Faults, FaultsHandler
+from simulator.settling import ClientRegistry, UndeliveredUsageError, log_late
+from simulator.snapshots import Snapshot
 from simulator.transport import SimulatorTransport
 from simulator.webhook_delivery import HttpWebhookDispatcher
 
 if TYPE_CHECKING:
     from paigo_sdk import AsyncPaigoClient, PaigoClient
-    from simulator.engine import EngineSnapshot
     from simulator.engine.state import Invoice, UsageRecordView, WebhookDelivery
     from simulator.server import AsgiApp, SimulatorServer
 
@@ -33,6 +37,8 @@ __all__ = [
     "DEFAULT_CLIENT_ID",
     "DEFAULT_CLIENT_SECRET",
     "Simulator",
+    "Snapshot",
+    "UndeliveredUsageError",
 ]
 
 BASE_URL: Final = "http://paigo-simulator.local"
@@ -78,6 +84,18 @@ class Simulator:
     ) -> None:
         self.clock: Clock = clock if clock is not None else SystemClock()
         self.seed = seed
+        self._options: dict[str, Any] = {
+            "seed": seed,
+            "client_id": client_id,
+            "client_secret": client_secret,
+            "token_lifetime": token_lifetime,
+            "array_batches": array_batches,
+            "deduplication": deduplication,
+            "webhook_transport": webhook_transport,
+            "synchronous_webhooks": synchronous_webhooks,
+            "admin_enabled": admin_enabled,
+            "admin_token": admin_token,
+        }
         self.client_id = client_id
         self._client_secret = client_secret
         self._lock = threading.RLock()
@@ -98,12 +116,19 @@ class Simulator:
             admin_token=admin_token,
         )
         self.faults = Faults(seed=seed, tokens=_SerialTokens(self.api, self._lock))
+        self.revision = 0
+        """Counts requests that may have changed state and clock moves (for persistence)."""
         self.handler: ApiHandler = _SerialHandler(
-            FaultsHandler(self.api, self.faults, authorize=self.api.authorize_admin), self._lock
+            FaultsHandler(self.api, self.faults, authorize=self.api.authorize_admin),
+            self._lock,
+            self._changed,
         )
         """The one handler both transports call: faults routes, then Paigo's API, serialised."""
         self._transport = SimulatorTransport(self.handler, faults=self.faults)
+        self._clients = ClientRegistry()
+        self.engine.late_listeners.append(log_late)
         if isinstance(self.clock, ManualClock):
+            self.clock.before_change(self._clients.settle)
             self.clock.on_change(self._clock_changed)
 
     # ----------------------------------------------------------------- reaching it
@@ -124,7 +149,7 @@ class Simulator:
         """
         from paigo_sdk import PaigoClient
 
-        return PaigoClient(**{**self._client_options(), **options})
+        return self._clients.add(PaigoClient(**{**self._client_options(), **options}))
 
     def async_client(self, **options: Any) -> AsyncPaigoClient:
         """Return an `AsyncPaigoClient` bound to this simulator in-process, with its credentials.
@@ -134,7 +159,7 @@ class Simulator:
         """
         from paigo_sdk import AsyncPaigoClient
 
-        return AsyncPaigoClient(**{**self._client_options(), **options})
+        return self._clients.add(AsyncPaigoClient(**{**self._client_options(), **options}))
 
     def _client_options(self) -> dict[str, Any]:
         return {
@@ -165,7 +190,8 @@ class Simulator:
     # ----------------------------------------------------------------- state and time
 
     def reset(self) -> None:
-        """Forget every resource, record, invoice, webhook delivery, fault and rejected request.
+        """Forget every resource, record, invoice, webhook delivery, fault and rejected request,
+        and put a manual clock back where it started.
 
         Issued tokens stay valid, so existing clients keep working.
         """
@@ -175,17 +201,65 @@ class Simulator:
             self.faults.clear()
             self.webhooks.clear()
             self.api.clear_rejected_requests()
+            self.api.snapshots.clear()
+            if isinstance(self.clock, ManualClock):
+                self.clock.rewind(self.clock.start)
+            self.revision += 1
 
-    def snapshot(self) -> EngineSnapshot:
-        """Return an opaque copy of the whole Paigo state, for `restore()`."""
-        with self._lock:
-            return self.engine.snapshot()
+    def snapshot(self) -> Snapshot:
+        """Return the whole Paigo state and the manual clock's time, for `restore()` or `fork()`.
 
-    def restore(self, snapshot: EngineSnapshot) -> None:
-        """Put back the state captured by `snapshot()` (the clock is not moved)."""
+        The snapshot is immutable: restore it as often as you like, or `save()` it to a file.
+        """
         with self._lock:
-            self.engine.restore(snapshot)
+            now = self.clock.now() if isinstance(self.clock, ManualClock) else None
+            return Snapshot(state=self.engine.export_state(), now=now)
+
+    def restore(self, snapshot: Snapshot | str | os.PathLike[str]) -> None:
+        """Put back a snapshot (or a snapshot file): state, and a manual clock's time.
+
+        Any earlier snapshot can be restored, so time can go back as well as forward: the
+        manual clock returns to the moment the snapshot was taken.
+
+        Raises:
+            simulator.snapshots.SnapshotFileError: when a file cannot be loaded (nothing changes).
+            ValueError: when the snapshot holds no simulator state (nothing changes).
+        """
+        if not isinstance(snapshot, Snapshot):
+            snapshot = Snapshot.load(snapshot)
+        with self._lock:
+            self.engine.import_state(snapshot.state)
             self.api.idempotency.clear()
+            if snapshot.now is not None and isinstance(self.clock, ManualClock):
+                self.clock.rewind(snapshot.now)
+            self.revision += 1
+
+    def save(self, path: str | os.PathLike[str]) -> Snapshot:
+        """Take a snapshot, write it to `path` atomically, and return it.
+
+        Raises:
+            OSError: when the file cannot be written.
+        """
+        snapshot = self.snapshot()
+        snapshot.save(path)
+        return snapshot
+
+    def fork(self) -> Simulator:
+        """Return an independent copy, for what-if branches: same state, options and time.
+
+        The copy runs on its own `ManualClock` at this simulator's time (or on the system clock
+        when this one does); changes on either side never reach the other. Fault rules and the
+        record of webhook deliveries made so far are not copied.
+        """
+        snapshot = self.snapshot()
+        clock: Clock = ManualClock(snapshot.now) if snapshot.now is not None else SystemClock()
+        twin = Simulator(clock=clock, **self._options)
+        twin.engine.options = dataclasses.replace(
+            self.engine.options,
+            fail_stripe_charges_for=set(self.engine.options.fail_stripe_charges_for),
+        )
+        twin.engine.import_state(snapshot.state)
+        return twin
 
     def advance(
         self,
@@ -224,6 +298,10 @@ class Simulator:
     def _clock_changed(self, _now: datetime) -> None:
         with self._lock:
             self.engine.close_due_cycles()
+            self.revision += 1
+
+    def _changed(self) -> None:
+        self.revision += 1
 
     # ----------------------------------------------------------------- inspection
 
@@ -233,6 +311,14 @@ class Simulator:
         """Return the stored usage records, per customer and dimension in arrival order."""
         with self._lock:
             return self.engine.usage_records(customer_id=customer_id, dimension_id=dimension_id)
+
+    def late_records(self, *, customer_id: str | None = None) -> list[UsageRecordView]:
+        """Return records that arrived for a period already invoiced: stored, never billed (B9).
+
+        Each one was also reported when it arrived, with a warning on the `simulator` logger.
+        """
+        with self._lock:
+            return self.engine.late_records(customer_id=customer_id)
 
     @property
     def rejected_requests(self) -> list[RejectedRequest]:
@@ -285,15 +371,25 @@ class Simulator:
 
 
 class _SerialHandler:
-    """Hand requests to `inner` one at a time under the simulator's lock."""
+    """Hand requests to `inner` one at a time under the simulator's lock.
 
-    def __init__(self, inner: ApiHandler, lock: threading.RLock) -> None:
+    `changed` is called after every request that may have changed state (not GET or HEAD).
+    """
+
+    def __init__(
+        self, inner: ApiHandler, lock: threading.RLock, changed: Callable[[], None]
+    ) -> None:
         self._inner = inner
         self._lock = lock
+        self._changed = changed
 
     def handle(self, request: ApiRequest) -> ApiResponse:
         with self._lock:
-            return self._inner.handle(request)
+            try:
+                return self._inner.handle(request)
+            finally:
+                if request.method not in ("GET", "HEAD"):
+                    self._changed()
 
     def __repr__(self) -> str:
         return f"_SerialHandler({self._inner!r})"

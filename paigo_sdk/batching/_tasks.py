@@ -96,6 +96,10 @@ class AsyncUsageBatcher(RecordQueue):
             exit_timeout=exit_timeout,
         )
         self._client = client.with_options(max_retries=0)
+        # Registered without a flush: draining needs this batcher's event loop.
+        work = getattr(client, "_pending_work", None)  # absent on stand-in clients
+        if work is not None:
+            work.register(self, _undelivered)
         self._wire_batches = wire_batches
         self._init_tasks()
         self._init_queue(settings, getattr(client, "_clock", None))
@@ -556,6 +560,11 @@ async def _keep_stored(reference: weakref.ref[AsyncUsageBatcher]) -> None:
         interval = batcher.settings.flush_interval
         del batcher
         await asyncio.sleep(interval)
+
+
+def _undelivered(batcher: AsyncUsageBatcher) -> int:
+    stats = batcher.stats()
+    return stats.queued + stats.in_flight
 
 
 _LIVE: weakref.WeakSet[AsyncUsageBatcher] = weakref.WeakSet()

@@ -121,6 +121,9 @@ class UsageBatcher(RecordQueue):
             exit_timeout=exit_timeout,
         )
         self._client = client.with_options(max_retries=0)
+        work = getattr(client, "_pending_work", None)  # absent on stand-in clients
+        if work is not None:
+            work.register(self, _undelivered, UsageBatcher.flush)
         self._wire_batches = wire_batches
         self._init_threads()
         self._init_queue(settings, getattr(client, "_clock", None))
@@ -589,6 +592,11 @@ def _keep_stored(reference: weakref.ref[UsageBatcher], generation: int) -> None:
         stop, interval = batcher._stop, batcher.settings.flush_interval
         del batcher
         stop.wait(interval)
+
+
+def _undelivered(batcher: UsageBatcher) -> int:
+    stats = batcher.stats()
+    return stats.queued + stats.in_flight
 
 
 _LIVE: weakref.WeakSet[UsageBatcher] = weakref.WeakSet()

@@ -32,6 +32,8 @@ from simulator.api.parsing import (
 from simulator.api.replies import EXACT
 from simulator.clock import ManualClock
 from simulator.engine import NotFound
+from simulator.records import encode
+from simulator.snapshots import Snapshot
 from simulator.wire import (
     ACCOUNT_STATES,
     CURRENCIES,
@@ -44,6 +46,7 @@ from simulator.wire import (
 __all__ = [
     "ADMIN_ROUTES",
     "PERIOD",
+    "RECORDS_FORMAT",
     "SETTINGS",
     "advance_clock",
     "approve_invoice",
@@ -52,6 +55,7 @@ __all__ = [
     "create_snapshot",
     "expire_tokens",
     "inspect_customer",
+    "inspect_invoice",
     "list_deliveries",
     "list_entitlement_excess",
     "list_late_records",
@@ -120,23 +124,37 @@ _MICROSECONDS: Final = {
 }
 
 
+RECORDS_FORMAT: Final = Enum(("records",))
+"""`?format=records` on an inspection route answers the simulator's own records
+(`simulator.records.encode`) instead of Paigo-style views; `RemoteSimulator` asks for it."""
+
+
+def _as_records(call: Call) -> bool:
+    return bool(call.query("format", RECORDS_FORMAT) == "records")
+
+
 def reset(call: Call) -> ApiResponse:
-    """Empty the engine: every resource, record and invoice is gone; tokens stay valid."""
+    """Empty the engine and put a manual clock back where it started; tokens stay valid."""
     call.engine.reset()
     call.api.snapshots.clear()
     call.api.idempotency.clear()
-    return replies.ok({"message": "Simulator reset"})
+    clock = call.api.clock
+    if isinstance(clock, ManualClock):
+        clock.rewind(clock.start)
+    return replies.ok({"message": "Simulator reset", "now": replies.wire_time(clock.now())})
 
 
 def create_snapshot(call: Call) -> ApiResponse:
-    """Take a snapshot of the engine's state; replies 201 `{message, snapshotId}`."""
+    """Snapshot the state and a manual clock's time; replies 201 `{message, snapshotId}`."""
     snapshot_id = f"snap-{len(call.api.snapshots) + 1}"
-    call.api.snapshots[snapshot_id] = call.engine.snapshot()
+    clock = call.api.clock
+    now = clock.now() if isinstance(clock, ManualClock) else None
+    call.api.snapshots[snapshot_id] = Snapshot(state=call.engine.export_state(), now=now)
     return replies.created({"message": "Snapshot taken", "snapshotId": snapshot_id})
 
 
 def restore_snapshot(call: Call) -> ApiResponse:
-    """Restore the engine to a snapshot taken earlier.
+    """Restore the state, and a manual clock's time, of any snapshot taken earlier.
 
     Raises:
         NotFound: no such snapshot.
@@ -145,9 +163,18 @@ def restore_snapshot(call: Call) -> ApiResponse:
     snapshot = call.api.snapshots.get(snapshot_id)
     if snapshot is None:
         raise NotFound("snapshot", snapshot_id)
-    call.engine.restore(snapshot)
+    call.engine.import_state(snapshot.state)
     call.api.idempotency.clear()
-    return replies.ok({"message": "Snapshot restored", "snapshotId": snapshot_id})
+    clock = call.api.clock
+    if snapshot.now is not None and isinstance(clock, ManualClock):
+        clock.rewind(snapshot.now)
+    return replies.ok(
+        {
+            "message": "Snapshot restored",
+            "snapshotId": snapshot_id,
+            "now": replies.wire_time(clock.now()),
+        }
+    )
 
 
 def read_clock(call: Call) -> ApiResponse:
@@ -234,6 +261,8 @@ def list_usage_records(call: Call) -> ApiResponse:
     records = call.engine.usage_records(
         customer_id=call.query("customerId", Id()), dimension_id=call.query("dimensionId", Id())
     )
+    if _as_records(call):
+        return replies.listing("Usage records", encode(records))
     return replies.listing("Usage records", [views.usage_record(r) for r in records])
 
 
@@ -244,6 +273,8 @@ def list_late_records(call: Call) -> ApiResponse:
         BadRequest: `customerId` is malformed.
     """
     records = call.engine.late_records(customer_id=call.query("customerId", Id()))
+    if _as_records(call):
+        return replies.listing("Late usage records", encode(records))
     return replies.listing("Late usage records", [views.usage_record(r) for r in records])
 
 
@@ -274,11 +305,18 @@ def list_deliveries(call: Call) -> ApiResponse:
         BadRequest: `webhookId` is malformed.
     """
     deliveries = call.engine.webhook_deliveries(webhook_id=call.query("webhookId", Id()))
+    if _as_records(call):
+        encoded = encode(deliveries)
+        for item in encoded:
+            item.pop("security_key", None)  # never shown, as in the wire view
+        return replies.listing("Webhook deliveries", encoded)
     return replies.listing("Webhook deliveries", [views.webhook_delivery(d) for d in deliveries])
 
 
 def list_rejected_requests(call: Call) -> ApiResponse:
     """List the most recent rejected requests (method, path, status, messages), oldest first."""
+    if _as_records(call):
+        return replies.listing("Rejected requests", encode(call.api.rejected_requests))
     data = [
         {
             "method": r.method,
@@ -324,7 +362,18 @@ def preview_invoice(call: Call) -> ApiResponse:
         NotFound: no such customer.
     """
     invoice = call.engine.preview_invoice(call.params["customerId"])
+    if _as_records(call):
+        return replies.one("Invoice preview", encode(invoice))
     return replies.one("Invoice preview", views.invoice(invoice))
+
+
+def inspect_invoice(call: Call) -> ApiResponse:
+    """Return an invoice as the simulator keeps it (`simulator.records`), with every field.
+
+    Raises:
+        NotFound: no such invoice.
+    """
+    return replies.one("Invoice", encode(call.engine.retrieve_invoice(call.params["invoiceId"])))
 
 
 def inspect_customer(call: Call) -> ApiResponse:
@@ -423,6 +472,7 @@ ADMIN_ROUTES: Final[Sequence[tuple[str, str, Handler]]] = (
     ("POST", "/_simulator/invoices/period", create_period_invoice),
     ("GET", "/_simulator/customers/{customerId}/invoice-preview", preview_invoice),
     ("GET", "/_simulator/customers/{customerId}", inspect_customer),
+    ("GET", "/_simulator/invoices/{invoiceId}", inspect_invoice),
     ("GET", "/_simulator/settings", read_settings),
     ("PUT", "/_simulator/settings", update_settings),
     ("POST", "/_simulator/invoices/{invoiceId}/approve", approve_invoice),

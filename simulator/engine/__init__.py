@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import pickle
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Context, Decimal
@@ -287,6 +288,9 @@ class Engine:
         self._state = _new_state(seed)
         self._pending: list[WebhookDelivery] = []
         self._followups: dict[Any, Any] = {}
+        self.late_listeners: list[Callable[[list[tuple[str, str, datetime]]], None]] = []
+        """Called after a call that stored records for an already invoiced period (B9), with
+        (customer id, dimension id, timestamp) of each, outside the engine lock."""
 
     def _ctx(self, now: datetime) -> Ctx:
         return Ctx(state=self._state, now=now, options=self.options, followups=self._followups)
@@ -303,6 +307,7 @@ class Engine:
         # close cycles here) while holding its own lock, so the two locks are never nested the
         # other way round.
         now = self.clock.now()
+        late: list[tuple[str, str, datetime]] = []
         try:
             with self._lock:
                 if not usage_only:
@@ -312,10 +317,17 @@ class Engine:
                     if catch_up:
                         close_due(ctx)
                     yield ctx
+                    late = ctx.late  # only a call that succeeded stored anything
                 finally:
                     self._pending.extend(ctx.outbox)
         finally:
             self._flush()
+            if late:
+                self._report_late(late)
+
+    def _report_late(self, late: list[tuple[str, str, datetime]]) -> None:
+        for listener in list(self.late_listeners):
+            listener(late)
 
     def _flush(self) -> None:
         with self._lock:
@@ -1215,6 +1227,8 @@ class Engine:
                     self._pending.extend(ctx.outbox)
         if self._pending:
             self._flush()
+        if ctx.late:
+            self._report_late(ctx.late)
         return result
 
     def record_usage_batch(
@@ -1626,6 +1640,31 @@ class Engine:
         with self._lock:
             self._followups.clear()
             self._state = copy.deepcopy(snapshot.state)
+
+    def export_state(self) -> bytes:
+        """Return the whole state (not `options`) as pickle bytes: a cheap, immutable snapshot.
+
+        Pickling the state is several times faster than deep-copying it, and the bytes can be
+        written to a file (`simulator.snapshots`).
+        """
+        with self._lock:
+            return pickle.dumps(self._state, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def import_state(self, data: bytes) -> None:
+        """Replace the state with one returned by `export_state` (from a trusted source).
+
+        Raises:
+            ValueError: when `data` does not hold an engine state; the state is unchanged.
+        """
+        try:
+            state = pickle.loads(data)  # the simulator's own bytes (see simulator.snapshots)
+        except Exception as exc:
+            raise ValueError(f"not a simulator state: {type(exc).__name__}: {exc}") from exc
+        if not isinstance(state, State):
+            raise ValueError(f"not a simulator state: a {type(state).__name__}")
+        with self._lock:
+            self._followups.clear()
+            self._state = state
 
     def reset(self) -> None:
         """Forget everything, as a new engine with the same seed, clock and options."""

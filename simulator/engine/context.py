@@ -23,3 +23,6 @@ class Ctx:
     followups: dict[Any, Any] = field(default_factory=dict)
     """Work shared by usage records: per (customer, dimension) follow-ups (B6, B11) and
     entitlement running quantities; cleared by every call that is not a usage record."""
+    late: list[tuple[str, str, datetime]] = field(default_factory=list)
+    """(customer id, dimension id, timestamp) of records stored for an invoiced period (B9);
+    reported to the engine's late-record listeners after the call."""

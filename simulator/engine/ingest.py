@@ -103,6 +103,7 @@ def _after_store(
     billed = customer.billed.get(dimension.dimension_id)
     if billed and any(start <= timestamp < end for start, end in billed):
         series.late.append(index)  # B9: stored and shown, never billed again
+        ctx.late.append((customer.customer_id, dimension.dimension_id, timestamp))
     if not customer.enrollments:
         return
     topups, entitled = _followups(ctx, customer, dimension)

@@ -191,7 +191,7 @@ def test_lost_response_over_the_socket_is_not_double_counted(fresh_server):
             records = remote.usage_records(customer_id=customer_id)
             [rule] = remote.faults.list()
     assert result.idempotent_replayed is True
-    assert [Decimal(r["recordValue"]) for r in records] == [Decimal(7)]
+    assert [r.record_value for r in records] == [Decimal(7)]
     assert rule["fired"] == 1
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from simulator import FaultRule, ManualClock, RemoteSimulator, Simulator
 from simulator.api.messages import ApiRequest, ApiResponse
+from simulator.engine.state import Invoice, UsageRecordView
 from simulator.remote import RemoteSimulatorError
 from simulator.server import AsgiApp, SimulatorServer
 
@@ -102,12 +103,16 @@ def test_clock_reads_and_moves_the_servers_manual_clock(remote, local):
 def test_inspection_and_period_invoice(remote, local):
     customer_id = setup_usage(remote)
     [record] = remote.usage_records(customer_id=customer_id)
-    assert Decimal(record["recordValue"]) == 4
+    assert isinstance(record, UsageRecordView)
+    assert record.record_value == Decimal(4)
     remote.advance(hours=1)
     preview = remote.preview_invoice(customer_id)
-    assert Decimal(str(preview["totalAmountWithoutTax"])) == Decimal("0.32")
+    assert isinstance(preview, Invoice)
+    assert preview.total_amount_without_tax == Decimal("0.32")
+    assert preview == local.preview_invoice(customer_id)
     invoice = remote.create_period_invoice(customer_id, START, START + timedelta(hours=1))
-    assert invoice["invoiceType"] == "MANUAL"
+    assert invoice.invoice_type == "MANUAL"
+    assert invoice == local.engine.retrieve_invoice(invoice.invoice_id)
     assert len(local.engine.list_customer_invoices(customer_id)) == 1
 
 
@@ -132,7 +137,8 @@ def test_faults_and_rejected_requests(remote, local):
     assert local.faults.list() == []
     with remote.client() as paigo, pytest.raises(Exception, match="404"):
         paigo.customers.retrieve("missing")
-    assert [r["status"] for r in remote.rejected_requests] == [404]
+    assert [r.status for r in remote.rejected_requests] == [404]
+    assert remote.rejected_requests == local.rejected_requests
     assert remote.webhook_deliveries == []
 
 
