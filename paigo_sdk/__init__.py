@@ -7,6 +7,7 @@ from paigo_sdk._sentinels import NOT_GIVEN, NotGiven
 from paigo_sdk._version import __version__
 from paigo_sdk.errors import (
     APIConnectionError,
+    APIDecodingError,
     APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
@@ -36,6 +37,7 @@ __all__ = [
     "INFINITY",
     "NOT_GIVEN",
     "APIConnectionError",
+    "APIDecodingError",
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",

@@ -11,8 +11,10 @@ in-process simulator when that is the transport).
 from __future__ import annotations
 
 import asyncio
+import math
+import re
 import threading
-from collections.abc import AsyncGenerator, Generator
+from collections.abc import AsyncGenerator, Callable, Generator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
@@ -21,6 +23,7 @@ import httpx
 
 from paigo_sdk import _json
 from paigo_sdk._clock import Clock
+from paigo_sdk._transport import register_for_fork
 from paigo_sdk.errors import (
     APIResponseValidationError,
     APIStatusError,
@@ -40,6 +43,12 @@ DEFAULT_TOKEN_REFRESH_MARGIN: Final = 60.0
 
 DEFAULT_TOKEN_LIFETIME: Final = 86400.0
 """The lifetime assumed when the token endpoint does not say (`expires_in` is seconds)."""
+
+MAX_TOKEN_LIFETIME: Final = 30 * 86400.0
+"""A longer `expires_in` is read as this: the token is refreshed at least once a month."""
+
+# RFC 6750's b64token: the only characters a bearer token may carry in an Authorization header.
+_BEARER_TOKEN: Final = re.compile(r"[A-Za-z0-9\-._~+/]+=*\Z")
 
 
 @dataclass(frozen=True)
@@ -116,6 +125,13 @@ class ClientCredentialsAuth(httpx.Auth):
         self.cache = TokenCache(clock)
         self._thread_lock = threading.Lock()
         self._async_lock: asyncio.Lock | None = None
+        register_for_fork(self)
+
+    def _after_fork_in_child(self) -> None:
+        # Another thread may have held the lock at the moment of the fork; in the child nobody
+        # ever releases it. The cached token stays valid in the child.
+        self._thread_lock = threading.Lock()
+        self._async_lock = None
 
     def __repr__(self) -> str:
         return f"ClientCredentialsAuth(client_id={self._client_id!r}, auth_url={self._auth_url!r})"
@@ -143,24 +159,27 @@ class ClientCredentialsAuth(httpx.Auth):
         url = str(response.request.url)
         try:
             body: Any = _json.loads(response.content) if response.content else None
-        except ValueError:
+        except (ValueError, RecursionError):
             body = response.text
         if response.status_code >= 400:
-            raise _token_error(response.status_code, body, url)
-        if not isinstance(body, dict) or not isinstance(body.get("access_token"), str):
-            raise APIResponseValidationError(
-                "the token endpoint's reply has no access_token",
+            raise _token_error(response.status_code, body, url, self._client_secret)
+
+        def unusable(why: str) -> APIResponseValidationError:
+            # The body is never kept: it may hold a token, even a malformed one.
+            return APIResponseValidationError(
+                f"the token endpoint's reply {why}",
                 status_code=response.status_code,
                 body=None,
                 method="POST",
                 url=url,
             )
-        expires_in = body.get("expires_in", DEFAULT_TOKEN_LIFETIME)
-        try:
-            lifetime = float(expires_in)
-        except (TypeError, ValueError):
-            lifetime = DEFAULT_TOKEN_LIFETIME
-        return self.cache.store(body["access_token"], lifetime)
+
+        if not isinstance(body, dict) or not isinstance(body.get("access_token"), str):
+            raise unusable("has no access_token")
+        token = body["access_token"]
+        if not _BEARER_TOKEN.match(token):
+            raise unusable(f"has an access_token that is not a bearer token ({len(token)} chars)")
+        return self.cache.store(token, _lifetime(body.get("expires_in"), unusable))
 
     @staticmethod
     def _sign(request: httpx.Request, token: str) -> None:
@@ -234,7 +253,27 @@ class ClientCredentialsAuth(httpx.Auth):
         yield request
 
 
-def _token_error(status_code: int, body: object, url: str) -> APIStatusError:
+def _lifetime(expires_in: object, unusable: Callable[[str], APIResponseValidationError]) -> float:
+    """Read `expires_in` as seconds: absent means a day; longer than a month means a month.
+
+    Raises:
+        APIResponseValidationError: for a value that is not a positive finite number of seconds
+            (NaN, infinity, a negative number, a boolean or a string of anything else).
+    """
+    if expires_in is None:
+        return DEFAULT_TOKEN_LIFETIME
+    try:
+        if isinstance(expires_in, bool):
+            raise TypeError("a boolean is not a number of seconds")
+        lifetime = float(expires_in)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        raise unusable("has an expires_in that is not a number of seconds") from None
+    if not math.isfinite(lifetime) or lifetime <= 0:
+        raise unusable("has an expires_in that is not a positive finite number of seconds")
+    return min(lifetime, MAX_TOKEN_LIFETIME)
+
+
+def _token_error(status_code: int, body: object, url: str, secret: str) -> APIStatusError:
     message = f"the token endpoint answered {status_code}"
     messages: list[str] = []
     if isinstance(body, dict):
@@ -244,6 +283,8 @@ def _token_error(status_code: int, body: object, url: str) -> APIStatusError:
                 messages.append(value)
             elif isinstance(value, list):
                 messages.extend(str(item) for item in value)
+    # A token endpoint may quote what it was sent; the secret never reaches an error text.
+    messages = [text.replace(secret, "[secret]") if secret else text for text in messages]
     if messages:
         message = messages[0]
     error_class = (
@@ -253,7 +294,7 @@ def _token_error(status_code: int, body: object, url: str) -> APIStatusError:
         message,
         status_code=status_code,
         messages=messages or [message],
-        body=body,
+        body=None,
         method="POST",
         url=url,
     )

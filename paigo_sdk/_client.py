@@ -37,9 +37,11 @@ from paigo_sdk._pending import PendingWork
 from paigo_sdk._request_options import Body, Headers, Query, merge_extras
 from paigo_sdk._retry import RetryClass, RetryPolicy, parse_retry_after
 from paigo_sdk._sentinels import NOT_GIVEN, NotGiven
+from paigo_sdk._transport import HttpPool, attempt_deadline, new_async_http, new_sync_http
 from paigo_sdk._version import __version__
 from paigo_sdk.errors import (
     APIConnectionError,
+    APIDecodingError,
     APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
@@ -282,15 +284,18 @@ class _BaseClient:
         )
 
     @staticmethod
-    def _connection_error(
-        error: httpx.TransportError, request: httpx.Request
-    ) -> APIConnectionError:
-        error_class = (
-            APITimeoutError if isinstance(error, httpx.TimeoutException) else APIConnectionError
-        )
+    def _connection_error(error: httpx.HTTPError, request: httpx.Request) -> APIConnectionError:
+        error_class: type[APIConnectionError] = APIConnectionError
+        if isinstance(error, httpx.TimeoutException):
+            error_class = APITimeoutError
+        elif isinstance(error, httpx.DecodingError):
+            error_class = APIDecodingError
         reason = type(error).__name__
+        # Protocol errors may quote the bytes they refused (a header, say); only their class
+        # and the first line, bounded, are kept.
+        detail = str(error).splitlines()[0] if str(error) else ""
         return error_class(
-            f"{reason}: {error}" if str(error) else reason,
+            f"{reason}: {detail}" if detail else reason,
             method=request.method,
             url=str(request.url),
         )
@@ -341,8 +346,16 @@ def _decode(response: httpx.Response) -> Any:
         return None
     try:
         return _json.loads(response.content)
-    except ValueError:
+    except (ValueError, RecursionError):
+        # Not JSON, or nested too deeply to parse: the text (bounded by the error types) stands
+        # in for the body, and a success reply without a usable body fails validation.
         return response.text
+
+
+def _attempt_seconds(request: httpx.Request) -> float | None:
+    timeouts = request.extensions.get("timeout") or {}
+    seconds = timeouts.get("read")
+    return seconds if isinstance(seconds, int | float) else None
 
 
 def _type_name(response_type: Any) -> str:
@@ -400,7 +413,17 @@ class PaigoClient(_BaseClient, SyncResources):
         )
         self._sleep = sleep if sleep is not None else time.sleep
         self._owns_http = http_client is None
-        self._http = http_client if http_client is not None else httpx.Client(transport=transport)
+        if http_client is not None:
+            self._pool: HttpPool[httpx.Client] = HttpPool(http_client, None)
+        elif transport is not None:
+            self._pool = HttpPool(httpx.Client(transport=transport), None)
+        else:
+            # A pool the SDK builds is replaced in a forked child (see paigo_sdk._transport).
+            self._pool = HttpPool(new_sync_http(), new_sync_http)
+
+    @property
+    def _http(self) -> httpx.Client:
+        return self._pool.http
 
     def with_options(
         self,
@@ -489,8 +512,10 @@ class PaigoClient(_BaseClient, SyncResources):
     def _send(self, op: Operation[Any], request: httpx.Request, attempt: int) -> httpx.Response:
         started = time.perf_counter()
         try:
-            response = self._http.send(request, auth=self._auth)
-        except httpx.TransportError as error:
+            # `timeout` bounds the whole attempt (token request, headers and a trickling body).
+            with attempt_deadline(_attempt_seconds(request)):
+                response = self._http.send(request, auth=self._auth)
+        except httpx.HTTPError as error:
             self._log_attempt(op, request, attempt, started, type(error).__name__)
             raise self._connection_error(error, request) from error
         self._log_attempt(op, request, attempt, started, response.status_code)
@@ -548,9 +573,16 @@ class AsyncPaigoClient(_BaseClient, AsyncResources):
         )
         self._sleep = sleep if sleep is not None else asyncio.sleep
         self._owns_http = http_client is None
-        self._http = (
-            http_client if http_client is not None else httpx.AsyncClient(transport=transport)
-        )
+        if http_client is not None:
+            self._pool: HttpPool[httpx.AsyncClient] = HttpPool(http_client, None)
+        elif transport is not None:
+            self._pool = HttpPool(httpx.AsyncClient(transport=transport), None)
+        else:
+            self._pool = HttpPool(new_async_http(), new_async_http)
+
+    @property
+    def _http(self) -> httpx.AsyncClient:
+        return self._pool.http
 
     def with_options(
         self,
@@ -640,10 +672,20 @@ class AsyncPaigoClient(_BaseClient, AsyncResources):
         self, op: Operation[Any], request: httpx.Request, attempt: int
     ) -> httpx.Response:
         started = time.perf_counter()
+        seconds = _attempt_seconds(request)
         try:
-            response = await self._http.send(request, auth=self._auth)
-        except httpx.TransportError as error:
+            # `timeout` bounds the whole attempt (token request, headers and a trickling body).
+            async with asyncio.timeout(seconds):
+                response = await self._http.send(request, auth=self._auth)
+        except httpx.HTTPError as error:
             self._log_attempt(op, request, attempt, started, type(error).__name__)
             raise self._connection_error(error, request) from error
+        except TimeoutError:
+            self._log_attempt(op, request, attempt, started, "TimeoutError")
+            raise APITimeoutError(
+                f"no complete reply within {seconds} s",
+                method=request.method,
+                url=str(request.url),
+            ) from None
         self._log_attempt(op, request, attempt, started, response.status_code)
         return response

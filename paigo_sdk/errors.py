@@ -3,8 +3,9 @@
 ```
 PaigoError
 ├── ClientValidationError (also a ValueError)   bad input, caught before anything is sent
-├── APIConnectionError                          the request did not get a reply
-│   └── APITimeoutError
+├── APIConnectionError                          the request did not get a usable reply
+│   ├── APITimeoutError                         no complete reply within `timeout`
+│   └── APIDecodingError                        the reply's bytes could not be decoded
 ├── APIResponseValidationError                  the reply did not fit the model
 ├── APIStatusError                              the server answered with an error status
 │   ├── BadRequestError        400
@@ -18,16 +19,19 @@ PaigoError
 └── QueueFullError                              a usage batcher's queue is full
 ```
 
-No exception text or repr ever contains a client secret, a token or an Authorization header.
+No exception text or repr ever contains a client secret, a token or an Authorization header, and
+every text is bounded (`MAX_ERROR_TEXT` characters, then how much was cut), however large the reply.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import ClassVar, Final
 
 __all__ = [
+    "MAX_ERROR_TEXT",
     "APIConnectionError",
+    "APIDecodingError",
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
@@ -46,6 +50,24 @@ __all__ = [
 ]
 
 
+MAX_ERROR_TEXT: Final = 2000
+"""The most characters of one message an error keeps; the rest is cut and counted."""
+
+MAX_ERROR_MESSAGES: Final = 100
+"""The most messages an error keeps from one reply."""
+
+
+def bounded(text: str, limit: int = MAX_ERROR_TEXT) -> str:
+    """Return `text`, cut to `limit` characters with the number of characters cut appended.
+
+    Raises:
+        Nothing.
+    """
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text) - limit} more characters cut)"
+
+
 class PaigoError(Exception):
     """The base class of every error this SDK raises."""
 
@@ -58,8 +80,9 @@ class ClientValidationError(PaigoError, ValueError):
     """
 
     def __init__(self, messages: str | Sequence[str]) -> None:
-        self.messages: list[str] = [messages] if isinstance(messages, str) else list(messages)
-        super().__init__("; ".join(self.messages))
+        given = [messages] if isinstance(messages, str) else list(messages)
+        self.messages: list[str] = [bounded(m) for m in given[:MAX_ERROR_MESSAGES]]
+        super().__init__(bounded("; ".join(self.messages), 4 * MAX_ERROR_TEXT))
 
 
 class APIConnectionError(PaigoError):
@@ -72,15 +95,19 @@ class APIConnectionError(PaigoError):
 
     def __init__(self, message: str, *, method: str, url: str) -> None:
         self.method = method
-        self.url = url
-        super().__init__(message)
+        self.url = bounded(url)
+        super().__init__(bounded(message))
 
     def __str__(self) -> str:
         return f"{self.args[0]} ({self.method} {self.url})"
 
 
 class APITimeoutError(APIConnectionError):
-    """The request timed out (connect, read, write or pool timeout)."""
+    """The request timed out: no complete reply within the attempt's `timeout`."""
+
+
+class APIDecodingError(APIConnectionError):
+    """A reply arrived but its bytes could not be decoded (a bad `Content-Encoding`, say)."""
 
 
 class APIResponseValidationError(PaigoError):
@@ -99,8 +126,8 @@ class APIResponseValidationError(PaigoError):
         self.status_code = status_code
         self.body = body
         self.method = method
-        self.url = url
-        super().__init__(message)
+        self.url = bounded(url)
+        super().__init__(bounded(message))
 
     def __str__(self) -> str:
         return f"{self.args[0]} ({self.status_code} from {self.method} {self.url})"
@@ -132,14 +159,15 @@ class APIStatusError(PaigoError):
         url: str = "",
         retry_after: float | None = None,
     ) -> None:
+        given = list(messages) if messages is not None else [message]
         self.status_code = status_code
-        self.message = message
-        self.messages: list[str] = list(messages) if messages is not None else [message]
+        self.message = bounded(message)
+        self.messages: list[str] = [bounded(m) for m in given[:MAX_ERROR_MESSAGES]]
         self.body = body
         self.method = method
-        self.url = url
+        self.url = bounded(url)
         self.retry_after = retry_after
-        super().__init__(message)
+        super().__init__(self.message)
 
     def __str__(self) -> str:
         where = f" for {self.method} {self.url}" if self.method else ""

@@ -17,6 +17,7 @@ PAIGO_SDK_ALL = [
     "INFINITY",
     "NOT_GIVEN",
     "APIConnectionError",
+    "APIDecodingError",
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
@@ -43,6 +44,7 @@ PAIGO_SDK_ALL = [
 
 ERRORS_ALL = [
     "APIConnectionError",
+    "APIDecodingError",
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
@@ -52,6 +54,7 @@ ERRORS_ALL = [
     "ClientValidationError",
     "ConflictError",
     "InternalServerError",
+    "MAX_ERROR_TEXT",
     "NotFoundError",
     "PaigoError",
     "PermissionDeniedError",

@@ -43,9 +43,8 @@ from paigo_sdk.errors import (
     APIConnectionError,
     APIResponseValidationError,
     APIStatusError,
-    AuthenticationError,
     ClientValidationError,
-    RateLimitError,
+    bounded,
 )
 
 __all__ = [
@@ -279,6 +278,7 @@ def plan_chunks(
     """
     chunks: list[list[WireRecord]] = []
     current: list[WireRecord] = []
+    keys: set[str] = set()
     body_bytes = 2  # "[" and "]"
     key_bytes = 0
     for record in records:
@@ -288,10 +288,14 @@ def plan_chunks(
             len(current) >= max_count
             or body_bytes + more_body > max_bytes
             or key_bytes + more_keys > max_key_bytes
+            # A key repeated within one request is refused: the repeat starts a new chunk.
+            or record.key in keys
         ):
             chunks.append(current)
             current, body_bytes, key_bytes = [], 2, 0
+            keys = set()
             more_body, more_keys = record.size, len(record.key)
+        keys.add(record.key)
         current.append(record)
         body_bytes += more_body
         key_bytes += more_keys
@@ -313,31 +317,33 @@ class Attempt:
     messages: tuple[str, ...] = ()
 
 
+PERMANENT_STATUSES: Final = frozenset({400, 404, 409, 410, 413, 422})
+"""The statuses by which a server refuses a record itself; every other failure is retried."""
+
+
 def classify(error: BaseException) -> Attempt:
     """Decide what a failed request means for its records.
 
-    Connection errors, timeouts, 408, 429 and 5xx are transient. A 401 that survived the client's
-    token refresh is treated as transient too, so a credentials outage delays records rather than
-    losing them. A reply that did not parse may follow a stored record, so it is retried: the same
-    key makes the retry a replay. 400 and 413 split a chunk; any other 4xx is a permanent rejection.
+    Only a definitive refusal of the record (400, 404, 409, 410, 413, 422) is permanent; 400 and
+    413 first split a chunk to find the records at fault. Every other failure keeps the records
+    and retries them with the same keys, so a retry is at worst a replay: connection errors,
+    timeouts, 401 and 403 (a credentials outage), 408, 429, 5xx and other statuses, replies that
+    could not be decoded or validated, and any unexpected exception.
     """
     if isinstance(error, APIStatusError):
         messages = tuple(error.messages)
         status = error.status_code
-        if isinstance(error, RateLimitError):
-            return Attempt(
-                True, retry_after=error.retry_after, status_code=status, messages=messages
-            )
-        if status >= 500 or status == 408 or isinstance(error, AuthenticationError):
-            return Attempt(
-                True, retry_after=error.retry_after, status_code=status, messages=messages
-            )
-        return Attempt(False, split=status in (400, 413), status_code=status, messages=messages)
+        if status in PERMANENT_STATUSES:
+            return Attempt(False, split=status in (400, 413), status_code=status, messages=messages)
+        return Attempt(True, retry_after=error.retry_after, status_code=status, messages=messages)
     if isinstance(error, APIConnectionError):
         return Attempt(True, messages=(str(error) or type(error).__name__,))
+    if isinstance(error, ClientValidationError):
+        # The SDK refused to send: no retry can change that; a chunk is split to find the record.
+        return Attempt(False, split=True, messages=tuple(error.messages))
     if isinstance(error, APIResponseValidationError):
         return Attempt(True, status_code=error.status_code, messages=(str(error),))
-    return Attempt(False, messages=(f"{type(error).__name__}: {error}",))
+    return Attempt(True, messages=(bounded(f"{type(error).__name__}: {error}"),))
 
 
 @dataclass(slots=True)

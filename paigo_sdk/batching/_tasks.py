@@ -42,8 +42,6 @@ if TYPE_CHECKING:
 
 __all__ = ["AsyncUsageBatcher"]
 
-_BATCHES_DISABLED = "usage batches are not enabled"
-
 
 class AsyncUsageBatcher(RecordQueue):
     """Queue usage records and deliver them from asyncio tasks; the twin of `UsageBatcher`.
@@ -415,14 +413,13 @@ class AsyncUsageBatcher(RecordQueue):
         while True:
             attempts += 1
             try:
-                result = await usage._record_wire_batch(
-                    [record.body for record in chunk], [record.key for record in chunk]
+                result = await usage.record_batch(
+                    [record.body for record in chunk],
+                    idempotency_keys=[record.key for record in chunk],
                 )
             except Exception as error:
                 attempt = classify(error)
                 if not attempt.transient:
-                    if any(_BATCHES_DISABLED in message for message in attempt.messages):
-                        self._stop_wire_batches()
                     accepted = [await self._send_one(record, returned) for record in chunk]
                     if all(accepted) and attempt.status_code is not None:
                         # The server refused the array but takes each of its records.

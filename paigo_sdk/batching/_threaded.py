@@ -41,8 +41,6 @@ if TYPE_CHECKING:
 
 __all__ = ["UsageBatcher"]
 
-_BATCHES_DISABLED = "usage batches are not enabled"
-
 
 class UsageBatcher(RecordQueue):
     """Queue usage records on the caller's thread and deliver them from worker threads.
@@ -451,14 +449,13 @@ class UsageBatcher(RecordQueue):
         while True:
             attempts += 1
             try:
-                result = usage._record_wire_batch(
-                    [record.body for record in chunk], [record.key for record in chunk]
+                result = usage.record_batch(
+                    [record.body for record in chunk],
+                    idempotency_keys=[record.key for record in chunk],
                 )
             except Exception as error:
                 attempt = classify(error)
                 if not attempt.transient:
-                    if any(_BATCHES_DISABLED in message for message in attempt.messages):
-                        self._stop_wire_batches()
                     # Find the bad records: the server stored nothing of this chunk.
                     accepted = [self._send_one(record, returned) for record in chunk]
                     if all(accepted) and attempt.status_code is not None:

@@ -177,18 +177,6 @@ class Usage(SyncResource):
             timeout=timeout,
         )
 
-    def _record_wire_batch(
-        self, bodies: list[dict[str, Any]], keys: list[str], *, timeout: Timeout = NOT_GIVEN
-    ) -> UsageBatchResult:
-        # For the batcher, whose records were checked at `add` and shaped for the wire by its
-        # planner: validating them again here would double the cost of each record.
-        return self._client._request(
-            RECORD_USAGE_BATCH,
-            json_body=bodies,
-            headers={"Idempotency-Key": ",".join(keys)},
-            timeout=timeout,
-        )
-
     def batcher(self, **options: Any) -> UsageBatcher:
         """Return a background batcher that delivers usage records through this client.
 
@@ -303,17 +291,6 @@ class AsyncUsage(AsyncResource):
             extra_body=extra_body,
             json_body=body,
             headers=headers,
-            timeout=timeout,
-        )
-
-    async def _record_wire_batch(
-        self, bodies: list[dict[str, Any]], keys: list[str], *, timeout: Timeout = NOT_GIVEN
-    ) -> UsageBatchResult:
-        # See `Usage._record_wire_batch`.
-        return await self._client._request(
-            RECORD_USAGE_BATCH,
-            json_body=bodies,
-            headers={"Idempotency-Key": ",".join(keys)},
             timeout=timeout,
         )
 

@@ -26,6 +26,7 @@ from paigo_sdk.batching._planner import (
 from paigo_sdk.batching.report import OutcomeKind
 from paigo_sdk.errors import (
     APIConnectionError,
+    APIStatusError,
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
@@ -33,6 +34,7 @@ from paigo_sdk.errors import (
     ConflictError,
     InternalServerError,
     NotFoundError,
+    PermissionDeniedError,
     RateLimitError,
 )
 
@@ -144,7 +146,13 @@ def test_an_oversized_record_gets_a_chunk_of_its_own() -> None:
         (BadRequestError("bad", status_code=400), False, True),
         (NotFoundError("Customer with ID: c not found", status_code=404), False, False),
         (ConflictError("conflict", status_code=409), False, False),
-        (TypeError("bug"), False, False),
+        # Anything else keeps the record: a bug or an unreadable reply is retried, never lost.
+        (TypeError("bug"), True, False),
+        (RecursionError("nested"), True, False),
+        (ValueError("odd"), True, False),
+        (PermissionDeniedError("forbidden", status_code=403), True, False),
+        (APIStatusError("teapot", status_code=418), True, False),
+        (APIStatusError("unprocessable", status_code=422), False, False),
     ],
 )
 def test_classify_separates_transient_failures_from_rejections(

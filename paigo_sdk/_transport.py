@@ -1,0 +1,236 @@
+"""The connection pools the clients own: sized for the batcher, bounded per attempt, fork-safe.
+
+Three things live here, and nowhere else:
+
+- **Pool size.** A client's pool keeps up to `POOL_CONNECTIONS` connections alive, so a batcher
+  that grows to that many requests in flight does not open and close a connection per request.
+  HTTP/2 is offered whenever the optional `h2` package is installed (`pip install
+  'paigo-sdk[http2]'`); servers that do not speak it (ALPN) keep HTTP/1.1.
+- **Whole-attempt deadline.** httpx's `timeout` bounds each socket operation, so a reply trickling
+  in one byte per second never times out. The sync pool reads through a network backend that cuts
+  every read, write and connect to the time left in the attempt (a thread-local deadline set by the
+  client around each attempt); the async client wraps each attempt in `asyncio.timeout`.
+- **Fork safety.** A child process must never use a socket it inherited: parent and child would
+  read each other's replies. Each pool registers itself; `os.register_at_fork` gives every pool in
+  the child a fresh one and resets locks that another thread may have held at the moment of the
+  fork. The inherited pools are kept referenced and never closed in the child: closing them could
+  send a TLS close-notify or an HTTP/2 GOAWAY on the parent's connections.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import threading
+import time
+import weakref
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, Final, Generic, Protocol, TypeVar
+
+import httpcore
+import httpx
+
+__all__ = [
+    "POOL_CONNECTIONS",
+    "ForkAware",
+    "HttpPool",
+    "attempt_deadline",
+    "new_async_http",
+    "new_sync_http",
+    "register_for_fork",
+]
+
+POOL_CONNECTIONS: Final = 128
+"""Connections a client's pool may hold open (and keep alive): the batcher's concurrency ceiling."""
+
+_LIMITS: Final = httpx.Limits(
+    max_connections=POOL_CONNECTIONS, max_keepalive_connections=POOL_CONNECTIONS
+)
+
+
+def http2_available() -> bool:
+    """Whether the optional `h2` package is installed, so the pool may offer HTTP/2.
+
+    Raises:
+        Nothing.
+    """
+    return importlib.util.find_spec("h2") is not None
+
+
+# -- whole-attempt deadline (sync) -------------------------------------------------------------
+
+_attempt = threading.local()
+
+
+@contextlib.contextmanager
+def attempt_deadline(seconds: float | None) -> Iterator[None]:
+    """Bound every socket operation of the attempt made inside the block to `seconds` in total.
+
+    Only pools built by `new_sync_http` honour it (their backend reads the deadline); for others
+    it is a no-op. Nested blocks keep the earlier deadline.
+
+    Raises:
+        Nothing itself; a read past the deadline raises `httpx.ReadTimeout` (and so on) inside.
+    """
+    previous = getattr(_attempt, "deadline", None)
+    if seconds is None:
+        yield
+        return
+    deadline = time.monotonic() + seconds
+    _attempt.deadline = deadline if previous is None else min(previous, deadline)
+    try:
+        yield
+    finally:
+        _attempt.deadline = previous
+
+
+def _bounded(timeout: float | None, expired: type[Exception]) -> float | None:
+    deadline: float | None = getattr(_attempt, "deadline", None)
+    if deadline is None:
+        return timeout
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise expired("the attempt's timeout passed")
+    return remaining if timeout is None else min(timeout, remaining)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A socket stream whose every operation waits no longer than the attempt has left."""
+
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self,
+        ssl_context: Any,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        bounded = _bounded(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, bounded))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    """httpcore's sync socket backend, with every stream bounded by the attempt's deadline."""
+
+    def __init__(self) -> None:
+        self._inner = httpcore.SyncBackend()
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        bounded = _bounded(timeout, httpcore.ConnectTimeout)
+        stream = self._inner.connect_tcp(host, port, bounded, local_address, socket_options)
+        return _DeadlineStream(stream)
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.NetworkStream:
+        bounded = _bounded(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._inner.connect_unix_socket(path, bounded, socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+def new_sync_http() -> httpx.Client:
+    """Build the pool a `PaigoClient` owns: batcher-sized, deadline-bounded, HTTP/2 if offered.
+
+    Raises:
+        Nothing.
+    """
+    http2 = http2_available()
+    transport = httpx.HTTPTransport(limits=_LIMITS, http2=http2)
+    # httpx builds its httpcore pool without a way to pass a network backend; this replaces it
+    # with the same settings and the deadline backend (tests/sdk/test_transport.py guards it).
+    transport._pool = httpcore.ConnectionPool(
+        ssl_context=httpx.create_ssl_context(),
+        max_connections=_LIMITS.max_connections,
+        max_keepalive_connections=_LIMITS.max_keepalive_connections,
+        keepalive_expiry=_LIMITS.keepalive_expiry,
+        http1=True,
+        http2=http2,
+        network_backend=_DeadlineBackend(),
+    )
+    return httpx.Client(transport=transport)
+
+
+def new_async_http() -> httpx.AsyncClient:
+    """Build the pool an `AsyncPaigoClient` owns: sized for the batcher, HTTP/2 if offered.
+
+    Raises:
+        Nothing.
+    """
+    return httpx.AsyncClient(limits=_LIMITS, http2=http2_available())
+
+
+# -- fork safety -------------------------------------------------------------------------------
+
+
+class ForkAware(Protocol):
+    """Anything that must reset itself in a child process after `os.fork()`."""
+
+    def _after_fork_in_child(self) -> None: ...
+
+
+_FORK_AWARE: weakref.WeakSet[Any] = weakref.WeakSet()
+_INHERITED: list[object] = []
+"""Pools inherited through fork: referenced so they are never closed (or collected) in the child."""
+
+
+def register_for_fork(item: ForkAware) -> None:
+    """Have `item._after_fork_in_child()` called in every child process forked from now on.
+
+    Raises:
+        Nothing.
+    """
+    _FORK_AWARE.add(item)
+
+
+def _after_fork_in_child() -> None:
+    for item in list(_FORK_AWARE):
+        item._after_fork_in_child()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+H = TypeVar("H", httpx.Client, httpx.AsyncClient)
+
+
+class HttpPool(Generic[H]):
+    """The httpx client a Paigo client sends through, shared with its `with_options` copies.
+
+    When the SDK built the pool (`factory` is given), a forked child gets a fresh one; a pool the
+    application passed in is its own to manage across fork.
+    """
+
+    def __init__(self, http: H, factory: Callable[[], H] | None) -> None:
+        self.http: H = http
+        self._factory: Callable[[], H] | None = factory
+        if factory is not None:
+            register_for_fork(self)
+
+    def _after_fork_in_child(self) -> None:
+        if self._factory is not None:
+            _INHERITED.append(self.http)
+            self.http = self._factory()
