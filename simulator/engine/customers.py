@@ -19,7 +19,7 @@ from simulator.engine.invoicing import (
     schedule,
     upfront_lines,
 )
-from simulator.engine.pricing import EXACT, money
+from simulator.engine.pricing import EXACT, money_ratio
 from simulator.engine.state import (
     UNSET,
     Customer,
@@ -33,7 +33,7 @@ from simulator.engine.state import (
     Unset,
 )
 from simulator.engine.topups import finish_topups, issue_topup
-from simulator.engine.wallet import add_ledger_entry
+from simulator.engine.wallet import add_ledger_entry, apply_credit, payer_of
 
 __all__ = [
     "EnrollmentPlan",
@@ -224,31 +224,64 @@ def _end(
             lines = arrear_lines(
                 ctx, customer, enrollment, offering, (start, at), commit=True, minimum=False
             )
-        price = offering.subscription_price
-        if (
-            credit
-            and offering.offering_type == "subscription"
-            and price
-            and enrollment.cycle_start is not None
-            and enrollment.cycle_end is not None
-            and enrollment.subscription_paid > 0
-        ):
-            # B7 plan change: credit the unused whole days of the subscription already invoiced.
-            total = (enrollment.cycle_end.date() - enrollment.cycle_start.date()).days
-            unused = paid_days(enrollment, at, enrollment.cycle_end)
-            amount = min(
-                money(_DIVIDE.divide(EXACT.multiply(price, Decimal(unused)), Decimal(total))),
-                money(EXACT.multiply(price, enrollment.subscription_paid)),
-            )
-            if amount > 0:
-                add_ledger_entry(
-                    customer,
-                    amount,
-                    at,
-                    {"type": "planChangeCredit", "offeringId": offering.offering_id},
-                )
+        if credit:
+            _credit_unused_subscription(ctx, customer, enrollment, offering, at)
     enrollment.ended_at = at
     return lines
+
+
+def _subscription_invoice(
+    ctx: Ctx, customer: Customer, enrollment: Enrollment, offering: Offering
+) -> tuple[Invoice, InvoiceLine] | None:
+    """Return the invoice, and its line, that billed the open cycle's subscription price."""
+    assert enrollment.cycle_start is not None
+    since = max(enrollment.cycle_start, enrollment.enrollment_date)
+    for invoice_id in reversed(customer.invoice_ids):
+        invoice = ctx.state.invoices[invoice_id]
+        if invoice.invoice_date < since:
+            continue  # a manual invoice may be dated in the past: look at every invoice
+        for item in invoice.line_items:
+            if item.kind == "subscription" and item.offering_id == offering.offering_id:
+                return invoice, item
+    return None
+
+
+def _credit_unused_subscription(
+    ctx: Ctx, customer: Customer, enrollment: Enrollment, offering: Offering, at: datetime
+) -> None:
+    """Credit the unused whole days of the subscription on a plan change (B7).
+
+    The credit is the unused days' share of the price, never more than the line that billed
+    them. What the customer paid for comes back as wallet credit; what is still unpaid on that
+    invoice is reduced instead (Stripe's credit notes: on an open invoice they lower the amount
+    due, on a paid one they credit the balance). A voided invoice earns no credit.
+    """
+    price = offering.subscription_price
+    if (
+        offering.offering_type != "subscription"
+        or not price
+        or enrollment.cycle_start is None
+        or enrollment.cycle_end is None
+        or enrollment.subscription_paid <= 0
+    ):
+        return
+    billed = _subscription_invoice(ctx, customer, enrollment, offering)
+    if billed is None:
+        return
+    invoice, item = billed
+    if invoice.invoice_status == "Voided":
+        return
+    total = (enrollment.cycle_end.date() - enrollment.cycle_start.date()).days
+    unused = paid_days(enrollment, at, enrollment.cycle_end)
+    amount = min(money_ratio(EXACT.multiply(price, Decimal(unused)), total), item.amount)
+    if amount <= 0:
+        return
+    metadata = {"type": "planChangeCredit", "offeringId": offering.offering_id}
+    payer = payer_of(ctx, customer)
+    if invoice.invoice_status != "Paid":
+        amount = apply_credit(ctx, payer, invoice, amount, at, metadata)
+    if amount > 0:
+        add_ledger_entry(payer, amount, at, metadata)
 
 
 def _enroll(

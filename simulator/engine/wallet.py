@@ -11,7 +11,14 @@ from simulator.engine.errors import Invalid
 from simulator.engine.state import Customer, Invoice, LedgerEntry, Payment, StripePayment
 from simulator.engine.webhooks import emit, invoice_payload, iso
 
-__all__ = ["add_ledger_entry", "attempt_payment", "mark_paid", "open_invoice", "payer_of"]
+__all__ = [
+    "add_ledger_entry",
+    "apply_credit",
+    "attempt_payment",
+    "mark_paid",
+    "open_invoice",
+    "payer_of",
+]
 
 
 def add_ledger_entry(
@@ -28,6 +35,33 @@ def add_ledger_entry(
     customer.ledger.append(entry)
     customer.balance += amount
     return entry
+
+
+def apply_credit(
+    ctx: Ctx,
+    customer: Customer,
+    invoice: Invoice,
+    amount: Decimal,
+    at: datetime,
+    metadata: dict[str, Any],
+) -> Decimal:
+    """Credit `amount` against an unpaid invoice; return the part it did not need (B7, B10).
+
+    The credit is a wallet entry spent at once on the invoice as a Credit payment, so the
+    ledger shows both; the invoice is Paid when nothing remains. Like a credit note on an open
+    Stripe invoice, it lowers what is owed rather than becoming credit to spend elsewhere.
+    """
+    used = min(amount, max(Decimal(0), invoice.amount_remaining))
+    if used > 0:
+        add_ledger_entry(customer, used, at, {**metadata, "invoiceId": invoice.invoice_id})
+        add_ledger_entry(
+            customer, -used, at, {"type": "invoicePayment", "invoiceId": invoice.invoice_id}
+        )
+        invoice.payments.append(Payment("Credit", used, at, {"invoiceId": invoice.invoice_id}))
+        invoice.amount_paid += used
+        if invoice.amount_remaining <= 0:
+            mark_paid(ctx, invoice)
+    return amount - used
 
 
 def _charge_fails(ctx: Ctx, customer: Customer) -> bool:

@@ -124,8 +124,12 @@ def test_b7_changing_offering_mid_cycle_credits_the_unused_subscription(
     [line] = upgrade.line_items
     assert (line.name, line.quantity, line.unit_cost) == ("Pro", 1, pro_prorated)
     assert upgrade.total_amount_without_tax == pro_prorated
-    # The credit for Basic's unused days reaches the wallet first and pays the new invoice (B10).
-    assert upgrade.amount_paid == credit
+    # Basic's invoice is still unpaid (a manual customer), so the credit for its unused days
+    # lowers what is owed on it instead of paying the new invoice (B7): 30.00 - 15.48 = 14.52.
+    basic_invoice = paigo.invoices.retrieve(enrolled.invoice_id)
+    assert (basic_invoice.amount_paid, basic_invoice.invoice_status) == (credit, "Open")
+    assert basic_invoice.total_amount_without_tax - credit == Decimal("14.52")
+    assert upgrade.amount_paid == 0
     assert upgrade.invoice_status == "Open"
     ledger = paigo.customers.transactions.list(customer.customer_id)
     assert sorted(entry.transaction_amount for entry in ledger) == [-credit, credit]

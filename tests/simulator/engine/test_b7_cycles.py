@@ -304,3 +304,70 @@ def test_b7_upfront_dimensions_are_prorated_like_the_subscription(
     assert [(i.quantity, i.unit_cost, i.amount) for i in invoice.line_items] == [
         (Decimal(2), Decimal("10.00"), Decimal("20.00"))
     ]
+
+
+def test_b7_plan_change_credit_first_reduces_the_unpaid_invoice_it_refers_to(
+    engine: Engine, build, clock
+) -> None:
+    basic = build.offering("Basic", offering_type="subscription", subscription_price=Decimal(31))
+    pro = build.offering("Pro", offering_type="subscription", subscription_price=Decimal(62))
+    c = build.customer(basic, channel="manual")
+    (january,) = engine.list_customer_invoices(c.customer_id)
+    assert (january.invoice_status, january.amount_remaining) == ("Open", Decimal("31.00"))
+    clock.set(d(2026, 1, 11))
+    (change,) = engine.update_enrollment(
+        c.customer_id, offering_id=pro.offering_id, remove_prior_offering=True
+    )
+    # Unused Jan 11..31 = 21 of 31 days of $31 = $21.00. Basic was never paid, so the credit
+    # lowers what is still owed on it (31 - 21 = 10) instead of becoming spendable credit.
+    january = engine.retrieve_invoice(january.invoice_id)
+    assert (january.invoice_status, january.amount_remaining) == ("Open", Decimal("10.00"))
+    assert [(p.type, p.transaction_amount) for p in january.payments] == [
+        ("Credit", Decimal("21.00"))
+    ]
+    assert engine.retrieve_customer(c.customer_id).balance == 0
+    # Pro prorated 21/31 of $62 = $42.00, all still owed. Owed in total: 10 + 42 = 52, the same
+    # as a customer who had paid Basic's 31 and then paid 42 - 21 credit = 21.
+    assert (change.total_amount_without_tax, change.amount_remaining) == (
+        Decimal("42.00"),
+        Decimal("42.00"),
+    )
+
+
+def test_b7_plan_change_credit_beyond_the_unpaid_rest_goes_to_the_wallet(
+    engine: Engine, build, clock
+) -> None:
+    basic = build.offering("Basic", offering_type="subscription", subscription_price=Decimal(31))
+    pro = build.offering("Pro", offering_type="subscription", subscription_price=Decimal(62))
+    c = build.customer(channel="manual")
+    engine.create_transaction(c.customer_id, transaction_amount=Decimal(25))
+    engine.update_enrollment(c.customer_id, offering_id=basic.offering_id)
+    (january,) = engine.list_customer_invoices(c.customer_id)
+    # $25 of credit paid part of Basic's $31: $6.00 is still owed.
+    assert january.amount_remaining == Decimal("6.00")
+    clock.set(d(2026, 1, 11))
+    engine.update_enrollment(c.customer_id, offering_id=pro.offering_id, remove_prior_offering=True)
+    january = engine.retrieve_invoice(january.invoice_id)
+    # The $21.00 credit settles the $6.00 owed; the other $15.00 was paid and reaches the
+    # wallet, where it pays Pro's $42.00 first.
+    assert january.invoice_status == "Paid"
+    change = engine.list_customer_invoices(c.customer_id)[-1]
+    assert [(p.type, p.transaction_amount) for p in change.payments] == [
+        ("Credit", Decimal("15.00"))
+    ]
+    assert change.amount_remaining == Decimal("27.00")
+
+
+def test_b7_plan_change_credits_nothing_for_a_voided_invoice(engine: Engine, build, clock) -> None:
+    basic = build.offering("Basic", offering_type="subscription", subscription_price=Decimal(31))
+    pro = build.offering("Pro", offering_type="subscription", subscription_price=Decimal(62))
+    c = build.customer(basic, channel="manual")
+    (january,) = engine.list_customer_invoices(c.customer_id)
+    engine.void_invoice(january.invoice_id)
+    clock.set(d(2026, 1, 11))
+    (change,) = engine.update_enrollment(
+        c.customer_id, offering_id=pro.offering_id, remove_prior_offering=True
+    )
+    ledger = engine.list_transactions(c.customer_id)
+    assert [e for e in ledger if e.metadata.get("type") == "planChangeCredit"] == []
+    assert change.amount_remaining == Decimal("42.00")
