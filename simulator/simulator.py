@@ -172,10 +172,28 @@ class Simulator:
         }
 
     def asgi_app(self) -> AsgiApp:
-        """Return an ASGI application serving this simulator, with its faults applied."""
+        """Return an ASGI application serving this simulator and its dashboard, with its faults.
+
+        The dashboard (`/dashboard`) is guarded like the `/_simulator/` routes.
+        """
+        from simulator.dashboard import DashboardHandler
         from simulator.server import AsgiApp
 
-        return AsgiApp(self.handler, faults=self.faults)
+        dashboard = DashboardHandler(
+            self.handler,
+            authorize_admin=self.api.authorize_admin,
+            admin_enabled=lambda: self.api.admin_enabled,
+            issue_token=self._dashboard_token,
+        )
+        return AsgiApp(dashboard, faults=self.faults)
+
+    def _dashboard_token(self) -> str:
+        return self.api.tokens.issue_client_token(
+            grant_type="client_credentials",
+            client_id=self.client_id,
+            client_secret=self._client_secret,
+            audience=None,
+        )
 
     def serve(self, *, host: str = "127.0.0.1", port: int = 0) -> SimulatorServer:
         """Bind a loopback HTTP server for this simulator; start it with `start()` or `with`.

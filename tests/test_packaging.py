@@ -66,3 +66,9 @@ def test_wheel_metadata_names_the_distribution_and_runtime_dependencies(
     assert "Name: paigo-sdk" in text
     for dependency in ("httpx", "pydantic", "tenacity"):
         assert f"Requires-Dist: {dependency}" in text
+
+
+def test_wheel_ships_the_dashboard_page_and_its_static_files(wheel: zipfile.ZipFile) -> None:
+    names = _names(wheel)
+    for name in ("index.html", "app.js", "app.css"):
+        assert f"simulator/dashboard/static/{name}" in names
