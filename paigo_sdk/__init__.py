@@ -3,6 +3,7 @@
 from typing import TYPE_CHECKING, Any
 
 from paigo_sdk._client import AsyncPaigoClient, PaigoClient
+from paigo_sdk._response import AsyncStreamedResponse, RawResponse, StreamedResponse
 from paigo_sdk._sentinels import NOT_GIVEN, NotGiven
 from paigo_sdk._version import __version__
 from paigo_sdk.errors import (
@@ -42,6 +43,7 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "AsyncPaigoClient",
+    "AsyncStreamedResponse",
     "AsyncUsageBatcher",
     "AuthenticationError",
     "BadRequestError",
@@ -58,6 +60,8 @@ __all__ = [
     "QueueFullError",
     "QueueFullPolicy",
     "RateLimitError",
+    "RawResponse",
+    "StreamedResponse",
     "UsageBatcher",
     "__version__",
 ]

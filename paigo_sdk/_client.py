@@ -35,6 +35,7 @@ from paigo_sdk._idempotency import IDEMPOTENCY_HEADER, check_idempotency_key, ne
 from paigo_sdk._operations import Operation, unwrap
 from paigo_sdk._pending import PendingWork
 from paigo_sdk._request_options import Body, Headers, Query, merge_extras
+from paigo_sdk._response import ResponseWrapper, capture, capture_primary, streaming_requested
 from paigo_sdk._retry import RetryClass, RetryPolicy, parse_retry_after
 from paigo_sdk._sentinels import NOT_GIVEN, NotGiven
 from paigo_sdk._transport import HttpPool, attempt_deadline, new_async_http, new_sync_http
@@ -225,11 +226,20 @@ class _BaseClient:
             timeout=httpx.Timeout(seconds),
         )
 
+    def _download_request(
+        self, http: httpx.Client | httpx.AsyncClient, url: str, timeout: Timeout
+    ) -> httpx.Request:
+        seconds = self._config.timeout if isinstance(timeout, NotGiven) else timeout
+        return http.build_request(
+            "GET", url, headers={"User-Agent": USER_AGENT}, timeout=httpx.Timeout(seconds)
+        )
+
     def _process_response(self, op: Operation[T], response: httpx.Response) -> T:
         request = response.request
         body = _decode(response)
         if response.status_code >= 400:
             raise self._status_error(response, body)
+        capture(response)
         try:
             payload = unwrap(op.envelope, body)
             if op.response_headers and isinstance(payload, dict):
@@ -444,6 +454,30 @@ class PaigoClient(_BaseClient, SyncResources):
             timeout=timeout, max_retries=max_retries, retry_deadline=retry_deadline
         )
 
+    @property
+    def with_raw_response(self) -> Any:
+        """The client's resources, whose methods return a `RawResponse` instead of the model.
+
+        `client.with_raw_response.customers.retrieve(id)` gives the HTTP status, headers and raw
+        body of the reply, and `.parse()` the `Customer`, as in openai-python.
+
+        Raises:
+            Nothing; the wrapped methods raise what they always raise.
+        """
+        return ResponseWrapper(self, stream=False)
+
+    @property
+    def with_streaming_response(self) -> Any:
+        """The client's resources, whose methods return a context manager over a streamed reply.
+
+        `with client.with_streaming_response.invoices.download(id) as response:` gives a reply
+        whose body is read only when asked (`response.iter_bytes()`), for large bodies.
+
+        Raises:
+            Nothing; the wrapped methods raise what they always raise.
+        """
+        return ResponseWrapper(self, stream=True)
+
     def close(self) -> None:
         """Close the connection pool, unless it was passed in or belongs to another client.
 
@@ -520,6 +554,29 @@ class PaigoClient(_BaseClient, SyncResources):
             raise self._connection_error(error, request) from error
         self._log_attempt(op, request, attempt, started, response.status_code)
         return response
+
+    def _download(self, url: str, *, timeout: Timeout = NOT_GIVEN) -> bytes:
+        """GET a pre-signed link (no bearer token); leave the body unread when streaming.
+
+        Raises:
+            APIStatusError: for an error reply.
+            APIConnectionError: when no reply arrives (downloads are not retried).
+        """
+        request = self._download_request(self._http, url, timeout)
+        try:
+            response = self._http.send(request, stream=True)
+        except httpx.TransportError as error:
+            raise self._connection_error(error, request) from error
+        if response.status_code >= 400 or not streaming_requested():
+            try:
+                response.read()
+            finally:
+                response.close()
+        if response.status_code >= 400:
+            raise self._status_error(response, _decode(response))
+        capture_primary(response)
+        # Inside with_streaming_response the body is still on the wire: the caller reads it.
+        return b"" if streaming_requested() else response.content
 
 
 class AsyncPaigoClient(_BaseClient, AsyncResources):
@@ -602,6 +659,30 @@ class AsyncPaigoClient(_BaseClient, AsyncResources):
         return self._copy_with(
             timeout=timeout, max_retries=max_retries, retry_deadline=retry_deadline
         )
+
+    @property
+    def with_raw_response(self) -> Any:
+        """The client's resources, whose methods return a `RawResponse` instead of the model.
+
+        `client.with_raw_response.customers.retrieve(id)` gives the HTTP status, headers and raw
+        body of the reply, and `.parse()` the `Customer`, as in openai-python.
+
+        Raises:
+            Nothing; the wrapped methods raise what they always raise.
+        """
+        return ResponseWrapper(self, stream=False)
+
+    @property
+    def with_streaming_response(self) -> Any:
+        """The client's resources, whose methods return a context manager over a streamed reply.
+
+        `with client.with_streaming_response.invoices.download(id) as response:` gives a reply
+        whose body is read only when asked (`response.iter_bytes()`), for large bodies.
+
+        Raises:
+            Nothing; the wrapped methods raise what they always raise.
+        """
+        return ResponseWrapper(self, stream=True)
 
     async def close(self) -> None:
         """Close the connection pool, unless it was passed in or belongs to another client.
@@ -689,3 +770,26 @@ class AsyncPaigoClient(_BaseClient, AsyncResources):
             ) from None
         self._log_attempt(op, request, attempt, started, response.status_code)
         return response
+
+    async def _download(self, url: str, *, timeout: Timeout = NOT_GIVEN) -> bytes:  # noqa: ASYNC109
+        """GET a pre-signed link (no bearer token); leave the body unread when streaming.
+
+        Raises:
+            APIStatusError: for an error reply.
+            APIConnectionError: when no reply arrives (downloads are not retried).
+        """
+        request = self._download_request(self._http, url, timeout)
+        try:
+            response = await self._http.send(request, stream=True)
+        except httpx.TransportError as error:
+            raise self._connection_error(error, request) from error
+        if response.status_code >= 400 or not streaming_requested():
+            try:
+                await response.aread()
+            finally:
+                await response.aclose()
+        if response.status_code >= 400:
+            raise self._status_error(response, _decode(response))
+        capture_primary(response)
+        # Inside with_streaming_response the body is still on the wire: the caller reads it.
+        return b"" if streaming_requested() else response.content

@@ -22,6 +22,7 @@ PAIGO_SDK_ALL = [
     "APIStatusError",
     "APITimeoutError",
     "AsyncPaigoClient",
+    "AsyncStreamedResponse",
     "AsyncUsageBatcher",
     "AuthenticationError",
     "BadRequestError",
@@ -38,6 +39,8 @@ PAIGO_SDK_ALL = [
     "QueueFullError",
     "QueueFullPolicy",
     "RateLimitError",
+    "RawResponse",
+    "StreamedResponse",
     "UsageBatcher",
     "__version__",
 ]

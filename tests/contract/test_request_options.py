@@ -102,3 +102,34 @@ def test_extras_reach_the_simulator_after_the_sdk_validated(paigo: Any) -> None:
         customer_name="A", email="a@b.c", payment_channel="manual", extra_body={"currency": "EUR"}
     )
     assert customer.currency == "EUR"
+
+
+def _invoice(paigo: Any) -> str:
+    customer = paigo.customers.create(
+        customer_name="Dumm AI Corp", email="billing@dumm.ai", payment_channel="manual"
+    )
+    invoice = paigo.invoices.create(
+        customer_id=customer.customer_id,
+        items=[{"name": "Setup", "quantity": 1, "unit_cost": Decimal("250.00")}],
+    )
+    return str(invoice.invoice_id)
+
+
+def test_an_invoice_downloads_as_a_pdf(paigo: Any) -> None:
+    pdf = paigo.invoices.download(_invoice(paigo))
+    assert pdf.startswith(b"%PDF-")
+    assert pdf.rstrip().endswith(b"%%EOF")
+
+
+def test_raw_and_streamed_replies_from_the_simulator(sim: Simulator) -> None:
+    with sim.client(max_retries=0) as client:
+        invoice_id = _invoice(client)
+        raw = client.with_raw_response.invoices.retrieve(invoice_id)
+        assert raw.status_code == 200
+        assert raw.headers["content-type"].startswith("application/json")
+        assert raw.json()["data"][0]["invoiceId"] == invoice_id
+        assert raw.parse().invoice_id == invoice_id
+        with client.with_streaming_response.invoices.download(invoice_id) as response:
+            assert response.headers["content-type"] == "application/pdf"
+            streamed = b"".join(response.iter_bytes(512))
+        assert streamed == client.invoices.download(invoice_id)
