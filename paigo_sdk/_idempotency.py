@@ -1,9 +1,8 @@
-"""Idempotency keys: how one is made, and what a valid one looks like.
+"""Idempotency keys: how one is made, and where it goes (what a valid one is: `_wire`).
 
 Every POST may carry an `Idempotency-Key` header. The same key is sent on every attempt of one
 call, so a server that honours keys (the simulator does, on every POST route) answers a retry
-after a lost reply with the first answer instead of acting twice. What a valid key looks like is
-part of the wire grammar (`paigo_sdk._wire`).
+after a lost reply with the first answer instead of acting twice.
 """
 
 from __future__ import annotations
