@@ -119,6 +119,22 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print one line per request (client, method, path, status) to standard error",
     )
+    serve.add_argument(
+        "--state-file",
+        default=None,
+        metavar="PATH",
+        help=(
+            "keep the state and a manual clock in PATH across restarts: loaded at start if it "
+            "exists, written atomically after changes and on shutdown"
+        ),
+    )
+    serve.add_argument(
+        "--state-interval",
+        type=_positive_float,
+        default=1.0,
+        metavar="SECONDS",
+        help="with --state-file, how often changes are written (default 1)",
+    )
     from simulator.whatif.cli import add_parser as add_whatif
 
     add_whatif(commands)
@@ -143,12 +159,23 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 def _serve(args: argparse.Namespace) -> int:
     from simulator.clock import SystemClock
+    from simulator.persistence import StateFile, clock_for
     from simulator.server import SimulatorServer
     from simulator.simulator import Simulator
+    from simulator.snapshots import SnapshotFileError
 
     clock: Clock = SystemClock()
     if args.manual_clock or args.start is not None:
         clock = ManualClock(args.start)
+    saved = None
+    if args.state_file is not None:
+        try:
+            saved = StateFile.read(args.state_file)
+        except SnapshotFileError as exc:
+            print(f"paigo-simulator: cannot load the state file: {exc}", file=sys.stderr)
+            return 2
+        # The file's clock time wins: state and simulated time survive the restart together.
+        clock = clock_for(saved, clock if isinstance(clock, ManualClock) else None) or clock
     simulator = Simulator(
         clock=clock,
         seed=args.seed,
@@ -162,6 +189,15 @@ def _serve(args: argparse.Namespace) -> int:
     )
     for rule in args.faults:
         simulator.faults.add(rule)
+    if saved is not None:
+        simulator.restore(saved)
+    state_file = None
+    if args.state_file is not None:
+        try:
+            state_file = StateFile(simulator, args.state_file, interval=args.state_interval).start()
+        except OSError as exc:
+            print(f"paigo-simulator: cannot write the state file: {exc}", file=sys.stderr)
+            return 1
     try:
         server = SimulatorServer(
             simulator.asgi_app(),
@@ -172,12 +208,17 @@ def _serve(args: argparse.Namespace) -> int:
         )
     except OSError as exc:
         print(f"paigo-simulator: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        if state_file is not None:
+            state_file.close()
         return 1
     warning = exposure_warning(
         args.host, admin_enabled=args.admin_enabled, admin_token=args.admin_token
     )
     if warning is not None:
         print(warning, file=sys.stderr, flush=True)
+    if state_file is not None:
+        loaded = "loaded" if saved is not None else "new"
+        print(f"State file: {state_file.path} ({loaded})", flush=True)
     print(
         banner(
             server.url,
@@ -193,6 +234,8 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         server.run()
     finally:
+        if state_file is not None:
+            state_file.close()  # the final state, written once nothing else changes it
         simulator.close()
     print("Paigo simulator stopped.", flush=True)
     return 0
