@@ -5,9 +5,18 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Final, Protocol
 
-__all__ = ["Clock", "ManualClock", "SystemClock"]
+__all__ = ["LATEST_MOMENT", "Clock", "ClockMoveRefused", "ManualClock", "SystemClock"]
+
+LATEST_MOMENT: Final = datetime(9000, 1, 1, tzinfo=UTC)
+"""A ManualClock never moves past this: every date derived from now (cycle ends, token and link
+expiry, 100-year horizons) must still be a valid datetime (year 9999 at most)."""
+
+
+class ClockMoveRefused(ValueError):
+    """A ManualClock move was refused before anything changed: it would go backwards, past
+    `LATEST_MOMENT`, or make more work than one move may do (a guard refused it)."""
 
 
 class Clock(Protocol):
@@ -40,19 +49,27 @@ class ManualClock:
     They run after the clock's lock is released, so a listener may take other locks (the
     simulator's) while threads holding those locks read the clock.
 
+    A move is validated first, before any check or listener runs: it may not go backwards or
+    past `LATEST_MOMENT`, and every guard registered with `guard` (the engine's, which bounds
+    the billing cycles one move may close) may refuse it. A refused move changes nothing.
+
     Raises:
-        ValueError: when given a naive datetime or asked to move backwards.
+        ValueError: when given a naive datetime, or a start after `LATEST_MOMENT`.
+        ClockMoveRefused: (a ValueError) when a move is refused.
     """
 
     def __init__(self, start: datetime | None = None) -> None:
         if start is None:
             start = datetime.now(UTC).replace(microsecond=0)
         self._now = _require_aware(start)
+        if self._now > LATEST_MOMENT:
+            raise ValueError(f"a ManualClock cannot start after {_wire(LATEST_MOMENT)}")
         self.start = self._now
         """Where the clock started; `Simulator.reset()` rewinds it here."""
         self._lock = threading.RLock()
         self._listeners: list[Callable[[datetime], None]] = []
         self._checks: list[Callable[[], None]] = []
+        self._guards: list[Callable[[datetime], None]] = []
 
     def now(self) -> datetime:
         """Return the clock's current time."""
@@ -71,37 +88,66 @@ class ManualClock:
         """Move the clock forward and return the new time.
 
         Raises:
-            ValueError: when the resulting step is negative.
+            ClockMoveRefused: when the step is negative, too large, or a guard refuses the move.
         """
-        step = (delta or timedelta()) + timedelta(
-            days=days, hours=hours, minutes=minutes, seconds=seconds
-        )
+        try:
+            step = (delta or timedelta()) + timedelta(
+                days=days, hours=hours, minutes=minutes, seconds=seconds
+            )
+        except (OverflowError, ValueError):
+            raise ClockMoveRefused(
+                f"cannot advance the clock past {_wire(LATEST_MOMENT)}"
+            ) from None
         if step < timedelta():
-            raise ValueError("ManualClock cannot move backwards")
-        self._before_change()
-        with self._lock:
-            moment = self._now + step
-            self._now = moment
-            listeners = list(self._listeners)
-        return _notify(listeners, moment)
+            raise ClockMoveRefused("ManualClock cannot move backwards")
+        return self._move(lambda now: _add(now, step))
 
     def set(self, moment: datetime) -> datetime:
         """Move the clock to `moment`, which must not be earlier than now.
 
         Raises:
-            ValueError: when `moment` is naive or in the past of this clock.
+            ValueError: when `moment` is naive.
+            ClockMoveRefused: when `moment` is in the past of this clock, after
+                `LATEST_MOMENT`, or a guard refuses the move.
         """
         moment = _require_aware(moment)
+        return self._move(lambda _now: moment)
+
+    def guard(self, check: Callable[[datetime], None]) -> None:
+        """Call `check(proposed_now)` before every move; a `ClockMoveRefused` it raises stops it.
+
+        Guards run first, outside the clock's lock (they may take other locks), and must not
+        change anything: the clock has not moved yet and may not.
+        """
         with self._lock:
-            if moment < self._now:
-                raise ValueError("ManualClock cannot move backwards")
+            self._guards.append(check)
+
+    def _validate(self, target: Callable[[datetime], datetime]) -> tuple[datetime, datetime]:
+        with self._lock:
+            start = self._now
+            guards = list(self._guards)
+        moment = target(start)
+        if moment < start:
+            raise ClockMoveRefused("ManualClock cannot move backwards")
+        if moment > LATEST_MOMENT:
+            raise ClockMoveRefused(
+                f"cannot move the clock past {_wire(LATEST_MOMENT)} (asked for {_wire(moment)})"
+            )
+        for check in guards:
+            check(moment)
+        return start, moment
+
+    def _move(self, target: Callable[[datetime], datetime]) -> datetime:
+        self._validate(target)  # refuse before the checks deliver anything
         self._before_change()
-        with self._lock:
-            if moment < self._now:
-                raise ValueError("ManualClock cannot move backwards")
-            self._now = moment
-            listeners = list(self._listeners)
-        return _notify(listeners, moment)
+        while True:
+            start, moment = self._validate(target)
+            with self._lock:
+                if self._now != start:
+                    continue  # another thread moved the clock meanwhile: validate again
+                self._now = moment
+                listeners = list(self._listeners)
+            return _notify(listeners, moment)
 
     def rewind(self, moment: datetime) -> datetime:
         """Put the clock at `moment`, backwards allowed, without checks or listeners.
@@ -143,6 +189,17 @@ def _notify(listeners: list[Callable[[datetime], None]], moment: datetime) -> da
     for listener in listeners:
         listener(moment)
     return moment
+
+
+def _add(now: datetime, step: timedelta) -> datetime:
+    try:
+        return now + step
+    except OverflowError:
+        raise ClockMoveRefused(f"cannot advance the clock past {_wire(LATEST_MOMENT)}") from None
+
+
+def _wire(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _require_aware(moment: datetime) -> datetime:

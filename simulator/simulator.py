@@ -292,7 +292,9 @@ class Simulator:
 
         Raises:
             TypeError: when the simulator does not run on a `ManualClock`.
-            ValueError: when the step is negative.
+            ClockMoveRefused: (a ValueError, in `simulator.clock`) when the step is negative,
+                would pass `LATEST_MOMENT`, or would close too many billing cycles at once;
+                nothing changes then.
         """
         clock = self._manual_clock()
         return clock.advance(delta, days=days, hours=hours, minutes=minutes, seconds=seconds)
@@ -302,7 +304,10 @@ class Simulator:
 
         Raises:
             TypeError: when the simulator does not run on a `ManualClock`.
-            ValueError: when `moment` is naive or earlier than now.
+            ValueError: when `moment` is naive.
+            ClockMoveRefused: (a ValueError, in `simulator.clock`) when `moment` is earlier
+                than now, after `LATEST_MOMENT`, or would close too many billing cycles at once;
+                nothing changes then.
         """
         return self._manual_clock().set(moment)
 

@@ -30,7 +30,7 @@ from simulator.api.parsing import (
     Timestamp,
 )
 from simulator.api.replies import EXACT
-from simulator.clock import ManualClock
+from simulator.clock import ClockMoveRefused, ManualClock
 from simulator.engine import NotFound
 from simulator.records import encode
 from simulator.snapshots import Snapshot
@@ -191,10 +191,12 @@ def read_clock(call: Call) -> ApiResponse:
 def advance_clock(call: Call) -> ApiResponse:
     """Advance a manual clock by `days/hours/minutes/seconds`, or set it forward `to` a moment.
 
-    Every billing cycle that became due is closed before the reply (B14).
+    Every billing cycle that became due is closed before the reply (B14). The move is validated
+    first (not backwards, not past `LATEST_MOMENT`, at most `max_closings_per_move` cycles to
+    close); a refused move leaves the clock and every state untouched.
 
     Raises:
-        BadRequest: the clock is not a ManualClock, the body is invalid, or the move goes backwards.
+        BadRequest: the clock is not a ManualClock, the body is invalid, or the move is refused.
     """
     clock = call.api.clock
     if not isinstance(clock, ManualClock):
@@ -212,6 +214,8 @@ def advance_clock(call: Call) -> ApiResponse:
             for unit, size in _MICROSECONDS.items():
                 micros = EXACT.add(micros, EXACT.multiply(params.get(unit, Decimal(0)), size))
             clock.advance(timedelta(microseconds=int(micros)))
+    except ClockMoveRefused as exc:
+        raise BadRequest([str(exc)]) from None  # refused before the clock or any state changed
     except (ValueError, OverflowError) as exc:
         raise BadRequest([f"cannot move the clock: {exc}"]) from None
     call.engine.close_due_cycles()

@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any, Final
 
 from simulator import wire
-from simulator.clock import Clock
+from simulator.clock import Clock, ClockMoveRefused, ManualClock
 from simulator.engine import catalog, customers, ingest, invoicing, usage_view
 from simulator.engine.aggregation import quantities
 from simulator.engine.context import Ctx
@@ -291,6 +291,8 @@ class Engine:
         self.late_listeners: list[Callable[[list[tuple[str, str, datetime]]], None]] = []
         """Called after a call that stored records for an already invoiced period (B9), with
         (customer id, dimension id, timestamp) of each, outside the engine lock."""
+        if isinstance(clock, ManualClock):
+            clock.guard(self.check_clock_move)
 
     def _ctx(self, now: datetime) -> Ctx:
         return Ctx(state=self._state, now=now, options=self.options, followups=self._followups)
@@ -1536,6 +1538,31 @@ class Engine:
         """
         with self._op(catch_up=False) as ctx:
             return close_due(ctx)
+
+    def check_clock_move(self, moment: datetime) -> None:
+        """Refuse moving the clock to `moment` when catching up (B14) would be too much work.
+
+        Called by a `ManualClock` before it moves; changes nothing.
+
+        Raises:
+            ClockMoveRefused: when the catch-up would close more than
+                `options.max_closings_per_move` cycles, or reach a cycle boundary beyond the
+                calendar.
+        """
+        limit = self.options.max_closings_per_move
+        with self._lock:
+            try:
+                count = invoicing.count_due(self._ctx(moment), moment, limit)
+            except ValueError as exc:
+                raise ClockMoveRefused(
+                    f"cannot move the clock to {moment:%Y-%m-%dT%H:%M:%SZ}: a billing cycle "
+                    f"would end beyond the calendar ({exc})"
+                ) from None
+        if count > limit:
+            raise ClockMoveRefused(
+                f"moving the clock to {moment:%Y-%m-%dT%H:%M:%SZ} would close more than {limit} "
+                "billing cycles at once; advance in smaller steps"
+            )
 
     def create_period_invoice(self, customer_id: str, *, start: datetime, end: datetime) -> Invoice:
         """Invoice the customer's arrear usage in `[start, end)` as a cycle would (B9 extension).

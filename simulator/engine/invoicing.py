@@ -32,6 +32,7 @@ from simulator.engine.webhooks import emit, invoice_payload
 
 __all__ = [
     "arrear_lines",
+    "count_due",
     "cycle_bounds",
     "issue_invoice",
     "mark_billed",
@@ -426,6 +427,36 @@ def close_cycles_at(ctx: Ctx, customer: Customer, boundary: datetime) -> list[In
             )
         )
     return issued
+
+
+def count_due(ctx: Ctx, until: datetime, limit: int) -> int:
+    """Count the cycle closings and top-up runs `close_due` would make if now were `until`.
+
+    Changes nothing; stops counting once past `limit`, so the work is bounded by `limit` and the
+    number of customers.
+
+    Raises:
+        ValueError: when a cycle boundary on the way to `until` is beyond the calendar (year 9999).
+    """
+    count = 0
+    for customer in ctx.state.customers.values():
+        if customer.next_due is None or customer.next_due > until:
+            continue
+        for enrollment in customer.active_enrollments:
+            if enrollment.topup_due is not None and enrollment.topup_due <= until:
+                count += 1
+            offering = ctx.state.offerings.get(enrollment.offering_id)
+            end = enrollment.cycle_end
+            while offering is not None and end is not None and end <= until:
+                count += 1
+                if count > limit:
+                    return count
+                try:
+                    window = cycle_bounds(offering.billing_cycle, end)
+                except OverflowError as exc:
+                    raise ValueError(str(exc)) from None
+                end = None if window is None else window[1]
+    return count
 
 
 def close_due(ctx: Ctx) -> list[Invoice]:

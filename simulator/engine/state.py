@@ -627,6 +627,9 @@ class EngineOptions:
     """B10: customer ids whose simulated Stripe charges fail."""
     future_tolerance_seconds: int = 300
     """B2: how far ahead of the clock a usage timestamp may be."""
+    max_closings_per_move: int = 10_000
+    """B14: the most billing cycles (and top-up runs) one clock move may close; a move that
+    would close more is refused before the clock changes."""
 
 
 # --- the whole state -----------------------------------------------------------------------------

@@ -19,7 +19,7 @@ CUSTOMER = {"email": "a@b.test", "paymentChannel": "manual"}
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[ServerProcess]:
-    process = start_server("--seed", "3")
+    process = start_server("--seed", "3", "--manual-clock", "--start", "2026-11-24T08:00:00Z")
     yield process
     process.stop()
 
@@ -89,3 +89,54 @@ def test_credentials_that_are_not_utf8_are_refused(server: ServerProcess) -> Non
     assert reply.status_code == 400
     assert reply.json()["error"] == "invalid_request"
     assert server.token()  # the endpoint still issues tokens
+
+
+# ----------------------------------------------------------------------------- clock moves
+
+
+def enrol_a_customer(http: httpx.Client) -> None:
+    dimension = http.post(
+        "/dimensions",
+        json={
+            "dimensionName": "Calls",
+            "consumptionUnit": {"type": "count", "unit": "count-based"},
+            "usageIncrement": "1",
+            "rounding": "ceiling",
+            "consumptionPrice": "0.01",
+            "aggregationMethod": "sum",
+            "aggregationInterval": "hour",
+        },
+    ).json()
+    offering = http.post(
+        "/offerings",
+        json={"offeringName": "Metered", "dimensionIds": [dimension["dimensionId"]]},
+    ).json()
+    reply = http.post(
+        "/customers",
+        json={"customerName": "Acme", **CUSTOMER, "offeringId": offering["offeringId"]},
+    )
+    assert reply.status_code == 201, reply.text
+
+
+@pytest.mark.parametrize(
+    "move",
+    [
+        {"to": "9999-12-31T23:59:59Z"},
+        {"days": 999_999_999_999},
+        {"days": 365 * 850},  # about 10200 monthly cycles: more than one move may close
+    ],
+)
+def test_a_refused_clock_move_changes_nothing_and_routes_keep_answering(
+    http: httpx.Client, move: dict[str, Any]
+) -> None:
+    enrol_a_customer(http)
+    before = http.get("/_simulator/clock").json()["now"]
+    snapshot = http.get("/customers").json()
+    reply = http.post("/_simulator/clock/advance", json=move)
+    messages = error(reply, 400)
+    assert any("clock" in m for m in messages)
+    assert http.get("/_simulator/clock").json()["now"] == before
+    assert http.get("/customers").json() == snapshot
+    assert http.get("/_simulator/rejected-requests").status_code == 200
+    ok = http.post("/_simulator/clock/advance", json={"days": 1})
+    assert ok.status_code == 200, ok.text

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from freezegun import freeze_time
 
-from simulator.clock import ManualClock, SystemClock
+from simulator.clock import LATEST_MOMENT, ClockMoveRefused, ManualClock, SystemClock
 
 START = datetime(2026, 1, 31, 23, 0, tzinfo=UTC)
 
@@ -135,3 +135,53 @@ def test_listener_may_take_a_lock_held_by_a_thread_reading_the_clock():
     thread.join(30)
     assert not advancer.is_alive()
     assert clock.now() == START + timedelta(seconds=1)
+
+
+# ----------------------------------------------------------------------------- refused moves
+
+
+def test_a_move_past_the_latest_moment_is_refused_and_changes_nothing():
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    clock = ManualClock(start)
+    seen: list[datetime] = []
+    clock.on_change(seen.append)
+    with pytest.raises(ClockMoveRefused, match="past 9000-01-01"):
+        clock.set(datetime(9999, 12, 31, tzinfo=UTC))
+    with pytest.raises(ClockMoveRefused):
+        clock.advance(days=999_999_999)  # beyond what a timedelta holds
+    with pytest.raises(ClockMoveRefused):
+        clock.advance(timedelta.max)
+    with pytest.raises(ClockMoveRefused, match="backwards"):
+        clock.advance(seconds=-1)
+    assert clock.now() == start
+    assert seen == []
+    assert clock.set(LATEST_MOMENT) == LATEST_MOMENT  # the limit itself is allowed
+
+
+def test_a_clock_cannot_start_after_the_latest_moment():
+    with pytest.raises(ValueError, match="cannot start after"):
+        ManualClock(datetime(9500, 1, 1, tzinfo=UTC))
+
+
+def test_a_guard_refuses_a_move_before_the_clock_or_its_listeners_change():
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    clock = ManualClock(start)
+    proposed: list[datetime] = []
+    seen: list[datetime] = []
+
+    def guard(moment: datetime) -> None:
+        proposed.append(moment)
+        assert clock.now() == start  # the guard runs before the move
+        if moment.year > 2026:
+            raise ClockMoveRefused("too far")
+
+    clock.guard(guard)
+    clock.on_change(seen.append)
+    with pytest.raises(ClockMoveRefused, match="too far"):
+        clock.advance(days=400)
+    assert clock.now() == start
+    assert seen == []
+    clock.advance(days=1)
+    assert proposed[0] == start + timedelta(days=400)
+    assert set(proposed[1:]) == {start + timedelta(days=1)}
+    assert seen == [start + timedelta(days=1)]
