@@ -59,6 +59,7 @@ __all__ = [
     "Field",
     "Metadata",
     "Number",
+    "NumberOrDecimalString",
     "Object",
     "PayloadTooLarge",
     "Schema",
@@ -233,6 +234,27 @@ class Number(Schema):
         return number
 
 
+@dataclass(frozen=True)
+class NumberOrDecimalString(Schema):
+    """A JSON number, or the same number as a plain decimal string, converted to `Decimal`.
+
+    For fields the OpenAPI export types as a number while its prose asks for a "number string"
+    (`subscriptionPrice`): clients send either form, and neither goes through a float.
+    """
+
+    minimum: Decimal | None = None
+    maximum: Decimal | None = None
+
+    def check(self, value: Any, path: str, errors: list[str]) -> Any:
+        """Validate a number or a decimal string."""
+        if isinstance(value, str):
+            return DecimalString(self.minimum, self.maximum).check(value, path, errors)
+        if isinstance(value, bool) or not isinstance(value, int | Decimal):
+            errors.append(f"{path} must be a number or a plain decimal string")
+            return value
+        return Number(self.minimum, self.maximum).check(value, path, errors)
+
+
 def _check_range(
     number: Decimal,
     minimum: Decimal | None,
@@ -375,11 +397,15 @@ class Field:
 class Object(Schema):
     """A JSON object with known properties; unknown ones are rejected unless `extra` is set.
 
-    The result maps each property's snake_case name to its converted value.
+    The result maps each property's snake_case name to its converted value. With
+    `null_is_absent`, `null` in an optional property that is not `nullable` means "not given"
+    (NestJS's `@IsOptional()` skips `null` as well as a missing property); without it, such a
+    `null` is refused. A `nullable` property keeps its `null` (an update's "clear").
     """
 
     fields: Mapping[str, Field]
     extra: bool = False
+    null_is_absent: bool = False
     check_after: Callable[[dict[str, Any], str, list[str]], None] | None = field(
         default=None, compare=False
     )
@@ -410,7 +436,7 @@ class Object(Schema):
                     result[snake(name)] = None
                 elif spec.required:
                     errors.append(f"{where} should not be empty")
-                else:
+                elif not self.null_is_absent:
                     errors.append(f"{where} must not be null")
                 continue
             result[snake(name)] = spec.schema.check(item, where, errors)

@@ -1,7 +1,9 @@
 """The wire schema of every request body and query, from Paigo's OpenAPI export (v1.10).
 
 Each schema is the DTO of the same name in the export. Deliberate choices where the export is
-silent or contradicts itself are noted next to the field.
+silent or contradicts itself are noted next to the field. `null` in an optional field means "not
+given" in every object except the top level of an update (`UPDATE_*`), where `null` keeps its
+documented meaning (clear the field) or is refused.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from simulator.api.parsing import (
     Id,
     Metadata,
     Number,
+    NumberOrDecimalString,
     Object,
     String,
     Timestamp,
@@ -34,8 +37,10 @@ from simulator.wire import (
     BOOL_STRINGS,
     CONSUMPTION_UNITS,
     CURRENCIES,
+    INFINITY_TEXT,
     INVOICE_PAYMENT_TERMS,
     MAX_DECIMAL_LENGTH,
+    MAX_ID_LENGTH,
     MAX_NAME_LENGTH,
     MEASUREMENT_MODES,
     OFFERING_TYPES,
@@ -83,7 +88,8 @@ CONSUMPTION_UNIT: Final = Union(
             {
                 "type": Field(Enum((kind,)), required=True),
                 "unit": Field(Enum(units), required=True),
-            }
+            },
+            null_is_absent=True,
         )
         for kind, units in CONSUMPTION_UNITS.items()
     },
@@ -94,7 +100,7 @@ CONSUMPTION_UNIT: Final = Union(
 
 def _check_upper_bound(tier: dict[str, Any], path: str, errors: list[str]) -> None:
     bound = tier.get("upper_bound")
-    if bound == "inf" or not isinstance(bound, str):
+    if bound == INFINITY_TEXT or not isinstance(bound, str):
         return
     number = parse_decimal(bound)
     if number is None:
@@ -113,6 +119,7 @@ TIER: Final = Object(
         "tierPosition": Field(DecimalString(minimum=Decimal(1), integer=True), required=True),
     },
     check_after=_check_upper_bound,
+    null_is_absent=True,
 )
 TIERS: Final = Array(TIER, max_items=100)
 TIERS_GROUP_BY_METADATA: Final = Array(
@@ -120,7 +127,8 @@ TIERS_GROUP_BY_METADATA: Final = Array(
         {
             "metadataGroups": Field(Metadata(), required=True),
             "tiers": Field(TIERS, required=True),
-        }
+        },
+        null_is_absent=True,
     ),
     max_items=100,
 )
@@ -130,7 +138,8 @@ DIMENSION_OVERRIDE: Final = Object(
         "consumptionPrice": Field(DecimalString(minimum=ZERO)),
         "tiers": Field(TIERS),
         "tiersGroupByMetadata": Field(TIERS_GROUP_BY_METADATA),
-    }
+    },
+    null_is_absent=True,
 )
 DIMENSION_OVERRIDES: Final = Array(DIMENSION_OVERRIDE, max_items=1000)
 
@@ -152,7 +161,7 @@ _DIMENSION_FIELDS: Final = {
     "tiersGroupByMetadata": Field(TIERS_GROUP_BY_METADATA),
 }
 
-CREATE_DIMENSION: Final = Object(_DIMENSION_FIELDS)
+CREATE_DIMENSION: Final = Object(_DIMENSION_FIELDS, null_is_absent=True)
 # UpdateDimensionDto: every field optional; `tiers: null` removes tiers; metadata null semantics.
 UPDATE_DIMENSION: Final = Object(
     {
@@ -186,13 +195,13 @@ _OFFERING_FIELDS: Final = {
     "minimumCharge": Field(DecimalString(minimum=ZERO, exclusive_minimum=True), nullable=True),
     "topUpAmount": Field(DecimalString(minimum=ZERO, exclusive_minimum=True)),
     "topUpThreshold": Field(DecimalString(minimum=ZERO, maximum=Decimal(1))),
-    "subscriptionPrice": Field(Number(minimum=ZERO)),
+    "subscriptionPrice": Field(NumberOrDecimalString(minimum=ZERO)),
     "freeTrialLength": Field(DecimalString(minimum=Decimal(1), integer=True)),
     "offeringName": Field(String(max_length=MAX_NAME_LENGTH), required=True),
     "dimensionIds": Field(Array(Id(), max_items=1000)),
     "metadata": Field(Metadata()),
 }
-CREATE_OFFERING: Final = Object(_OFFERING_FIELDS)
+CREATE_OFFERING: Final = Object(_OFFERING_FIELDS, null_is_absent=True)
 # UpdateOfferingDto: every field optional; null clears the optional ones.
 _CLEARABLE_OFFERING_FIELDS: Final = (
     "billingCycle",
@@ -222,7 +231,8 @@ KAFKA: Final = Object(
         "bootstrapServerEndpoint": Field(String(), required=True),
         "topic": Field(String(), required=True),
         "dlqTopic": Field(String(), required=True),
-    }
+    },
+    null_is_absent=True,
 )
 
 
@@ -235,21 +245,24 @@ def _configuration(required: bool) -> dict[str, Object]:
                 "cloudPlatform": Field(Enum(("aws",)), required=required),
                 "region": Field(String(), required=required),
                 "resourceType": Field(Enum(RESOURCE_TYPES), required=required),
-            }
+            },
+            null_is_absent=True,
         ),
         "agentBased": Object(
             {
                 "iamRoleArn": Field(String(), required=required),
                 "externalId": Field(String()),
                 "hostingPlatform": Field(Enum(("k8spod",)), required=required),
-            }
+            },
+            null_is_absent=True,
         ),
         "datastoreBased": Object(
             {
                 "platform": Field(Enum(("s3", "kafka")), required=required),
                 "consumerDeploymentParameters": Field(KAFKA),
                 "accountId": Field(String()),
-            }
+            },
+            null_is_absent=True,
         ),
     }
 
@@ -263,7 +276,8 @@ CREATE_MEASUREMENT: Final = Object(
         "measurementMode": Field(Enum(MEASUREMENT_MODES), required=True),
         "measurementConfiguration": Field(Metadata(), required=True),
         "measurementName": Field(String(max_length=MAX_NAME_LENGTH)),
-    }
+    },
+    null_is_absent=True,
 )
 UPDATE_MEASUREMENT: Final = Object(
     {
@@ -282,7 +296,8 @@ CREATE_USAGE: Final = Object(
         "customerId": Field(Id(), required=True),
         "recordValue": Field(DecimalString(), required=True),
         "metadata": Field(Metadata()),
-    }
+    },
+    null_is_absent=True,
 )
 USAGE_BATCH: Final = Array(CREATE_USAGE, max_items=MAX_BATCH_SIZE, min_items=1)
 
@@ -296,10 +311,12 @@ ADDRESS: Final = Object(
         "streetLineOne": Field(String(), required=True),
         "streetLineTwo": Field(String(allow_empty=True)),
         "state": Field(String(max_length=2), required=True),
-    }
+    },
+    null_is_absent=True,
 )
 PAYMENT_CHANNEL_OPTIONS: Final = Object(
-    {"stripeCustomerId": Field(String(max_length=255, allow_empty=True))}
+    {"stripeCustomerId": Field(String(max_length=MAX_ID_LENGTH, allow_empty=True))},
+    null_is_absent=True,
 )
 # UsageForCustomerEnrollment; Paigo's examples also carry `timestamp` and `customerId`: accepted.
 ENROLLMENT_USAGE: Final = Array(
@@ -310,7 +327,8 @@ ENROLLMENT_USAGE: Final = Array(
             "metadata": Field(Metadata()),
             "timestamp": Field(Timestamp()),
             "customerId": Field(Id()),
-        }
+        },
+        null_is_absent=True,
     ),
     max_items=1000,
 )
@@ -319,14 +337,16 @@ DISCOUNT: Final = Object(
         "name": Field(String(), required=True),
         "percentage": Field(DecimalString(minimum=ZERO, maximum=Decimal(100)), required=True),
         "endDate": Field(Timestamp()),
-    }
+    },
+    null_is_absent=True,
 )
 OVERRIDES: Final = Object(
     {
         "discount": Field(DISCOUNT, nullable=True),
         "dimensionOverrides": Field(DIMENSION_OVERRIDES, nullable=True),
         "freeTrialEndDate": Field(Timestamp()),
-    }
+    },
+    null_is_absent=True,
 )
 _CUSTOMER_FIELDS: Final = {
     "currency": Field(Enum(CURRENCIES)),
@@ -343,7 +363,7 @@ _CUSTOMER_FIELDS: Final = {
     "metadata": Field(Metadata()),
     "usage": Field(ENROLLMENT_USAGE),
 }
-CREATE_CUSTOMER: Final = Object(_CUSTOMER_FIELDS)
+CREATE_CUSTOMER: Final = Object(_CUSTOMER_FIELDS, null_is_absent=True)
 UPDATE_CUSTOMER: Final = Object(
     {
         "currency": Field(Enum(CURRENCIES)),
@@ -386,19 +406,24 @@ CREATE_CREDIT: Final = Object(
         ),
         "timestamp": Field(Timestamp()),
         "metadata": Field(Metadata()),
-    }
+    },
+    null_is_absent=True,
 )
 CREATE_REFUND: Final = Object(
     {
         "reason": Field(Enum(REFUND_REASONS)),
         "amount": Field(DecimalString(minimum=ZERO, exclusive_minimum=True)),
         "refundChannelOptions": Field(
-            Object({"paymentIntentId": Field(String(max_length=MAX_NAME_LENGTH))}), required=True
+            Object(
+                {"paymentIntentId": Field(String(max_length=MAX_NAME_LENGTH))}, null_is_absent=True
+            ),
+            required=True,
         ),
         "metadata": Field(Metadata()),
-    }
+    },
+    null_is_absent=True,
 )
-CREATE_CHILD: Final = Object({"billParent": Field(Enum(BILL_PARENTS))})
+CREATE_CHILD: Final = Object({"billParent": Field(Enum(BILL_PARENTS))}, null_is_absent=True)
 
 # ----------------------------------------------------------------------------- invoices
 
@@ -408,7 +433,8 @@ INVOICE_ITEM: Final = Object(
         "quantity": Field(Number(minimum=ZERO), required=True),
         "unitCost": Field(Number(), required=True),
         "description": Field(String(max_length=2048, allow_empty=True)),
-    }
+    },
+    null_is_absent=True,
 )
 CREATE_INVOICE: Final = Object(
     {
@@ -418,7 +444,8 @@ CREATE_INVOICE: Final = Object(
         "currency": Field(Enum(CURRENCIES)),
         "invoicePaymentTerm": Field(Enum(INVOICE_PAYMENT_TERMS)),
         "storePaymentAsCredit": Field(Boolean()),
-    }
+    },
+    null_is_absent=True,
 )
 
 # ----------------------------------------------------------------------------- webhooks, settings
@@ -430,7 +457,8 @@ CREATE_WEBHOOK: Final = Object(
         "environment": Field(Enum(WEBHOOK_ENVIRONMENTS)),
         "webhookType": Field(Enum(WEBHOOK_TYPES), required=True),
         "offeringId": Field(Id()),
-    }
+    },
+    null_is_absent=True,
 )
 UPDATE_PROFILE: Final = Object(
     {
