@@ -117,6 +117,9 @@ def _after_store(
             if enrollment.topup_due is None or due < enrollment.topup_due:
                 enrollment.topup_due = due
                 rescheduled = True
+        elif timestamp >= enrollment.enrollment_date and series.late[-1:] != [index]:
+            # B9, B11: its bucket was already debited; stored and shown, reported as late.
+            series.late.append(index)
     for enrollment, offering in entitled:
         _check_entitlement(ctx, customer, dimension, enrollment, offering, timestamp)
     if rescheduled:

@@ -142,3 +142,16 @@ def test_b11_debits_stay_within_half_a_cent_of_the_cost_at_every_hour(
         # After `hour` closed hours the usage cost is hour x $0.006.
         debited = Decimal(100) - engine.retrieve_customer(c.customer_id).balance
         assert abs(debited - hour * Decimal("0.006")) <= Decimal("0.005")
+
+
+def test_b11_a_record_for_an_already_debited_bucket_is_reported_late(
+    engine: Engine, build, clock
+) -> None:
+    tokens, c = _setup(engine, build, clock)
+    build.usage(c, tokens, 30, T + timedelta(minutes=5))
+    clock.set(T + timedelta(hours=1, minutes=2))  # the 10:00-11:00 bucket is debited $30
+    build.usage(c, tokens, 7, T + timedelta(minutes=40))  # dated inside that bucket
+    clock.set(T + timedelta(hours=3))
+    assert engine.retrieve_customer(c.customer_id).balance == Decimal(70)
+    # Not debited again (B9 late records), and never silently: it is listed as late.
+    assert [r.record_value for r in engine.late_records(customer_id=c.customer_id)] == [Decimal(7)]
