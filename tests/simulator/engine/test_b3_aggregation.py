@@ -162,3 +162,33 @@ def test_b3_partial_hours_read_raw_records_in_any_arrival_order(
     view = engine.query_usage(c.customer_id, start_time=window[0], end_time=window[1])
     (bucket,) = view[0].buckets
     assert (bucket.value, bucket.start_time, bucket.end_time) == (Decimal(4), *window)
+
+
+@pytest.mark.parametrize(
+    ("method", "interval", "quantity"),
+    [
+        # Hourly buckets (Paigo's default interval): the cycle bills the sum of the hourly
+        # values. A gauge of 10 seats reported through 24 hours bills 24 x 10 = 240.
+        ("max", "hour", 240),
+        ("last", "hour", 240),
+        # One bucket for the whole period (`none`): the period's peak or last value, 10.
+        ("max", "none", 10),
+        ("last", "none", 10),
+    ],
+)
+def test_b3_max_and_last_bill_the_sum_of_their_bucket_values(
+    engine: Engine, build, clock, method: str, interval: str, quantity: int
+) -> None:
+    seats = build.dimension("Seats", method=method, interval=interval, price="1")
+    plan = build.offering("Team", seats)
+    c = build.customer(plan)
+    for hour in range(24):
+        moment = datetime(2026, 1, 5, hour, 10, tzinfo=UTC)
+        clock.set(moment + timedelta(minutes=30))
+        build.usage(c, seats, 10, moment)
+        build.usage(c, seats, 10, moment + timedelta(minutes=30))
+    clock.set(datetime(2026, 2, 1, tzinfo=UTC))
+    (invoice,) = engine.list_customer_invoices(c.customer_id)
+    (item,) = invoice.line_items
+    assert item.quantity == quantity
+    assert invoice.total_amount_without_tax == Decimal(quantity)
