@@ -32,6 +32,7 @@ from paigo_sdk._config import (
     resolve_config,
 )
 from paigo_sdk._idempotency import IDEMPOTENCY_HEADER, check_idempotency_key, new_idempotency_key
+from paigo_sdk._logs import redacted_headers, setup_logging_from_env
 from paigo_sdk._operations import Operation, unwrap
 from paigo_sdk._pending import PendingWork
 from paigo_sdk._request_options import Body, Headers, Query, merge_extras
@@ -92,6 +93,7 @@ class _BaseClient:
         retry_deadline: float | None,
         clock: Clock | None,
     ) -> None:
+        setup_logging_from_env()
         self._config = resolve_config(
             client_id=client_id,
             client_secret=client_secret,
@@ -308,6 +310,16 @@ class _BaseClient:
             f"{reason}: {detail}" if detail else reason,
             method=request.method,
             url=str(request.url),
+        )
+
+    @staticmethod
+    def _log_request(request: httpx.Request) -> None:
+        # The bearer token is added by the auth flow after this point, and would be redacted.
+        logger.debug(
+            "Request: %s %s headers=%s",
+            request.method,
+            request.url,
+            redacted_headers(request.headers),
         )
 
     @staticmethod
@@ -544,6 +556,8 @@ class PaigoClient(_BaseClient, SyncResources):
         raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
 
     def _send(self, op: Operation[Any], request: httpx.Request, attempt: int) -> httpx.Response:
+        if logger.isEnabledFor(logging.DEBUG):
+            self._log_request(request)
         started = time.perf_counter()
         try:
             # `timeout` bounds the whole attempt (token request, headers and a trickling body).
@@ -752,6 +766,8 @@ class AsyncPaigoClient(_BaseClient, AsyncResources):
     async def _send(
         self, op: Operation[Any], request: httpx.Request, attempt: int
     ) -> httpx.Response:
+        if logger.isEnabledFor(logging.DEBUG):
+            self._log_request(request)
         started = time.perf_counter()
         seconds = _attempt_seconds(request)
         try:
