@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any, Final
 
 from paigo_sdk.batching._outbox import Durability, Outbox
+from paigo_sdk.batching._pace import ConcurrencyLimit, StallAlarm
 from paigo_sdk.batching._planner import (
     OutcomeLedger,
     RawRecord,
@@ -24,10 +25,16 @@ from paigo_sdk.batching._planner import (
     is_plain_decimal,
     new_key_prefix,
 )
-from paigo_sdk.batching.report import RecordOutcome
+from paigo_sdk.batching.report import DeliveryStats, RecordOutcome
 from paigo_sdk.errors import ClientValidationError
 
-__all__ = ["DEFAULT_MAX_BATCH", "BatcherSettings", "QueueFullPolicy", "logger"]
+__all__ = [
+    "DEFAULT_MAX_BATCH",
+    "DEFAULT_STALL_AFTER",
+    "BatcherSettings",
+    "QueueFullPolicy",
+    "logger",
+]
 
 logger = logging.getLogger("paigo_sdk.batching")
 
@@ -36,10 +43,15 @@ DEFAULT_MAX_BATCH_BYTES: Final = 512 * 1024
 """Half of the 1 MiB request limit, leaving room for headers."""
 MAX_WIRE_BATCH: Final = 1000
 """The most records a server takes in one array (the simulator's limit)."""
+INITIAL_CONCURRENCY: Final = 4
+"""Requests in flight an adaptive batcher starts with."""
+DEFAULT_STALL_AFTER: Final = 10.0
+"""The stall alarm fires when the oldest pending record is older than this many flush intervals."""
 DEFAULT_MAX_KEY_BYTES: Final = 8 * 1024
 """The `Idempotency-Key` header of a chunk stays well under common 16 KiB header limits."""
 
 _is_plain_decimal = is_plain_decimal
+_monotonic = time.monotonic
 
 
 class QueueFullPolicy(enum.StrEnum):
@@ -57,8 +69,8 @@ class BatcherSettings:
     """The validated options of one batcher.
 
     Raises:
-        ClientValidationError: for a non-positive size, interval, concurrency or deadline, or an
-            unknown policy or durability.
+        ClientValidationError: for a non-positive size, interval, concurrency, stall multiple or
+            deadline, or an unknown policy or durability.
     """
 
     def __init__(
@@ -66,7 +78,8 @@ class BatcherSettings:
         *,
         max_batch: int,
         flush_interval: float,
-        concurrency: int,
+        concurrency: int | None,
+        max_concurrency: int,
         wire_batches: bool,
         max_batch_bytes: int,
         max_queue: int,
@@ -79,11 +92,26 @@ class BatcherSettings:
         on_delivered: Callable[[RecordOutcome], object] | None,
         on_error: Callable[[RecordOutcome], object] | None,
         exit_timeout: float,
+        stall_after: float,
+        on_stall: Callable[[DeliveryStats], object] | None,
     ) -> None:
-        if min(max_batch, max_queue, concurrency, max_batch_bytes) < 1:
-            raise ClientValidationError(
-                "max_batch, max_queue, concurrency and max_batch_bytes must be at least 1"
+        fixed = concurrency is not None
+        if (
+            min(
+                max_batch,
+                max_queue,
+                max_concurrency,
+                max_batch_bytes,
+                1 if concurrency is None else concurrency,
             )
+            < 1
+        ):
+            raise ClientValidationError(
+                "max_batch, max_queue, concurrency, max_concurrency and max_batch_bytes must be "
+                "at least 1"
+            )
+        if stall_after <= 0:
+            raise ClientValidationError("stall_after must be positive")
         if flush_interval <= 0 or min(retry_deadline, exit_timeout) < 0:
             raise ClientValidationError(
                 "flush_interval must be positive; retry_deadline and exit_timeout not negative"
@@ -95,7 +123,15 @@ class BatcherSettings:
         self.max_batch = max_batch
         self.wire_chunk = min(max_batch, MAX_WIRE_BATCH)
         self.flush_interval = flush_interval
-        self.concurrency = concurrency
+        # A given `concurrency` is fixed; without one, the batcher adapts between 1 and
+        # `max_concurrency`, starting from a few requests in flight.
+        self.concurrency_fixed = fixed
+        self.max_concurrency = concurrency if concurrency is not None else max_concurrency
+        self.concurrency = (
+            concurrency if concurrency is not None else min(INITIAL_CONCURRENCY, max_concurrency)
+        )
+        self.stall_after = stall_after
+        self.on_stall = on_stall
         self.wire_batches = wire_batches
         self.max_batch_bytes = max_batch_bytes
         self.max_key_bytes = DEFAULT_MAX_KEY_BYTES
@@ -164,6 +200,44 @@ class RecordQueue:
                 )
                 self._queue.extend(recovered)
 
+    def _new_pace(self) -> None:
+        """Start the adaptive concurrency, the in-flight ages and the stall alarm afresh."""
+        settings = self.settings
+        self._pace = ConcurrencyLimit(
+            initial=settings.concurrency,
+            maximum=settings.max_concurrency,
+            fixed=settings.concurrency_fixed,
+        )
+        # The oldest record of each unit in flight, by the unit's id (records leave the queue
+        # while they fly, but they are still pending).
+        self._flying: dict[int, float] = {}
+        self._stall = StallAlarm(
+            settings.stall_after * settings.flush_interval, self._on_stall, logger
+        )
+
+    def _on_stall(self, _age: float) -> None:
+        callback = self.settings.on_stall
+        if callback is not None:
+            callback(self.stats())
+
+    def stats(self) -> DeliveryStats:
+        """Return the batcher's counters; each batcher class defines it."""
+        raise NotImplementedError
+
+    def _oldest_age(self) -> float | None:
+        """Seconds the oldest pending record (queued or in flight) has waited, or None."""
+        oldest: float | None = None
+        queue = self._queue
+        try:
+            oldest = queue[0][6] if queue else None
+        except IndexError:  # emptied by a worker meanwhile
+            oldest = None
+        flying = list(self._flying.values())
+        if flying:
+            first = min(flying)
+            oldest = first if oldest is None else min(oldest, first)
+        return None if oldest is None else max(_monotonic() - oldest, 0.0)
+
     def _reset_queue_after_fork(self) -> None:
         # The child starts empty: the parent still owns (and will deliver) everything queued
         # before the fork, including the rows of a shared outbox file.
@@ -220,6 +294,7 @@ class RecordQueue:
             value,
             self._now() if timestamp is None else timestamp,
             None if metadata is None else metadata.copy(),
+            _monotonic(),
         )
 
     def _make_record_slowly(
@@ -270,6 +345,7 @@ class RecordQueue:
             value,
             self._now() if timestamp is None else timestamp,
             None if metadata is None else dict(metadata),
+            _monotonic(),
         )
 
     def _durable(self, record: RawRecord) -> None:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -67,7 +68,7 @@ _INHERITED: list[sqlite3.Connection] = []
 
 
 def _row(raw: RawRecord) -> tuple[str, str, str, str, str, str | None]:
-    key, customer_id, dimension_id, value, timestamp, metadata = raw
+    key, customer_id, dimension_id, value, timestamp, metadata = raw[:6]
     if isinstance(value, Decimal):
         text = format(value, "f")
     elif isinstance(value, int):
@@ -162,9 +163,12 @@ class Outbox:
         with self._lock:
             rows = self._connection.execute(_SELECT).fetchall()
         result: list[RawRecord] = []
+        # A recovered record's age counts from its recovery: the file does not keep when it was
+        # first accepted.
+        now = time.monotonic()
         for key, customer_id, dimension_id, value, timestamp, metadata in rows:
             meta: dict[str, Any] | None = None if metadata is None else _json.loads(metadata)
-            result.append((key, customer_id, dimension_id, value, timestamp, meta))
+            result.append((key, customer_id, dimension_id, value, timestamp, meta, now))
         return result
 
     def count(self) -> int:

@@ -43,6 +43,7 @@ from paigo_sdk.errors import (
     APIConnectionError,
     APIResponseValidationError,
     APIStatusError,
+    APITimeoutError,
     ClientValidationError,
     bounded,
 )
@@ -66,8 +67,12 @@ __all__ = [
     "to_datetime",
 ]
 
-RawRecord = tuple[str, str, str, Decimal | int | str, datetime | int | str, dict[str, Any] | None]
-"""`(key, customer_id, dimension_id, value, timestamp, metadata)` as built by `add`."""
+RawRecord = tuple[
+    str, str, str, Decimal | int | str, datetime | int | str, dict[str, Any] | None, float
+]
+"""`(key, customer_id, dimension_id, value, timestamp, metadata, queued_at)` as built by `add`.
+
+`queued_at` is `time.monotonic()` when the record was accepted: the age `stats()` reports."""
 
 MAX_KEY_LENGTH: Final = MAX_IDEMPOTENCY_KEY_LENGTH
 _NS_PER_SECOND: Final = 1_000_000_000
@@ -160,6 +165,8 @@ class WireRecord:
     """Whether the record is already in the outbox."""
     error: str | None = None
     """Why the record cannot be sent at all (for example metadata that is not JSON)."""
+    queued_at: float = 0.0
+    """`time.monotonic()` when the record was accepted."""
 
     @property
     def value(self) -> Decimal:
@@ -181,6 +188,7 @@ class WireRecord:
             body["recordValue"],
             body["timestamp"],
             self.metadata,
+            self.queued_at,
         )
 
     def queued(self) -> QueuedRecord:
@@ -231,7 +239,7 @@ def _plain(text: str) -> bool:
 
 def prepare(raw: RawRecord, *, stored: bool = False) -> WireRecord:
     """Turn a raw tuple from the queue into a `WireRecord`; runs on a worker, never on `add`."""
-    key, customer_id, dimension_id, value, timestamp, metadata = raw
+    key, customer_id, dimension_id, value, timestamp, metadata, queued_at = raw
     if type(value) is int:
         text = str(value)
     elif isinstance(value, Decimal):
@@ -260,7 +268,9 @@ def prepare(raw: RawRecord, *, stored: bool = False) -> WireRecord:
             size = len(_encode(body).encode())
         except (TypeError, ValueError) as exc:
             error, size = f"metadata cannot be written as JSON: {exc}", 0
-    return WireRecord(key, customer_id, dimension_id, metadata, body, size, stored, error)
+    return WireRecord(
+        key, customer_id, dimension_id, metadata, body, size, stored, error, queued_at
+    )
 
 
 def plan_chunks(
@@ -315,6 +325,8 @@ class Attempt:
     retry_after: float | None = None
     status_code: int | None = None
     messages: tuple[str, ...] = ()
+    congestion: bool = False
+    """The server pushed back (429, 5xx, a timeout): fewer requests should be in flight."""
 
 
 PERMANENT_STATUSES: Final = frozenset({400, 404, 409, 410, 413, 422})
@@ -335,9 +347,19 @@ def classify(error: BaseException) -> Attempt:
         status = error.status_code
         if status in PERMANENT_STATUSES:
             return Attempt(False, split=status in (400, 413), status_code=status, messages=messages)
-        return Attempt(True, retry_after=error.retry_after, status_code=status, messages=messages)
+        return Attempt(
+            True,
+            retry_after=error.retry_after,
+            status_code=status,
+            messages=messages,
+            congestion=status == 429 or status >= 500,
+        )
     if isinstance(error, APIConnectionError):
-        return Attempt(True, messages=(str(error) or type(error).__name__,))
+        return Attempt(
+            True,
+            messages=(str(error) or type(error).__name__,),
+            congestion=isinstance(error, APITimeoutError),
+        )
     if isinstance(error, ClientValidationError):
         # The SDK refused to send: no retry can change that; a chunk is split to find the record.
         return Attempt(False, split=True, messages=tuple(error.messages))
@@ -387,6 +409,7 @@ class OutcomeLedger:
     rejected: int = 0
     retried: int = 0
     dropped: int = 0
+    sent: int = 0
     _report_delivered: int = 0
     _report_replayed: int = 0
     _report_dropped: int = 0
@@ -429,8 +452,16 @@ class OutcomeLedger:
         self._report_rejected = []
         return report
 
-    def stats(self, queued: int, in_flight: int) -> DeliveryStats:
-        """Return the lifetime counters."""
+    def stats(
+        self,
+        queued: int,
+        in_flight: int,
+        *,
+        oldest_pending_age: float | None = None,
+        concurrency: int = 0,
+        stalled: bool = False,
+    ) -> DeliveryStats:
+        """Return the lifetime counters, with the gauges the caller measured."""
         return DeliveryStats(
             queued=queued,
             in_flight=in_flight,
@@ -439,6 +470,10 @@ class OutcomeLedger:
             rejected=self.rejected,
             dropped=self.dropped,
             replayed=self.replayed,
+            sent=self.sent,
+            oldest_pending_age=oldest_pending_age,
+            concurrency=concurrency,
+            stalled=stalled,
         )
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Self
 from paigo_sdk.batching._base import (
     DEFAULT_MAX_BATCH,
     DEFAULT_MAX_BATCH_BYTES,
+    DEFAULT_STALL_AFTER,
     BatcherSettings,
     QueueFullPolicy,
     RecordQueue,
@@ -25,6 +26,7 @@ from paigo_sdk.batching._base import (
     logger,
 )
 from paigo_sdk.batching._outbox import Durability
+from paigo_sdk.batching._pace import DEFAULT_MAX_CONCURRENCY
 from paigo_sdk.batching._planner import (
     Attempt,
     RawRecord,
@@ -62,7 +64,8 @@ class AsyncUsageBatcher(RecordQueue):
         *,
         max_batch: int = DEFAULT_MAX_BATCH,
         flush_interval: float = 1.0,
-        concurrency: int = 4,
+        concurrency: int | None = None,
+        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
         wire_batches: bool = False,
         max_batch_bytes: int = DEFAULT_MAX_BATCH_BYTES,
         max_queue: int = 100_000,
@@ -75,11 +78,14 @@ class AsyncUsageBatcher(RecordQueue):
         on_delivered: Callable[[RecordOutcome], object] | None = None,
         on_error: Callable[[RecordOutcome], object] | None = None,
         exit_timeout: float = 10.0,
+        stall_after: float = DEFAULT_STALL_AFTER,
+        on_stall: Callable[[DeliveryStats], object] | None = None,
     ) -> None:
         settings = BatcherSettings(
             max_batch=max_batch,
             flush_interval=flush_interval,
             concurrency=concurrency,
+            max_concurrency=max_concurrency,
             wire_batches=wire_batches,
             max_batch_bytes=max_batch_bytes,
             max_queue=max_queue,
@@ -92,6 +98,8 @@ class AsyncUsageBatcher(RecordQueue):
             on_delivered=on_delivered,
             on_error=on_error,
             exit_timeout=exit_timeout,
+            stall_after=stall_after,
+            on_stall=on_stall,
         )
         self._client = client.with_options(max_retries=0)
         # Registered without a flush: draining needs this batcher's event loop.
@@ -101,6 +109,7 @@ class AsyncUsageBatcher(RecordQueue):
         self._wire_batches = wire_batches
         self._init_tasks()
         self._init_queue(settings, getattr(client, "_clock", None))
+        self._new_pace()
         _LIVE.add(self)
 
     def _init_tasks(self) -> None:
@@ -114,6 +123,7 @@ class AsyncUsageBatcher(RecordQueue):
         self._blocked = 0
         self._started = False
         self._tasks: list[asyncio.Task[None]] = []
+        self._workers = 0
 
     # -- the caller's side ---------------------------------------------------------------------
 
@@ -250,7 +260,13 @@ class AsyncUsageBatcher(RecordQueue):
         Raises:
             Nothing.
         """
-        return self.ledger.stats(len(self._queue), self._in_flight)
+        return self.ledger.stats(
+            len(self._queue),
+            self._in_flight,
+            oldest_pending_age=self._oldest_age(),
+            concurrency=self._pace.limit,
+            stalled=self._stall.stalled,
+        )
 
     async def __aenter__(self) -> Self:
         return self
@@ -293,12 +309,21 @@ class AsyncUsageBatcher(RecordQueue):
         self._primitives()
         self._started = True
         loop = asyncio.get_running_loop()
-        for _ in range(self.settings.concurrency):
-            self._tasks.append(loop.create_task(_work(weakref.ref(self))))
-        if self._unstored is not None:
-            self._tasks.append(loop.create_task(_keep_stored(weakref.ref(self))))
+        self._tasks.append(loop.create_task(_keep_house(weakref.ref(self))))
+        self._grow()
 
-    def _take(self, timed_out: bool) -> list[RawRecord] | None:
+    def _grow(self) -> None:
+        """Start worker tasks up to the concurrency limit."""
+        if not self._started or self._stopping():
+            return
+        loop = asyncio.get_running_loop()
+        while self._workers < self._pace.limit:
+            self._tasks.append(loop.create_task(_work(weakref.ref(self), self._workers)))
+            self._workers += 1
+
+    def _take(self, timed_out: bool, number: int) -> list[RawRecord] | None:
+        if number >= self._pace.limit:
+            return None
         queued = len(self._queue)
         if queued == 0:
             self._draining = False
@@ -318,6 +343,7 @@ class AsyncUsageBatcher(RecordQueue):
         count = min(queued, self._max_batch if self._wire_batches else 1)
         records = [self._queue.popleft() for _ in range(count)]
         self._in_flight += count
+        self._flying[id(records)] = min(record[6] for record in records)
         self._notify()
         return records
 
@@ -342,6 +368,7 @@ class AsyncUsageBatcher(RecordQueue):
         finally:
             self._queue.extendleft(reversed(returned))
             self._in_flight -= len(raws)
+            self._flying.pop(id(raws), None)
             self._notify()
         if pause:
             await self._sleep(self.settings.flush_interval)
@@ -376,6 +403,8 @@ class AsyncUsageBatcher(RecordQueue):
         attempts = 0
         while True:
             attempts += 1
+            self.ledger.sent += 1
+            sent_at = time.monotonic()
             try:
                 result = await usage.record(
                     customer_id=record.customer_id,
@@ -387,6 +416,7 @@ class AsyncUsageBatcher(RecordQueue):
                 )
             except Exception as error:
                 attempt = classify(error)
+                self._paced(attempt, sent_at)
                 if not attempt.transient:
                     await self._settle([outcome(record, OutcomeKind.REJECTED, attempt)], [record])
                     return False
@@ -399,6 +429,7 @@ class AsyncUsageBatcher(RecordQueue):
                         )
                     return False
                 continue
+            self._paced(None, sent_at)
             await self._acknowledge([record], [result.idempotent_replayed])
             return True
 
@@ -412,6 +443,8 @@ class AsyncUsageBatcher(RecordQueue):
         attempts = 0
         while True:
             attempts += 1
+            self.ledger.sent += 1
+            sent_at = time.monotonic()
             try:
                 result = await usage.record_batch(
                     [record.body for record in chunk],
@@ -419,6 +452,7 @@ class AsyncUsageBatcher(RecordQueue):
                 )
             except Exception as error:
                 attempt = classify(error)
+                self._paced(attempt, sent_at)
                 if not attempt.transient:
                     accepted = [await self._send_one(record, returned) for record in chunk]
                     if all(accepted) and attempt.status_code is not None:
@@ -434,6 +468,7 @@ class AsyncUsageBatcher(RecordQueue):
                         )
                     return
                 continue
+            self._paced(None, sent_at)
             statuses = [item.status for item in result.results]
             replays = [
                 index < len(statuses) and statuses[index] == "replayed"
@@ -441,6 +476,16 @@ class AsyncUsageBatcher(RecordQueue):
             ]
             await self._acknowledge(chunk, replays)
             return
+
+    def _paced(self, attempt: Attempt | None, sent_at: float) -> None:
+        """Let the concurrency limit learn from one request's outcome (None: a success)."""
+        if attempt is None:
+            before = self._pace.limit
+            self._pace.succeeded(time.monotonic() - sent_at)
+            if self._pace.limit > before:
+                self._grow()
+        elif attempt.congestion:
+            self._pace.congested()
 
     def _stopping(self) -> bool:
         return self._stop is not None and self._stop.is_set()
@@ -516,16 +561,17 @@ class AsyncUsageBatcher(RecordQueue):
     def _after_fork_in_child(self) -> None:
         self._init_tasks()
         self._reset_queue_after_fork()
+        self._new_pace()
 
 
-async def _work(reference: weakref.ref[AsyncUsageBatcher]) -> None:
+async def _work(reference: weakref.ref[AsyncUsageBatcher], number: int) -> None:
     """Run one worker task until the batcher stops or is garbage collected."""
     timed_out = False
     while True:
         batcher = reference()
         if batcher is None or batcher._stopping():
             return
-        records = batcher._take(timed_out)
+        records = batcher._take(timed_out, number)
         if records is not None:
             timed_out = False
             await batcher._deliver(records)
@@ -535,6 +581,11 @@ async def _work(reference: weakref.ref[AsyncUsageBatcher]) -> None:
             batcher.settings.flush_interval,
             not batcher._queue,
         )
+        if number >= batcher._pace.limit:
+            # Above the limit: `_wake` stays set while records are queued, so sleep instead.
+            del batcher
+            await asyncio.sleep(min(interval, 0.05))
+            continue
         if idle:
             del batcher
         try:
@@ -544,16 +595,19 @@ async def _work(reference: weakref.ref[AsyncUsageBatcher]) -> None:
             timed_out = True
 
 
-async def _keep_stored(reference: weakref.ref[AsyncUsageBatcher]) -> None:
-    """Write a "batch" outbox every flush_interval, even while every worker is busy retrying."""
+async def _keep_house(reference: weakref.ref[AsyncUsageBatcher]) -> None:
+    """Every flush_interval, even while every worker is busy retrying: write a "batch" outbox
+    and look at the age of the oldest pending record (the stall alarm)."""
     while True:
         batcher = reference()
         if batcher is None or batcher._stopping():
             return
         try:
-            await asyncio.to_thread(batcher._store_pending)
+            if batcher._unstored is not None:
+                await asyncio.to_thread(batcher._store_pending)
         except Exception:
             logger.exception("could not write usage records to the outbox; will try again")
+        batcher._stall.check(batcher._oldest_age())
         interval = batcher.settings.flush_interval
         del batcher
         await asyncio.sleep(interval)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Self
 from paigo_sdk.batching._base import (
     DEFAULT_MAX_BATCH,
     DEFAULT_MAX_BATCH_BYTES,
+    DEFAULT_STALL_AFTER,
     BatcherSettings,
     QueueFullPolicy,
     RecordQueue,
@@ -24,6 +25,7 @@ from paigo_sdk.batching._base import (
     logger,
 )
 from paigo_sdk.batching._outbox import Durability
+from paigo_sdk.batching._pace import DEFAULT_MAX_CONCURRENCY
 from paigo_sdk.batching._planner import (
     Attempt,
     RawRecord,
@@ -47,8 +49,10 @@ class UsageBatcher(RecordQueue):
 
     `add` validates a record, gives it an idempotency key and queues it; it never waits for the
     network. Workers send queued records when `max_batch` of them are waiting or every
-    `flush_interval` seconds, one record per request (`concurrency` requests at a time) or, with
-    `wire_batches=True`, as JSON arrays of at most `max_batch` records and `max_batch_bytes` bytes.
+    `flush_interval` seconds, one record per request or, with `wire_batches=True`, as JSON arrays
+    of at most `max_batch` records and `max_batch_bytes` bytes. The number of requests in flight
+    adapts: it grows while latency holds and halves when the server answers 429 or 5xx or times
+    out, between 1 and `max_concurrency` (a given `concurrency` fixes it instead).
 
     Every record keeps its key across retries (and, with an `outbox`, across restarts), so the
     server stores it once. Transient failures (connection errors, timeouts, 429 with its
@@ -63,7 +67,8 @@ class UsageBatcher(RecordQueue):
             connection pool and token cache) so that it counts and paces retries itself.
         max_batch: records per wire batch, and the queue length that triggers a send.
         flush_interval: the longest a record waits in the queue before a send starts.
-        concurrency: worker threads, hence requests in flight at a time.
+        concurrency: a fixed number of requests in flight; None (the default) adapts it.
+        max_concurrency: the most requests in flight an adaptive batcher grows to.
         max_queue: records the queue may hold (approximately, under concurrent `add`).
         queue_full: what `add` does when the queue is full (`QueueFullPolicy`).
         retry_deadline: seconds, from the first attempt, during which a record is retried.
@@ -75,6 +80,9 @@ class UsageBatcher(RecordQueue):
             Callbacks must be quick and must not call `flush` or `close` (they would wait for
             the very worker that runs them); their exceptions are logged and ignored.
         exit_timeout: how long the interpreter-exit `close` may wait.
+        stall_after: the stall alarm fires (a WARNING log line and `on_stall`) when the oldest
+            pending record is older than this many `flush_interval`s.
+        on_stall: called on a background thread with `stats()` when the alarm fires.
 
     Raises:
         ClientValidationError: for invalid options.
@@ -87,7 +95,8 @@ class UsageBatcher(RecordQueue):
         *,
         max_batch: int = DEFAULT_MAX_BATCH,
         flush_interval: float = 1.0,
-        concurrency: int = 4,
+        concurrency: int | None = None,
+        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
         wire_batches: bool = False,
         max_batch_bytes: int = DEFAULT_MAX_BATCH_BYTES,
         max_queue: int = 100_000,
@@ -100,11 +109,14 @@ class UsageBatcher(RecordQueue):
         on_delivered: Callable[[RecordOutcome], object] | None = None,
         on_error: Callable[[RecordOutcome], object] | None = None,
         exit_timeout: float = 10.0,
+        stall_after: float = DEFAULT_STALL_AFTER,
+        on_stall: Callable[[DeliveryStats], object] | None = None,
     ) -> None:
         settings = BatcherSettings(
             max_batch=max_batch,
             flush_interval=flush_interval,
             concurrency=concurrency,
+            max_concurrency=max_concurrency,
             wire_batches=wire_batches,
             max_batch_bytes=max_batch_bytes,
             max_queue=max_queue,
@@ -117,6 +129,8 @@ class UsageBatcher(RecordQueue):
             on_delivered=on_delivered,
             on_error=on_error,
             exit_timeout=exit_timeout,
+            stall_after=stall_after,
+            on_stall=on_stall,
         )
         self._client = client.with_options(max_retries=0)
         work = getattr(client, "_pending_work", None)  # absent on stand-in clients
@@ -125,6 +139,7 @@ class UsageBatcher(RecordQueue):
         self._wire_batches = wire_batches
         self._init_threads()
         self._init_queue(settings, getattr(client, "_clock", None))
+        self._new_pace()
         if self._queue:
             self._start()
         _LIVE.add(self)
@@ -134,6 +149,8 @@ class UsageBatcher(RecordQueue):
         # Producers blocked on a full queue wait on `_space`; flush() waits on `_idle`.
         self._space = threading.Condition(self._lock)
         self._idle = threading.Condition(self._lock)
+        # Workers above the concurrency limit wait on `_room` until the limit grows.
+        self._room = threading.Condition(self._lock)
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._in_flight = 0
@@ -143,6 +160,7 @@ class UsageBatcher(RecordQueue):
         self._started = False
         self._generation = getattr(self, "_generation", 0) + 1
         self._threads: list[threading.Thread] = []
+        self._workers = 0
 
     # -- the caller's side ---------------------------------------------------------------------
 
@@ -285,7 +303,13 @@ class UsageBatcher(RecordQueue):
             Nothing.
         """
         with self._lock:
-            return self.ledger.stats(len(self._queue), self._in_flight)
+            return self.ledger.stats(
+                len(self._queue),
+                self._in_flight,
+                oldest_pending_age=self._oldest_age(),
+                concurrency=self._pace.limit,
+                stalled=self._stall.stalled,
+            )
 
     def __enter__(self) -> Self:
         return self
@@ -310,28 +334,36 @@ class UsageBatcher(RecordQueue):
                 return
             self._started = True
             reference = weakref.ref(self)
-            for number in range(self.settings.concurrency):
-                thread = threading.Thread(
-                    target=_work,
-                    args=(reference, self._generation),
-                    name=f"paigo-usage-{number}",
-                    daemon=True,
-                )
-                self._threads.append(thread)
-                thread.start()
-            if self._unstored is not None:
-                writer = threading.Thread(
-                    target=_keep_stored,
-                    args=(reference, self._generation),
-                    name="paigo-usage-outbox",
-                    daemon=True,
-                )
-                self._threads.append(writer)
-                writer.start()
+            keeper = threading.Thread(
+                target=_keep_house,
+                args=(reference, self._generation),
+                name="paigo-usage-housekeeper",
+                daemon=True,
+            )
+            self._threads.append(keeper)
+            keeper.start()
+            self._grow()
 
-    def _take(self, timed_out: bool) -> list[RawRecord] | None:
+    def _grow(self) -> None:
+        """Start workers up to the concurrency limit; the caller holds the lock."""
+        reference = weakref.ref(self)
+        while self._workers < self._pace.limit and not self._stop.is_set():
+            thread = threading.Thread(
+                target=_work,
+                args=(reference, self._generation, self._workers),
+                name=f"paigo-usage-{self._workers}",
+                daemon=True,
+            )
+            self._workers += 1
+            self._threads.append(thread)
+            thread.start()
+        self._room.notify_all()
+
+    def _take(self, timed_out: bool, number: int) -> list[RawRecord] | None:
         """Take the next unit of work from the queue, or None when there is nothing to send yet."""
         with self._lock:
+            if number >= self._pace.limit:
+                return None
             queued = len(self._queue)
             if queued == 0:
                 self._draining = False
@@ -351,6 +383,7 @@ class UsageBatcher(RecordQueue):
             count = min(queued, self._max_batch if self._wire_batches else 1)
             records = [self._queue.popleft() for _ in range(count)]
             self._in_flight += count
+            self._flying[id(records)] = min(record[6] for record in records)
             if self._blocked:
                 self._space.notify_all()
             return records
@@ -379,6 +412,7 @@ class UsageBatcher(RecordQueue):
             with self._lock:
                 self._queue.extendleft(reversed(returned))
                 self._in_flight -= len(raws)
+                self._flying.pop(id(raws), None)
                 if not self._queue and not self._in_flight:
                     self._idle.notify_all()
             if pause:
@@ -414,6 +448,7 @@ class UsageBatcher(RecordQueue):
         attempts = 0
         while True:
             attempts += 1
+            sent_at = self._sending()
             try:
                 result = usage.record(
                     customer_id=record.customer_id,
@@ -425,6 +460,7 @@ class UsageBatcher(RecordQueue):
                 )
             except Exception as error:
                 attempt = classify(error)
+                self._paced(attempt, sent_at)
                 if not attempt.transient:
                     self._settle([outcome(record, OutcomeKind.REJECTED, attempt)], [record])
                     return False
@@ -435,6 +471,7 @@ class UsageBatcher(RecordQueue):
                         self._settle([outcome(record, OutcomeKind.EXPIRED, attempt)], [record])
                     return False
                 continue
+            self._paced(None, sent_at)
             self._acknowledge([record], [result.idempotent_replayed])
             return True
 
@@ -448,6 +485,7 @@ class UsageBatcher(RecordQueue):
         attempts = 0
         while True:
             attempts += 1
+            sent_at = self._sending()
             try:
                 result = usage.record_batch(
                     [record.body for record in chunk],
@@ -455,6 +493,7 @@ class UsageBatcher(RecordQueue):
                 )
             except Exception as error:
                 attempt = classify(error)
+                self._paced(attempt, sent_at)
                 if not attempt.transient:
                     # Find the bad records: the server stored nothing of this chunk.
                     accepted = [self._send_one(record, returned) for record in chunk]
@@ -472,6 +511,7 @@ class UsageBatcher(RecordQueue):
                         )
                     return
                 continue
+            self._paced(None, sent_at)
             statuses = [item.status for item in result.results]
             replays = [
                 index < len(statuses) and statuses[index] == "replayed"
@@ -479,6 +519,23 @@ class UsageBatcher(RecordQueue):
             ]
             self._acknowledge(chunk, replays)
             return
+
+    def _sending(self) -> float:
+        """Count one request about to be sent; return when it started."""
+        with self._lock:
+            self.ledger.sent += 1
+        return time.monotonic()
+
+    def _paced(self, attempt: Attempt | None, sent_at: float) -> None:
+        """Let the concurrency limit learn from one request's outcome (None: a success)."""
+        with self._lock:
+            if attempt is None:
+                before = self._pace.limit
+                self._pace.succeeded(time.monotonic() - sent_at)
+                if self._pace.limit > before:
+                    self._grow()
+            elif attempt.congestion:
+                self._pace.congested()
 
     def _stop_wire_batches(self) -> None:
         # Several workers may learn this at once; log it once.
@@ -552,9 +609,10 @@ class UsageBatcher(RecordQueue):
     def _after_fork_in_child(self) -> None:
         self._init_threads()
         self._reset_queue_after_fork()
+        self._new_pace()
 
 
-def _work(reference: weakref.ref[UsageBatcher], generation: int) -> None:
+def _work(reference: weakref.ref[UsageBatcher], generation: int, number: int) -> None:
     """Run one worker: take units from the queue and deliver them until the batcher stops.
 
     The worker holds only a weak reference while the queue is empty, so an idle batcher that the
@@ -565,19 +623,28 @@ def _work(reference: weakref.ref[UsageBatcher], generation: int) -> None:
         batcher = reference()
         if batcher is None or batcher._generation != generation or batcher._stop.is_set():
             return
-        records = batcher._take(timed_out)
+        records = batcher._take(timed_out, number)
         if records is not None:
             timed_out = False
             batcher._deliver(records)
             continue
         wake, interval, idle = batcher._wake, batcher.settings.flush_interval, not batcher._queue
+        if number >= batcher._pace.limit:
+            # Above the limit: wait for it to grow (or for the next interval), not on `_wake`,
+            # which stays set while records are queued.
+            room = batcher._room
+            del batcher
+            with room:
+                room.wait(interval)
+            continue
         if idle:
             del batcher
         timed_out = not wake.wait(interval)
 
 
-def _keep_stored(reference: weakref.ref[UsageBatcher], generation: int) -> None:
-    """Write a "batch" outbox every flush_interval, even while every worker is busy retrying."""
+def _keep_house(reference: weakref.ref[UsageBatcher], generation: int) -> None:
+    """Every flush_interval, even while every worker is busy retrying: write a "batch" outbox
+    and look at the age of the oldest pending record (the stall alarm)."""
     while True:
         batcher = reference()
         if batcher is None or batcher._generation != generation or batcher._stop.is_set():
@@ -586,6 +653,9 @@ def _keep_stored(reference: weakref.ref[UsageBatcher], generation: int) -> None:
             batcher._store_pending()
         except Exception:
             logger.exception("could not write usage records to the outbox; will try again")
+        with batcher._lock:
+            age = batcher._oldest_age()
+        batcher._stall.check(age)
         stop, interval = batcher._stop, batcher.settings.flush_interval
         del batcher
         stop.wait(interval)

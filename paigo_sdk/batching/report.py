@@ -119,3 +119,12 @@ class DeliveryStats:
     """Records refused by a full queue under the `drop` policy."""
     replayed: int = 0
     """Records acknowledged as idempotent replays (included in `delivered`)."""
+    sent: int = 0
+    """Requests sent, retries included (one per record, or one per wire batch)."""
+    oldest_pending_age: float | None = None
+    """Seconds the oldest record still queued or in flight has waited since `add`; None if none."""
+    concurrency: int = 0
+    """Requests the batcher may have in flight now (adaptive unless `concurrency` was given)."""
+    stalled: bool = False
+    """Whether the stall alarm is raised: the oldest pending record is older than
+    `stall_after` flush intervals."""

@@ -43,11 +43,11 @@ MOMENT = datetime(2026, 11, 24, 8, 0, 0, 123456, tzinfo=UTC)
 
 def _record(key: str = "k1", size_of_metadata: int = 0) -> WireRecord:
     metadata = {"pad": "x" * size_of_metadata} if size_of_metadata else None
-    return prepare((key, "c1", "d1", Decimal("1.5"), MOMENT, metadata))
+    return prepare((key, "c1", "d1", Decimal("1.5"), MOMENT, metadata, 0.0))
 
 
 def test_prepared_record_has_the_wire_body_with_plain_decimal_and_utc_milliseconds() -> None:
-    record = prepare(("k", "c1", "d1", Decimal("1E+3"), MOMENT, {"region": "eu"}))
+    record = prepare(("k", "c1", "d1", Decimal("1E+3"), MOMENT, {"region": "eu"}, 0.0))
     assert record.body == {
         "customerId": "c1",
         "dimensionId": "d1",
@@ -63,18 +63,18 @@ def test_prepared_record_has_the_wire_body_with_plain_decimal_and_utc_millisecon
 
 def test_prepare_reads_epoch_nanoseconds_offsets_and_stored_strings() -> None:
     nanoseconds = int(MOMENT.timestamp()) * 1_000_000_000 + 123_456_789
-    assert prepare(("k", "c", "d", 1, nanoseconds, None)).body["timestamp"] == (
+    assert prepare(("k", "c", "d", 1, nanoseconds, None, 0.0)).body["timestamp"] == (
         "2026-11-24T08:00:00.123Z"
     )
     plus_two = MOMENT.astimezone(timezone(timedelta(hours=2)))
-    assert prepare(("k", "c", "d", "0.87", plus_two, None)).body["recordValue"] == "0.87"
-    assert prepare(("k", "c", "d", "2", "2026-11-24T08:00:00.123Z", None)).timestamp == (
+    assert prepare(("k", "c", "d", "0.87", plus_two, None, 0.0)).body["recordValue"] == "0.87"
+    assert prepare(("k", "c", "d", "2", "2026-11-24T08:00:00.123Z", None, 0.0)).timestamp == (
         MOMENT.replace(microsecond=123000)
     )
 
 
 def test_metadata_that_is_not_json_marks_the_record_unsendable() -> None:
-    record = prepare(("k", "c", "d", 1, MOMENT, {"when": object()}))
+    record = prepare(("k", "c", "d", 1, MOMENT, {"when": object()}, 0.0))
     assert record.error is not None
     assert "JSON" in record.error
 
@@ -209,10 +209,10 @@ def test_ledger_reports_since_the_previous_report_and_keeps_lifetime_stats() -> 
 @pytest.mark.parametrize(
     "raw",
     [
-        ("k", "c1", "d1", 7, 1_764_000_000_123_456_789, None),
-        ("k", "cüstomer", "d1", "0.5", MOMENT, None),
-        ("k", 'c"1', "d\\1", Decimal("-2.50"), MOMENT, None),
-        ("k", "c1", "d1", 1, MOMENT, {"région": "eu", "n": 3, "price": Decimal("0.10")}),
+        ("k", "c1", "d1", 7, 1_764_000_000_123_456_789, None, 0.0),
+        ("k", "cüstomer", "d1", "0.5", MOMENT, None, 0.0),
+        ("k", 'c"1', "d\\1", Decimal("-2.50"), MOMENT, None, 0.0),
+        ("k", "c1", "d1", 1, MOMENT, {"région": "eu", "n": 3, "price": Decimal("0.10")}, 0.0),
     ],
 )
 def test_the_size_of_a_prepared_record_is_its_encoded_size(raw: RawRecord) -> None:

@@ -167,7 +167,7 @@ def _source(kind: str, directory: Path) -> UsageSource:
     if kind == "outbox":
         path = directory / "pending.db"
         outbox = Outbox(path)
-        outbox.put([(f"k{i}", c, d, v, t, None) for i, (c, d, v, t) in enumerate(RECORDS)])
+        outbox.put([(f"k{i}", c, d, v, t, None, 0.0) for i, (c, d, v, t) in enumerate(RECORDS)])
         outbox.close()
         return UsageSource.from_path(path)
     return UsageSource.from_records(dict(zip(NAMES, r, strict=True)) for r in RECORDS)
