@@ -21,7 +21,7 @@ import httpx
 from pydantic import ValidationError
 from tenacity import RetryCallState
 
-from paigo_sdk import _json
+from paigo_sdk import _default_target, _json
 from paigo_sdk._auth import ClientCredentialsAuth
 from paigo_sdk._clock import Clock, SystemClock
 from paigo_sdk._config import (
@@ -390,7 +390,9 @@ class PaigoClient(_BaseClient, SyncResources):
     Credentials come from the arguments or from `PAIGO_CLIENT_ID` / `PAIGO_CLIENT_SECRET`; the
     URLs from the arguments, `PAIGO_API_URL` / `PAIGO_AUTH_URL`, or Paigo's production defaults.
     Pass `transport` (or a ready `http_client`) to reach another server, such as the in-process
-    simulator. Use it as a context manager, or call `close()`.
+    simulator. Use it as a context manager, or call `close()`. While a test double's default
+    target is installed (`simulator.mock_paigo()`), a client built without connection arguments
+    goes there (`paigo_sdk._default_target`).
 
     Args:
         timeout: seconds for each attempt; None waits forever.
@@ -422,6 +424,13 @@ class PaigoClient(_BaseClient, SyncResources):
         clock: Clock | None = None,
         sleep: Callable[[float], None] | None = None,
     ) -> None:
+        target = _default_target.for_client(
+            client_id, client_secret, api_url, auth_url, http_client, transport
+        )
+        if target is not None:  # a test double installed a default (see _default_target)
+            client_id, client_secret = target.client_id, target.client_secret
+            api_url, auth_url, transport = target.api_url, target.auth_url, target.transport
+            clock = clock if clock is not None else target.clock
         self._setup(
             client_id=client_id,
             client_secret=client_secret,
@@ -442,6 +451,8 @@ class PaigoClient(_BaseClient, SyncResources):
         else:
             # A pool the SDK builds is replaced in a forked child (see paigo_sdk._transport).
             self._pool = HttpPool(new_sync_http(), new_sync_http)
+        if target is not None and target.created is not None:
+            target.created(self)
 
     @property
     def _http(self) -> httpx.Client:
@@ -599,7 +610,9 @@ class AsyncPaigoClient(_BaseClient, AsyncResources):
     Credentials come from the arguments or from `PAIGO_CLIENT_ID` / `PAIGO_CLIENT_SECRET`; the
     URLs from the arguments, `PAIGO_API_URL` / `PAIGO_AUTH_URL`, or Paigo's production defaults.
     Pass `transport` (or a ready `http_client`) to reach another server, such as the in-process
-    simulator. Use it as an async context manager, or await `close()`.
+    simulator. Use it as an async context manager, or await `close()`. While a test double's
+    default target is installed (`simulator.mock_paigo()`), a client built without connection
+    arguments goes there (`paigo_sdk._default_target`).
 
     Args:
         timeout: seconds for each attempt; None waits forever.
@@ -631,6 +644,13 @@ class AsyncPaigoClient(_BaseClient, AsyncResources):
         clock: Clock | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
     ) -> None:
+        target = _default_target.for_client(
+            client_id, client_secret, api_url, auth_url, http_client, transport
+        )
+        if target is not None:  # a test double installed a default (see _default_target)
+            client_id, client_secret = target.client_id, target.client_secret
+            api_url, auth_url, transport = target.api_url, target.auth_url, target.transport
+            clock = clock if clock is not None else target.clock
         self._setup(
             client_id=client_id,
             client_secret=client_secret,
@@ -650,6 +670,8 @@ class AsyncPaigoClient(_BaseClient, AsyncResources):
             self._pool = HttpPool(httpx.AsyncClient(transport=transport), None)
         else:
             self._pool = HttpPool(new_async_http(), new_async_http)
+        if target is not None and target.created is not None:
+            target.created(self)
 
     @property
     def _http(self) -> httpx.AsyncClient:

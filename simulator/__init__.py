@@ -14,6 +14,7 @@ from simulator.clock import ManualClock, SystemClock
 if TYPE_CHECKING:
     from simulator.faults import FaultRule
     from simulator.interface import PaigoSimulator
+    from simulator.mocking import mock_paigo
     from simulator.remote import RemoteSimulator
     from simulator.settling import LateUsageWarning, UndeliveredUsageError
     from simulator.simulator import Simulator
@@ -33,6 +34,7 @@ __all__ = [
     "Snapshot",
     "SystemClock",
     "UndeliveredUsageError",
+    "mock_paigo",
 ]
 
 DEFAULT_CLIENT_ID = "paigo-simulator"
@@ -49,6 +51,7 @@ _LAZY = {
     "SimulatorTransport": "simulator.transport",
     "Snapshot": "simulator.snapshots",
     "UndeliveredUsageError": "simulator.settling",
+    "mock_paigo": "simulator.mocking",
 }
 
 

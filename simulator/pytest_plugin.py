@@ -2,7 +2,9 @@
 
 Fixtures: `paigo_sim` (a new `Simulator` on a `ManualClock` per test), `paigo_clock`,
 `paigo_client` and `async_paigo_client` (SDK clients already authenticated against it). The
-`paigo_start(moment)` marker starts a test's clock at a fixed time.
+`paigo_start(moment)` marker starts a test's clock at a fixed time; the `paigo_mock` marker sends
+every client the code under test builds without connection arguments to `paigo_sim`
+(`simulator.mock_paigo`).
 
 With `--paigo-simulator-url URL` the same fixtures talk to a running `paigo-simulator serve`
 instead, over HTTP, and reset it through `/_simulator/reset` before each test (which also puts a
@@ -85,6 +87,11 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "paigo_start(moment): start the test's simulator clock at `moment` (an aware datetime or "
         "an RFC 3339 string such as '2026-01-01T00:00:00Z') instead of the current second",
+    )
+    config.addinivalue_line(
+        "markers",
+        "paigo_mock: send every PaigoClient()/AsyncPaigoClient() the code under test builds "
+        "without connection arguments to this test's paigo_sim (simulator.mock_paigo)",
     )
     _install_guard()
     _refuse_shared_server(config)
@@ -243,6 +250,18 @@ def paigo_sim(request: pytest.FixtureRequest) -> Iterator[Simulator | RemoteSimu
         _report_late(simulator)
     finally:
         simulator.close()
+
+
+@pytest.fixture(autouse=True)
+def _paigo_mock(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Activate `simulator.mock_paigo(paigo_sim)` for a test marked `paigo_mock`."""
+    if request.node.get_closest_marker("paigo_mock") is None:
+        yield
+        return
+    from simulator.mocking import mock_paigo
+
+    with mock_paigo(request.getfixturevalue("paigo_sim")):
+        yield
 
 
 def _report_late(simulator: Simulator | RemoteSimulator) -> None:

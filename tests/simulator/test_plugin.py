@@ -200,3 +200,35 @@ def test_plugin_imports_nothing_heavy():
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+SAMPLE_MOCK = """
+import pytest
+
+from paigo_sdk import PaigoClient
+
+
+def create_customer():
+    with PaigoClient() as client:
+        client.customers.create(
+            customer_name="App", email="app@example.com", payment_channel="manual"
+        )
+
+
+@pytest.mark.paigo_mock
+def test_app_clients_reach_this_tests_simulator(paigo_sim):
+    create_customer()
+    assert [c.customer_name for c in paigo_sim.engine.list_customers()] == ["App"]
+
+
+@pytest.mark.paigo_mock
+def test_explicit_production_urls_are_still_refused(paigo_sim):
+    client = PaigoClient(client_id="id", client_secret="secret", max_retries=0)
+    client.customers.list()
+"""
+
+
+def test_paigo_mock_marker_and_the_guard_still_refusing_production(pytester):
+    result = run(pytester, SAMPLE_MOCK)
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*tried to reach Paigo's production service*"])
