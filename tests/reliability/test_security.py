@@ -62,7 +62,7 @@ def test_loopback_decision(host: str, loopback: bool) -> None:
 class NeverServes:
     """Stands in for `SimulatorServer`: binds nothing, serves nothing."""
 
-    def __init__(self, app: object, *, host: str, port: int, log_level: str) -> None:
+    def __init__(self, app: object, *, host: str, port: int, **options: object) -> None:
         self.url = simulator.server.format_base_url(host, port or 8787)
 
     def run(self) -> None:

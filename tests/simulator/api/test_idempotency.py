@@ -165,7 +165,7 @@ class TestCreates:
         def upload(boundary: str) -> Any:
             body = (
                 f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
-                f'filename="logo.png"\r\nContent-Type: image/png\r\n\r\n\x89PNG\r\n'
+                f'filename="logo.png"\r\nContent-Type: image/png\r\n\r\n\x89PNG\r\n\x1a\n\r\n'
                 f"--{boundary}--\r\n"
             ).encode("latin-1")
             return client.post(
