@@ -50,6 +50,7 @@ from paigo_sdk.errors import (
     ClientValidationError,
     status_error_class,
 )
+from paigo_sdk.pagination import AsyncPage, SyncPage
 from paigo_sdk.resources import RESOURCE_NAMES, AsyncResources, SyncResources
 
 __all__ = ["MAX_BODY_BYTES", "USER_AGENT", "AsyncPaigoClient", "PaigoClient"]
@@ -566,6 +567,15 @@ class PaigoClient(_BaseClient, SyncResources):
                 return self._process_response(op, response)
         raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
 
+    def _request_page(self, op: Operation[list[T]], **options: Any) -> SyncPage[T]:
+        """Send a list operation and return its items as a `SyncPage`.
+
+        Raises:
+            What `_request` raises.
+        """
+        items: list[T] = self._request(op, **options)
+        return SyncPage(items)
+
     def _send(self, op: Operation[Any], request: httpx.Request, attempt: int) -> httpx.Response:
         if logger.isEnabledFor(logging.DEBUG):
             self._log_request(request)
@@ -784,6 +794,15 @@ class AsyncPaigoClient(_BaseClient, AsyncResources):
                 response = await self._send(op, request, attempt.retry_state.attempt_number)
                 return self._process_response(op, response)
         raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
+
+    async def _request_page(self, op: Operation[list[T]], **options: Any) -> AsyncPage[T]:
+        """Send a list operation and return its items as an `AsyncPage`.
+
+        Raises:
+            What `_request` raises.
+        """
+        items: list[T] = await self._request(op, **options)
+        return AsyncPage(items)
 
     async def _send(
         self, op: Operation[Any], request: httpx.Request, attempt: int

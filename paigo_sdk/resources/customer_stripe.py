@@ -9,6 +9,7 @@ from paigo_sdk._client import Timeout
 from paigo_sdk._operations import CREATE_REFUND, LIST_PAYMENTS, LIST_REFUNDS
 from paigo_sdk._request_options import Body, Headers, Query
 from paigo_sdk._sentinels import NOT_GIVEN
+from paigo_sdk.pagination import AsyncPage, SyncPage
 from paigo_sdk.resources._base import (
     AsyncResource,
     SyncResource,
@@ -99,7 +100,7 @@ class CustomerRefunds(SyncResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
-    ) -> list[StripeRefund]:
+    ) -> SyncPage[StripeRefund]:
         """List the customer's Stripe refunds.
 
         Raises:
@@ -108,7 +109,7 @@ class CustomerRefunds(SyncResource):
             APIStatusError: for other error replies.
             APIConnectionError: when no reply arrives after the retries.
         """
-        return self._client._request(
+        return self._client._request_page(
             LIST_REFUNDS,
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -130,7 +131,7 @@ class CustomerPayments(SyncResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
-    ) -> list[StripePayment]:
+    ) -> SyncPage[StripePayment]:
         """List the customer's Stripe payments, optionally only those of one Paigo invoice.
 
         Paigo v1.10 types the items as refunds; `StripePayment` accepts both shapes.
@@ -141,7 +142,7 @@ class CustomerPayments(SyncResource):
             APIStatusError: for other error replies.
             APIConnectionError: when no reply arrives after the retries.
         """
-        return self._client._request(
+        return self._client._request_page(
             LIST_PAYMENTS,
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -216,7 +217,7 @@ class AsyncCustomerRefunds(AsyncResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
-    ) -> list[StripeRefund]:
+    ) -> AsyncPage[StripeRefund]:
         """List the customer's Stripe refunds.
 
         Raises:
@@ -225,7 +226,7 @@ class AsyncCustomerRefunds(AsyncResource):
             APIStatusError: for other error replies.
             APIConnectionError: when no reply arrives after the retries.
         """
-        return await self._client._request(
+        return await self._client._request_page(
             LIST_REFUNDS,
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -247,7 +248,7 @@ class AsyncCustomerPayments(AsyncResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
-    ) -> list[StripePayment]:
+    ) -> AsyncPage[StripePayment]:
         """List the customer's Stripe payments, optionally only those of one Paigo invoice.
 
         Paigo v1.10 types the items as refunds; `StripePayment` accepts both shapes.
@@ -258,7 +259,7 @@ class AsyncCustomerPayments(AsyncResource):
             APIStatusError: for other error replies.
             APIConnectionError: when no reply arrives after the retries.
         """
-        return await self._client._request(
+        return await self._client._request_page(
             LIST_PAYMENTS,
             extra_headers=extra_headers,
             extra_query=extra_query,

@@ -10,6 +10,7 @@ from paigo_sdk._client import Timeout
 from paigo_sdk._operations import CREATE_TRANSACTION, LIST_TRANSACTIONS
 from paigo_sdk._request_options import Body, Headers, Query
 from paigo_sdk._sentinels import NOT_GIVEN
+from paigo_sdk.pagination import AsyncPage, SyncPage
 from paigo_sdk.resources._base import AsyncResource, SyncResource, build_params, customer_path
 from paigo_sdk.types import (
     DecimalInput,
@@ -76,7 +77,7 @@ class CustomerTransactions(SyncResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
-    ) -> list[LedgerEntry]:
+    ) -> SyncPage[LedgerEntry]:
         """List the customer's wallet transactions.
 
         Raises:
@@ -85,7 +86,7 @@ class CustomerTransactions(SyncResource):
             APIStatusError: for other error replies.
             APIConnectionError: when no reply arrives after the retries.
         """
-        return self._client._request(
+        return self._client._request_page(
             LIST_TRANSACTIONS,
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -149,7 +150,7 @@ class AsyncCustomerTransactions(AsyncResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
-    ) -> list[LedgerEntry]:
+    ) -> AsyncPage[LedgerEntry]:
         """List the customer's wallet transactions.
 
         Raises:
@@ -158,7 +159,7 @@ class AsyncCustomerTransactions(AsyncResource):
             APIStatusError: for other error replies.
             APIConnectionError: when no reply arrives after the retries.
         """
-        return await self._client._request(
+        return await self._client._request_page(
             LIST_TRANSACTIONS,
             extra_headers=extra_headers,
             extra_query=extra_query,

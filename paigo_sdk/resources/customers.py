@@ -23,6 +23,7 @@ from paigo_sdk._operations import (
 from paigo_sdk._request_options import Body, Headers, Query
 from paigo_sdk._sentinels import NOT_GIVEN, NotGiven
 from paigo_sdk.errors import ClientValidationError
+from paigo_sdk.pagination import AsyncPage, SyncPage
 from paigo_sdk.resources._base import AsyncResource, SyncResource, build_params, customer_path
 from paigo_sdk.resources.customer_children import AsyncCustomerChildren, CustomerChildren
 from paigo_sdk.resources.customer_enrollment import AsyncCustomerEnrollment, CustomerEnrollment
@@ -138,14 +139,14 @@ class Customers(SyncResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
-    ) -> list[Customer]:
+    ) -> SyncPage[Customer]:
         """List every customer.
 
         Raises:
             APIStatusError: for an error reply (see `paigo_sdk.errors` for the subclasses).
             APIConnectionError: when no reply arrives after the retries.
         """
-        return self._client._request(
+        return self._client._request_page(
             LIST_CUSTOMERS,
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -480,14 +481,14 @@ class AsyncCustomers(AsyncResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
-    ) -> list[Customer]:
+    ) -> AsyncPage[Customer]:
         """List every customer.
 
         Raises:
             APIStatusError: for an error reply (see `paigo_sdk.errors` for the subclasses).
             APIConnectionError: when no reply arrives after the retries.
         """
-        return await self._client._request(
+        return await self._client._request_page(
             LIST_CUSTOMERS,
             extra_headers=extra_headers,
             extra_query=extra_query,

@@ -17,6 +17,7 @@ from paigo_sdk._operations import (
 )
 from paigo_sdk._request_options import Body, Headers, Query
 from paigo_sdk._sentinels import NOT_GIVEN, NotGiven
+from paigo_sdk.pagination import AsyncPage, SyncPage
 from paigo_sdk.resources._base import AsyncResource, SyncResource, build_params, require_id
 from paigo_sdk.types import (
     Measurement,
@@ -47,14 +48,14 @@ class Measurements(SyncResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
-    ) -> list[Measurement]:
+    ) -> SyncPage[Measurement]:
         """List every measurement.
 
         Raises:
             APIStatusError: for an error reply (see `paigo_sdk.errors` for the subclasses).
             APIConnectionError: when no reply arrives after the retries.
         """
-        return self._client._request(
+        return self._client._request_page(
             LIST_MEASUREMENTS,
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -212,14 +213,14 @@ class AsyncMeasurements(AsyncResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
-    ) -> list[Measurement]:
+    ) -> AsyncPage[Measurement]:
         """List every measurement.
 
         Raises:
             APIStatusError: for an error reply (see `paigo_sdk.errors` for the subclasses).
             APIConnectionError: when no reply arrives after the retries.
         """
-        return await self._client._request(
+        return await self._client._request_page(
             LIST_MEASUREMENTS,
             extra_headers=extra_headers,
             extra_query=extra_query,

@@ -15,6 +15,7 @@ from paigo_sdk._operations import (
 )
 from paigo_sdk._request_options import Body, Headers, Query
 from paigo_sdk._sentinels import NOT_GIVEN, NotGiven
+from paigo_sdk.pagination import AsyncPage, SyncPage
 from paigo_sdk.resources._base import AsyncResource, SyncResource, build_params, require_id
 from paigo_sdk.types import (
     DecimalInput,
@@ -42,14 +43,14 @@ class Offerings(SyncResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
-    ) -> list[Offering]:
+    ) -> SyncPage[Offering]:
         """List every offering, each with its dimensions embedded.
 
         Raises:
             APIStatusError: for an error reply (see `paigo_sdk.errors` for the subclasses).
             APIConnectionError: when no reply arrives after the retries.
         """
-        return self._client._request(
+        return self._client._request_page(
             LIST_OFFERINGS,
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -226,14 +227,14 @@ class AsyncOfferings(AsyncResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
-    ) -> list[Offering]:
+    ) -> AsyncPage[Offering]:
         """List every offering, each with its dimensions embedded.
 
         Raises:
             APIStatusError: for an error reply (see `paigo_sdk.errors` for the subclasses).
             APIConnectionError: when no reply arrives after the retries.
         """
-        return await self._client._request(
+        return await self._client._request_page(
             LIST_OFFERINGS,
             extra_headers=extra_headers,
             extra_query=extra_query,

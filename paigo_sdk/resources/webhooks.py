@@ -19,6 +19,7 @@ from paigo_sdk._operations import (
 from paigo_sdk._request_options import Body, Headers, Query
 from paigo_sdk._sentinels import NOT_GIVEN
 from paigo_sdk.errors import ClientValidationError
+from paigo_sdk.pagination import AsyncPage, SyncPage
 from paigo_sdk.resources._base import AsyncResource, SyncResource, build_params, require_id
 from paigo_sdk.types import (
     Customer,
@@ -88,14 +89,14 @@ class Webhooks(SyncResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
-    ) -> list[Webhook]:
+    ) -> SyncPage[Webhook]:
         """List every webhook subscription.
 
         Raises:
             APIStatusError: for an error reply (see `paigo_sdk.errors` for the subclasses).
             APIConnectionError: when no reply arrives after the retries.
         """
-        return self._client._request(
+        return self._client._request_page(
             LIST_WEBHOOKS,
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -315,14 +316,14 @@ class AsyncWebhooks(AsyncResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: Timeout = NOT_GIVEN,
-    ) -> list[Webhook]:
+    ) -> AsyncPage[Webhook]:
         """List every webhook subscription.
 
         Raises:
             APIStatusError: for an error reply (see `paigo_sdk.errors` for the subclasses).
             APIConnectionError: when no reply arrives after the retries.
         """
-        return await self._client._request(
+        return await self._client._request_page(
             LIST_WEBHOOKS,
             extra_headers=extra_headers,
             extra_query=extra_query,

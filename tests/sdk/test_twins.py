@@ -81,7 +81,8 @@ def test_twins_have_the_same_methods_signatures_and_docstrings(sync: type, async
         assert inspect.isfunction(twin), name
         sync_signature = inspect.signature(member)
         async_signature = inspect.signature(twin)
-        assert str(sync_signature).replace("Async", "") == str(async_signature).replace(
+        # The list methods return SyncPage / AsyncPage, the only twins not named by "Async".
+        assert str(sync_signature).replace("SyncPage", "Page") == str(async_signature).replace(
             "Async", ""
         ), name
         if name in NOT_AWAITED:
