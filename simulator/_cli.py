@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 from paigo_sdk._version import __version__
 from simulator.clock import Clock, ManualClock
 from simulator.faults import FaultRule
+from simulator.ratelimits import RateLimitRule
 
 __all__ = ["banner", "build_parser", "exposure_warning", "main"]
 
@@ -120,6 +121,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="print one line per request (client, method, path, status) to standard error",
     )
     serve.add_argument(
+        "--rate-limit",
+        dest="rate_limits",
+        action="append",
+        type=_rate_limit,
+        default=[],
+        metavar="SPEC",
+        help=(
+            "add a token bucket per matching route, e.g. 'method=POST,path=/usage,rate=10,"
+            "burst=20' (rate: requests per second of simulator time); repeatable"
+        ),
+    )
+    serve.add_argument(
         "--state-file",
         default=None,
         metavar="PATH",
@@ -189,6 +202,8 @@ def _serve(args: argparse.Namespace) -> int:
     )
     for rule in args.faults:
         simulator.faults.add(rule)
+    for limit in args.rate_limits:
+        simulator.rate_limits.add(limit)
     if saved is not None:
         simulator.restore(saved)
     state_file = None
@@ -331,5 +346,12 @@ def _moment(text: str) -> datetime:
 def _fault(text: str) -> FaultRule:
     try:
         return FaultRule.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _rate_limit(text: str) -> RateLimitRule:
+    try:
+        return RateLimitRule.parse(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None

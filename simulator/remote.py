@@ -11,6 +11,7 @@ admin call raises `RemoteSimulatorError`.
 from __future__ import annotations
 
 import threading
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -24,8 +25,15 @@ if TYPE_CHECKING:
     from simulator.api import RejectedRequest
     from simulator.engine.state import Invoice, UsageRecordView, WebhookDelivery
     from simulator.faults import FaultRule
+    from simulator.ratelimits import RateLimitRule
 
-__all__ = ["RemoteClock", "RemoteFaults", "RemoteSimulator", "RemoteSimulatorError"]
+__all__ = [
+    "RemoteClock",
+    "RemoteFaults",
+    "RemoteRateLimits",
+    "RemoteSimulator",
+    "RemoteSimulatorError",
+]
 
 _Record = TypeVar("_Record")
 
@@ -246,6 +254,29 @@ class RemoteFaults:
         return list(self._admin.call("GET", "/_simulator/faults")["faults"])
 
 
+class RemoteRateLimits:
+    """The rate limit rules of a running simulator server (`/_simulator/rate-limits`).
+
+    Raises:
+        RemoteSimulatorError: from any method, when the server refuses or cannot be reached.
+    """
+
+    def __init__(self, admin: _Admin) -> None:
+        self._admin = admin
+
+    def add(self, rule: RateLimitRule) -> str:
+        """Register `rule` on the server and return its id."""
+        return str(self._admin.call("POST", "/_simulator/rate-limits", json=asdict(rule))["id"])
+
+    def clear(self) -> None:
+        """Remove every rule."""
+        self._admin.call("DELETE", "/_simulator/rate-limits")
+
+    def list(self) -> list[dict[str, Any]]:
+        """Return every rule as `{id, rate, burst, method, path}`."""
+        return list(self._admin.call("GET", "/_simulator/rate-limits")["rateLimits"])
+
+
 class RemoteSimulator:
     """A running `paigo-simulator serve`, seen through the same methods as `Simulator`.
 
@@ -274,6 +305,7 @@ class RemoteSimulator:
         self._clients = ClientRegistry()
         self.clock = RemoteClock(self._admin, self._clients)
         self.faults = RemoteFaults(self._admin)
+        self.rate_limits = RemoteRateLimits(self._admin)
 
     @staticmethod
     def probe(url: str, *, admin_token: str | None = None, timeout: float = 10.0) -> bool:
@@ -336,10 +368,11 @@ class RemoteSimulator:
     # ----------------------------------------------------------------- state and time
 
     def reset(self) -> None:
-        """Forget every resource, record and invoice on the server, and its fault rules, and put
-        a manual server clock back where it started."""
+        """Forget every resource, record and invoice on the server, its fault rules and rate
+        limits, and put a manual server clock back where it started."""
         reply = self._admin.call("POST", "/_simulator/reset")
         self.faults.clear()
+        self.rate_limits.clear()
         if isinstance(reply, dict) and "now" in reply:
             self.clock._remember(reply)
 

@@ -21,6 +21,7 @@ from simulator.api.messages import ApiHandler, ApiRequest, ApiResponse
 from simulator.clock import Clock, ManualClock, SystemClock
 from simulator.engine import Engine
 from simulator.faults import Faults, FaultsHandler
+from simulator.ratelimits import RateLimits, RateLimitsHandler
 from simulator.settling import ClientRegistry, UndeliveredUsageError, log_late
 from simulator.snapshots import Snapshot
 from simulator.transport import SimulatorTransport
@@ -116,10 +117,16 @@ class Simulator:
             admin_token=admin_token,
         )
         self.faults = Faults(seed=seed, tokens=_SerialTokens(self.api, self._lock))
+        self.rate_limits = RateLimits(self.clock.now)
+        """Opt-in token buckets per route (none by default); see `simulator.ratelimits`."""
         self.revision = 0
         """Counts requests that may have changed state and clock moves (for persistence)."""
         self.handler: ApiHandler = _SerialHandler(
-            FaultsHandler(self.api, self.faults, authorize=self.api.authorize_admin),
+            FaultsHandler(
+                RateLimitsHandler(self.api, self.rate_limits, authorize=self.api.authorize_admin),
+                self.faults,
+                authorize=self.api.authorize_admin,
+            ),
             self._lock,
             self._changed,
         )
@@ -208,8 +215,8 @@ class Simulator:
     # ----------------------------------------------------------------- state and time
 
     def reset(self) -> None:
-        """Forget every resource, record, invoice, webhook delivery, fault and rejected request,
-        and put a manual clock back where it started.
+        """Forget every resource, record, invoice, webhook delivery, fault, rate limit and rejected
+        request, and put a manual clock back where it started.
 
         Issued tokens stay valid, so existing clients keep working.
         """
@@ -217,6 +224,7 @@ class Simulator:
             self.engine.reset()
             self.api.idempotency.clear()
             self.faults.clear()
+            self.rate_limits.clear()
             self.webhooks.clear()
             self.api.clear_rejected_requests()
             self.api.snapshots.clear()
