@@ -83,3 +83,37 @@ def test_the_scanner_resolves_relative_and_absolute_imports(tmp_path: Path) -> N
     )
     modules = {module for _, module in imports_of(sample, "simulator.engine.mod")}
     assert {"httpx.auth", "simulator.engine.sibling", "simulator.api.routes", "uvicorn"} <= modules
+
+
+def decimal_contexts(path: Path) -> list[int]:
+    """Return the lines of a file that build a `decimal.Context`."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and (
+            (isinstance(node.func, ast.Name) and node.func.id == "Context")
+            or (isinstance(node.func, ast.Attribute) and node.func.attr == "Context")
+        )
+    ]
+
+
+def test_decimal_contexts_are_defined_in_one_module() -> None:
+    # B1: every rounding context the simulator computes in is named in engine/numbers.py.
+    found = [
+        f"{path.relative_to(ROOT)}:{line}"
+        for path in sorted((ROOT / "simulator").rglob("*.py"))
+        for line in decimal_contexts(path)
+    ]
+    assert found, "the scanner found no decimal context at all"
+    assert all(place.startswith("simulator/engine/numbers.py:") for place in found), found
+
+
+def test_the_context_scanner_sees_both_spellings(tmp_path: Path) -> None:
+    sample = tmp_path / "mod.py"
+    sample.write_text(
+        "import decimal\nfrom decimal import Context\na = Context(prec=3)\nb = decimal.Context()\n",
+        encoding="utf-8",
+    )
+    assert decimal_contexts(sample) == [3, 4]

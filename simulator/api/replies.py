@@ -20,13 +20,14 @@ import re
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Context, Decimal
+from decimal import Decimal
 from typing import Any, Final
 
 from simulator.api.call import Forbidden
 from simulator.api.messages import ApiResponse
 from simulator.api.parsing import BadRequest, PayloadTooLarge
 from simulator.engine import errors as domain
+from simulator.engine.numbers import EXACT
 
 __all__ = [
     "CONFLICT_TEMPLATES",
@@ -57,7 +58,6 @@ __all__ = [
 ]
 
 JSON_HEADERS: Final = (("content-type", "application/json; charset=utf-8"),)
-EXACT: Final = Context(prec=1_000_000, rounding=ROUND_HALF_UP)
 """A context wide enough that no wire value is ever rounded (B1)."""
 
 # Paigo's 404 message templates, word for word from its OpenAPI export (API notes section 3).

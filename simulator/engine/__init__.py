@@ -9,7 +9,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from decimal import ROUND_HALF_UP, Context, Decimal
+from decimal import Decimal
 from typing import Any, Final
 
 from simulator import wire
@@ -21,6 +21,7 @@ from simulator.engine.errors import Conflict, EngineError, Invalid, NotFound
 from simulator.engine.ids import IdFactory
 from simulator.engine.invoicing import close_due
 from simulator.engine.metering import UsageStore, to_us
+from simulator.engine.numbers import RATIO
 from simulator.engine.pricing import effective_price, line
 from simulator.engine.state import (
     INFINITY,
@@ -122,7 +123,6 @@ Metadata = dict[str, Any]
 
 
 _TRANSACTION_LIMIT: Final = Decimal(1_000_000_000)
-_DIVIDE: Final = Context(prec=34, rounding=ROUND_HALF_UP)  # B1: never the default context
 _BILL_PARENT: Final = wire.BILL_PARENTS
 _WEBHOOK_TYPES: Final = wire.WEBHOOK_TYPES
 _PROFILE_FIELDS: Final = frozenset(f.name for f in dataclasses.fields(Profile))
@@ -246,7 +246,7 @@ def _open_excess(ctx: Ctx, customer_id: str | None) -> list[EntitlementExcess]:
                     rounding=dimension.rounding,
                 )
                 used = Decimal(per_group.get(None, 0))
-                entitled = _DIVIDE.divide(price.entitlement, dimension.usage_increment)
+                entitled = RATIO.divide(price.entitlement, dimension.usage_increment)
                 if used > entitled:
                     found.append(
                         EntitlementExcess(

@@ -5,10 +5,11 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Context, Decimal
+from decimal import Decimal
 from typing import Any
 
 from simulator.engine.metering import HOUR_US, Agg, Series, from_us, merge, to_us, unscale
+from simulator.engine.numbers import AVERAGE
 from simulator.engine.state import TierGroup
 
 __all__ = [
@@ -25,7 +26,6 @@ __all__ = [
 ]
 
 DAY_US = 24 * HOUR_US
-_AVERAGE = Context(prec=28, rounding=ROUND_HALF_UP)  # B3: average with 28 significant digits
 
 BucketKey = tuple[int, int]
 """(start, end) of a bucket in microseconds, already clipped to the window."""
@@ -169,7 +169,7 @@ def method_value(agg: Agg, method: str, scale: int) -> Decimal:
     if method == "last":
         return unscale(agg[6], scale)
     if method == "average":
-        return _AVERAGE.divide(unscale(agg[0], scale), Decimal(agg[1]))
+        return AVERAGE.divide(unscale(agg[0], scale), Decimal(agg[1]))
     raise ValueError(f"unknown aggregation method {method!r}")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import ROUND_HALF_UP, Context, Decimal
+from decimal import Decimal
 
 from simulator import wire
 from simulator.engine.catalog import CURRENCIES, check_overrides, get_dimension, get_offering
@@ -19,7 +19,8 @@ from simulator.engine.invoicing import (
     schedule,
     upfront_lines,
 )
-from simulator.engine.pricing import EXACT, money_ratio
+from simulator.engine.numbers import EXACT
+from simulator.engine.pricing import money_ratio
 from simulator.engine.state import (
     UNSET,
     Customer,
@@ -45,7 +46,6 @@ __all__ = [
 ]
 
 PAYMENT_CHANNELS = wire.PAYMENT_CHANNELS
-_DIVIDE = Context(prec=34, rounding=ROUND_HALF_UP)  # B1: an explicit context for ratios
 TAX_EXEMPT = wire.TAX_EXEMPTIONS
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
-from decimal import ROUND_HALF_UP, Context, Decimal
+from decimal import Decimal
 
 from simulator.engine.aggregation import group_of, increments, month_start, next_month, quantities
 from simulator.engine.context import Ctx
 from simulator.engine.metering import to_us, unscale
+from simulator.engine.numbers import EXACT, RATIO
 from simulator.engine.pricing import (
-    EXACT,
     effective_price,
     line,
     money,
@@ -42,7 +42,6 @@ __all__ = [
     "upfront_lines",
 ]
 
-_DIVIDE = Context(prec=34, rounding=ROUND_HALF_UP)  # B1: explicit context for ratios
 _HIDEABLE = ("usage", "overage", "upfront")
 Window = tuple[datetime, datetime]
 
@@ -141,7 +140,7 @@ def upfront_lines(
     else:
         paid = paid_days(enrollment, start, window[1])
         total = (window[1].date() - window[0].date()).days
-    fraction = _DIVIDE.divide(Decimal(paid), Decimal(total))
+    fraction = RATIO.divide(Decimal(paid), Decimal(total))
     description = None
     if paid != total and window is not None:
         description = f"Prorated {paid}/{total} days"

@@ -15,8 +15,10 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from decimal import Context, Decimal
+from decimal import Decimal
 from typing import Any
+
+from simulator.engine.numbers import EXACT
 
 __all__ = [
     "HOUR_US",
@@ -35,7 +37,6 @@ HOUR_US = 3_600_000_000
 _INT64_MIN = -(2**63)
 _INT64_MAX = 2**63 - 1
 _OVERFLOW = _INT64_MIN  # marks a value kept in `Series.big` because it does not fit in 64 bits
-_EXACT = Context(prec=1_000_000)  # scaleb on exact values: never rounds (B1)
 
 # An aggregate of one bucket, in the series' scaled integers:
 # [sum, count, min, max, last_ts, last_seq, last_value].
@@ -55,7 +56,7 @@ def from_us(us: int) -> datetime:
 
 def unscale(n: int, scale: int) -> Decimal:
     """Return the exact Decimal of the scaled integer `n`."""
-    return Decimal(n) if scale == 0 else Decimal(n).scaleb(-scale, _EXACT)
+    return Decimal(n) if scale == 0 else Decimal(n).scaleb(-scale, EXACT)
 
 
 def plain(value: Decimal) -> Decimal:
@@ -65,8 +66,8 @@ def plain(value: Decimal) -> Decimal:
     would read back as "1.0"; views strip that padding (trailing fractional zeros are not kept).
     """
     if value == value.to_integral_value():
-        return value.quantize(Decimal(1), context=_EXACT)
-    return value.normalize(_EXACT)
+        return value.quantize(Decimal(1), context=EXACT)
+    return value.normalize(EXACT)
 
 
 def merge(into: Agg, other: Agg) -> None:
@@ -119,13 +120,13 @@ class Series:
 
     def scaled(self, value: Decimal) -> int:
         """Return `value` as an integer in this series' scale, widening the scale when needed."""
-        q = value.scaleb(self.scale, _EXACT)
+        q = value.scaleb(self.scale, EXACT)
         n = int(q)
         if q != n:
             exponent = value.as_tuple().exponent
             assert isinstance(exponent, int)
             self._rescale(-exponent - self.scale)
-            n = int(value.scaleb(self.scale, _EXACT))
+            n = int(value.scaleb(self.scale, EXACT))
         return n
 
     def value(self, index: int) -> int:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Context, Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
+from simulator.engine.numbers import CENT, EXACT, RATIO
 from simulator.engine.state import (
     INFINITY,
     ConsumptionUnit,
@@ -19,8 +20,6 @@ from simulator.engine.state import (
 )
 
 __all__ = [
-    "CENT",
-    "EXACT",
     "Price",
     "converted_unit",
     "effective_price",
@@ -32,10 +31,6 @@ __all__ = [
     "usage_lines",
 ]
 
-CENT = Decimal("0.01")
-_DIVIDE = Context(prec=34, rounding=ROUND_HALF_UP)  # B1: never the default half-even context
-EXACT = Context(prec=1_000_000, rounding=ROUND_HALF_UP)
-"""For products and terminating quotients of money: wide enough never to round (B1)."""
 
 _TIME = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 _TIME_NAMES = {60: "Minute", 3600: "Hour", 86400: "Day"}
@@ -254,7 +249,7 @@ def _tier_lines(
         upper = (
             INFINITY
             if tier.upper_bound.is_infinite()
-            else _DIVIDE.divide(tier.upper_bound, increment)
+            else RATIO.divide(tier.upper_bound, increment)
         )
         part = min(quantity, upper) - lower
         if part > 0:
@@ -307,9 +302,7 @@ def usage_lines(
         return [line(base, total, unit, kind="usage", **ids)], Decimal(0)
     # B6: entitlement E in increments; bill B = max(0, Q - E).
     entitled = (
-        INFINITY
-        if price.entitlement.is_infinite()
-        else _DIVIDE.divide(price.entitlement, increment)
+        INFINITY if price.entitlement.is_infinite() else RATIO.divide(price.entitlement, increment)
     )
     billable = max(Decimal(0), total - entitled)
     if price.overage_allowed:

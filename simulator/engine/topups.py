@@ -16,7 +16,8 @@ from simulator.engine.aggregation import (
 from simulator.engine.context import Ctx
 from simulator.engine.invoicing import issue_invoice
 from simulator.engine.metering import HOUR_US, from_us, to_us
-from simulator.engine.pricing import EXACT, effective_price, line, money, usage_lines
+from simulator.engine.numbers import EXACT
+from simulator.engine.pricing import effective_price, line, money, usage_lines
 from simulator.engine.state import Customer, Enrollment, Invoice, Offering
 from simulator.engine.wallet import add_ledger_entry
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from decimal import Context, Decimal
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from simulator.clock import ManualClock
 from simulator.engine import Engine
 from simulator.engine.aggregation import next_month
 from simulator.engine.metering import HOUR_US, Series, UsageStore, from_us, to_us
+from simulator.engine.numbers import EXACT
 from simulator.whatif import usage
 from simulator.whatif.catalog import Catalog, CatalogDimension, load_catalog
 from simulator.whatif.enrollments import CurrentEnrollment, load_enrollments
@@ -29,7 +30,6 @@ from simulator.whatif.result import CURRENT, PricedInvoice, PricedLine, WhatIfRe
 
 __all__ = ["CURRENT", "what_if"]
 
-_EXACT = Context(prec=1_000_000)
 _UNITS = {"hour": "hour", "day": "day", "month": "month", "none": "month"}
 """Bucket granularity aggregated per aggregation interval; `none` sums month aggregates into
 one bucket per cycle, which the engine does itself (B3)."""
@@ -167,7 +167,7 @@ def _granularity(
 
 
 def _scaled(value: Decimal, scale: int) -> int:
-    return int(value.scaleb(scale, _EXACT))
+    return int(value.scaleb(scale, EXACT))
 
 
 def _aggregate(
