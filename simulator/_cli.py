@@ -148,6 +148,27 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="with --state-file, how often changes are written (default 1)",
     )
+    serve.add_argument(
+        "--header-timeout",
+        type=_positive_float,
+        default=10.0,
+        metavar="SECONDS",
+        help="close a connection that does not send a whole request head in time (default 10)",
+    )
+    serve.add_argument(
+        "--body-timeout",
+        type=_positive_float,
+        default=30.0,
+        metavar="SECONDS",
+        help="answer 408 when a request body does not arrive in time (default 30)",
+    )
+    serve.add_argument(
+        "--max-connections",
+        type=_positive_int,
+        default=256,
+        metavar="N",
+        help="answer 503 and close connections beyond this many open ones (default 256)",
+    )
     from simulator.whatif.cli import add_parser as add_whatif
 
     add_whatif(commands)
@@ -173,7 +194,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 def _serve(args: argparse.Namespace) -> int:
     from simulator.clock import SystemClock
     from simulator.persistence import StateFile, clock_for
-    from simulator.server import SimulatorServer
+    from simulator.server import ServerLimits, SimulatorServer
     from simulator.simulator import Simulator
     from simulator.snapshots import SnapshotFileError
 
@@ -220,6 +241,11 @@ def _serve(args: argparse.Namespace) -> int:
             port=args.port,
             log_level=args.log_level,
             access_log=args.access_log,
+            limits=ServerLimits(
+                header_timeout=args.header_timeout,
+                body_timeout=args.body_timeout,
+                max_connections=args.max_connections,
+            ),
         )
     except OSError as exc:
         print(f"paigo-simulator: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
@@ -314,6 +340,16 @@ def _port(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"port out of range: {value}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {value}")
     return value
 
 

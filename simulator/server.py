@@ -11,18 +11,21 @@ import asyncio
 import contextlib
 import contextvars
 import ipaddress
+import json
 import logging
 import signal
 import socket
 import threading
 from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import quote
 
 from simulator.api.edge import decode_path, decode_query
 from simulator.api.messages import ApiHandler, ApiRequest, ApiResponse
 from simulator.faults import FaultPlan, Faults, fault_response
+from simulator.origin import OriginPolicy
 
 if TYPE_CHECKING:
     import uvicorn
@@ -30,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MAX_BODY_BYTES",
     "AsgiApp",
+    "ServerLimits",
     "SimulatorServer",
     "format_base_url",
     "is_loopback",
@@ -48,10 +52,46 @@ _TOO_LARGE = ApiResponse(
     (("content-type", "application/json"),),
     b'{"statusCode": 413, "message": "request entity too large", "error": "Payload Too Large"}',
 )
+_BODY_TIMEOUT = ApiResponse(
+    408,
+    (("content-type", "application/json"), ("connection", "close")),
+    b'{"statusCode": 408, "message": "the request body did not arrive in time", '
+    b'"error": "Request Timeout"}',
+)
 _INCOMPLETE_RESPONSE_LOG = "ASGI callable returned without completing response."
 # Set while the app deliberately drops a connection, so that uvicorn's complaint about the
 # unfinished response (logged in the same task, after the app returns) can be silenced.
 _dropping: contextvars.ContextVar[bool] = contextvars.ContextVar("_dropping", default=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ServerLimits:
+    """How long a served simulator waits for a client, and how many connections it holds.
+
+    A client that opens connections and then sends nothing, or sends its request a byte at a
+    time, is cut off after these deadlines, so stalled sockets cannot use up the process's file
+    descriptors and lock every other client out.
+
+    Raises:
+        ValueError: when a value is not positive.
+    """
+
+    header_timeout: float = 10.0
+    """Seconds a connection may take to send a complete request head (line and headers),
+    counted from when it opens or its previous response was sent; then it is closed (408 when
+    part of a request head had arrived)."""
+    body_timeout: float = 30.0
+    """Seconds a request may take to send its whole body once its head arrived; then 408."""
+    keep_alive: int = 5
+    """Seconds an idle keep-alive connection stays open between requests."""
+    max_connections: int = 256
+    """Open connections beyond this are answered 503 and closed at once."""
+
+    def __post_init__(self) -> None:
+        if min(self.header_timeout, self.body_timeout, self.keep_alive) <= 0:
+            raise ValueError("server timeouts must be positive")
+        if self.max_connections < 1:
+            raise ValueError("max_connections must be at least 1")
 
 
 class AsgiApp:
@@ -61,6 +101,10 @@ class AsgiApp:
     handler must be thread-safe (the `Simulator` serialises its own). Fault rules, when given,
     are applied here: latency and `hang` wait on the event loop, a `drop` or `lost_response`
     closes the connection after the status line so the client sees a broken response.
+
+    Before the body is read, a request whose `Host` or `Origin` the `origin_policy` refuses is
+    answered 421 or 403 (`SimulatorServer` sets the policy of the address it binds); a body that
+    does not arrive within `limits.body_timeout` is answered 408.
 
     Args:
         on_shutdown: called once when the server's lifespan ends.
@@ -73,11 +117,15 @@ class AsgiApp:
         faults: Faults | None = None,
         max_body_bytes: int = MAX_BODY_BYTES,
         on_shutdown: Callable[[], None] | None = None,
+        limits: ServerLimits | None = None,
+        origin_policy: OriginPolicy | None = None,
     ) -> None:
         self.handler = handler
         self.faults = faults
         self.max_body_bytes = max_body_bytes
         self._on_shutdown = on_shutdown
+        self.limits = limits or ServerLimits()
+        self.origin_policy = origin_policy
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one ASGI connection scope ("http" or "lifespan"; others are ignored)."""
@@ -98,7 +146,18 @@ class AsgiApp:
                 return
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        body = await _read_body(receive, self.max_body_bytes)
+        if self.origin_policy is not None:
+            refusal = self.origin_policy.refusal(_headers(scope))
+            if refusal is not None:
+                await _send_response(send, refusal)
+                return
+        try:
+            body = await asyncio.wait_for(
+                _read_body(receive, self.max_body_bytes), self.limits.body_timeout
+            )
+        except TimeoutError:
+            await _send_response(send, _BODY_TIMEOUT)
+            return
         if body is None:  # the client went away before sending its body
             return
         if isinstance(body, ApiResponse):
@@ -130,11 +189,7 @@ def scope_to_api_request(scope: Scope, body: bytes) -> ApiRequest:
     are decoded as the in-process transport decodes them (`simulator.api.edge`), so text that
     is not UTF-8 reaches the API's edge check instead of being replaced.
     """
-    headers: dict[str, str] = {}
-    for raw_name, raw_value in scope.get("headers", ()):
-        name = bytes(raw_name).decode("latin-1").lower()
-        value = bytes(raw_value).decode("latin-1")
-        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    headers = _headers(scope)
     raw_path = scope.get("raw_path")
     if raw_path:
         path = decode_path(bytes(raw_path).split(b"?", 1)[0])
@@ -147,6 +202,15 @@ def scope_to_api_request(scope: Scope, body: bytes) -> ApiRequest:
         headers=headers,
         body=body,
     )
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for raw_name, raw_value in scope.get("headers", ()):
+        name = bytes(raw_name).decode("latin-1").lower()
+        value = bytes(raw_value).decode("latin-1")
+        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    return headers
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes | ApiResponse | None:
@@ -224,9 +288,11 @@ class SimulatorServer:
     """Run an `AsgiApp` under uvicorn on a socket bound at construction.
 
     Binding first means `port=0` gets a free port whose number is known (`port`, `url`) before
-    the server runs. `run()` serves in the calling thread until SIGINT/SIGTERM (main thread) or
-    `stop()`; `start()` serves in a background thread, and the context manager form starts and
-    stops it.
+    the server runs. The app answers only requests whose `Host` names this address and whose
+    `Origin`, if any, is its own (`OriginPolicy`); `limits` bound how long clients may stall and
+    how many connections stay open (`ServerLimits`). `run()` serves in the calling thread until
+    SIGINT/SIGTERM (main thread) or `stop()`; `start()` serves in a background thread, and the
+    context manager form starts and stops it.
 
     Raises:
         OSError: when the address cannot be bound.
@@ -241,6 +307,7 @@ class SimulatorServer:
         port: int = 0,
         log_level: str = "warning",
         access_log: bool = False,
+        limits: ServerLimits | None = None,
     ) -> None:
         self.app = app
         self.host = host
@@ -248,6 +315,12 @@ class SimulatorServer:
         self.access_log = access_log
         self._socket = _bind(host, port)
         self.port: int = self._socket.getsockname()[1]
+        if limits is not None:
+            app.limits = limits
+        self.limits = app.limits
+        if app.origin_policy is None:
+            # Only this address's own Host and Origin are answered (DNS rebinding, CSRF).
+            app.origin_policy = OriginPolicy(host, self.port)
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._stop_requested = False
@@ -338,11 +411,13 @@ class SimulatorServer:
                 ) from exc
             config = uvicorn.Config(
                 self.app,
-                http="h11",
+                http=_guarded_protocol(self.limits),
                 lifespan="on",
                 log_level=self.log_level,
                 access_log=self.access_log,
                 timeout_graceful_shutdown=5,
+                timeout_keep_alive=self.limits.keep_alive,
+                limit_concurrency=self.limits.max_connections + 1,
             )
             if self.access_log:
                 # uvicorn sets its access logger to `log_level`; request lines are logged at INFO.
@@ -353,6 +428,75 @@ class SimulatorServer:
 
     def __repr__(self) -> str:
         return f"SimulatorServer(url={self.url!r})"
+
+
+def _raw_error(status: int, reason: str, message: str) -> bytes:
+    """A whole HTTP/1.1 error response, written straight to a socket outside any request."""
+    body = json.dumps({"statusCode": status, "message": message}).encode()
+    head = (
+        f"HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\n"
+        f"connection: close\r\ncontent-length: {len(body)}\r\n\r\n"
+    )
+    return head.encode("ascii") + body
+
+
+_BUSY: Final = _raw_error(503, "Service Unavailable", "too many open connections")
+_HEAD_TIMEOUT: Final = _raw_error(408, "Request Timeout", "the request head did not arrive in time")
+
+
+def _guarded_protocol(limits: ServerLimits) -> type[Any]:
+    """Return uvicorn's h11 protocol with a connection cap and a deadline on request heads.
+
+    uvicorn times out idle keep-alive connections but not a connection that never completes a
+    request head (slowloris), and it keeps accepting connections past `limit_concurrency`.
+    """
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class GuardedH11Protocol(H11Protocol):
+        _head_deadline: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            if len(self.connections) > limits.max_connections:
+                transport.write(_BUSY)
+                transport.close()
+                return
+            self._arm()
+
+        def data_received(self, data: bytes) -> None:
+            before = self.cycle
+            super().data_received(data)
+            if self.cycle is not before:  # a whole request head arrived
+                self._disarm()
+
+        def on_response_complete(self) -> None:
+            before = self.cycle
+            super().on_response_complete()
+            if self.cycle is before and not self.transport.is_closing():
+                self._arm()  # waiting for the next request head
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def _arm(self) -> None:
+            self._disarm()
+            self._head_deadline = self.loop.call_later(limits.header_timeout, self._head_late)
+
+        def _disarm(self) -> None:
+            if self._head_deadline is not None:
+                self._head_deadline.cancel()
+                self._head_deadline = None
+
+        def _head_late(self) -> None:
+            self._head_deadline = None
+            if self.transport.is_closing():
+                return
+            if self.conn.trailing_data[0]:  # part of a request head arrived: say why
+                self.transport.write(_HEAD_TIMEOUT)
+            self.transport.close()
+
+    return GuardedH11Protocol
 
 
 def _bind(host: str, port: int) -> socket.socket:

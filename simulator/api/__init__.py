@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import re
 import secrets
 import threading
 from collections import deque
@@ -71,6 +72,7 @@ logger = logging.getLogger(__name__)
 
 MAX_REJECTED_REQUESTS: Final = 1000
 DEFAULT_HOST: Final = "paigo-simulator.local"
+_HOST_RE: Final = re.compile(r"(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,10 +155,16 @@ class Api:
 
     @staticmethod
     def public_base_url(request: ApiRequest) -> str:
-        """Return the origin the client used (from `Host` and `X-Forwarded-Proto`), for links."""
-        host = request.headers.get("host") or DEFAULT_HOST
-        scheme = request.headers.get("x-forwarded-proto") or "http"
-        return f"{scheme}://{host}"
+        """Return the origin the client used, from `Host`, for links such as `invoiceUrl`.
+
+        A served simulator refuses any `Host` that does not name it before this is reached
+        (`simulator.origin`); `X-Forwarded-*` headers are never used, and a `Host` that is not a
+        plain `name[:port]` falls back to `paigo-simulator.local`. The scheme is always http.
+        """
+        host = request.headers.get("host") or ""
+        if not _HOST_RE.fullmatch(host):
+            host = DEFAULT_HOST
+        return f"http://{host}"
 
     # ----------------------------------------------------------------- dispatch
 

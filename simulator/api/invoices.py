@@ -63,15 +63,26 @@ def download_invoice_pdf(call: Call) -> ApiResponse:
     """Serve an invoice as a PDF from the signed link `retrieve_invoice` hands out (simulator-only).
 
     Raises:
-        BadRequest: the link is malformed, expired or wrongly signed.
+        BadRequest: the link lacks its parameters, or has expired.
+        Forbidden: the signature is wrong, malformed or not ASCII, or `expires` was altered.
         NotFound: no such invoice.
     """
     invoice_id = call.params["invoiceId"]
-    expires = call.query("expires", String(max_length=20))
-    signature = call.query("signature", String(max_length=128))
-    if expires is None or signature is None or not expires.isdigit():
+    expires = call.query("expires")
+    signature = call.query("signature")
+    if expires is None or signature is None:
         raise BadRequest(["the invoice link is missing its expires or signature parameter"])
-    if not hmac.compare_digest(signature, _sign(call, invoice_id, expires)):
+    # Only a link this simulator signed passes; anything else, however malformed, is a 403.
+    # compare_digest takes only ASCII text, and `expires` must be plain ASCII digits.
+    if not (
+        isinstance(signature, str)
+        and isinstance(expires, str)
+        and signature.isascii()
+        and expires.isascii()
+        and expires.isdigit()
+        and len(expires) <= 20
+        and hmac.compare_digest(signature, _sign(call, invoice_id, expires))
+    ):
         raise Forbidden
     if int(expires) < int(call.api.clock.now().timestamp()):
         raise BadRequest(["the invoice link has expired; fetch the invoice again for a new one"])
