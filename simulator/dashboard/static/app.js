@@ -656,22 +656,31 @@ async function clockPage() {
     h("p", { className: "muted" }, "Advancing closes every billing cycle that became due.")));
 }
 
-function genericTable(items, tableId, preferred) {
-  const keys = preferred.filter((k) => items.some((i) => i[k] !== undefined));
-  for (const item of items) for (const k of Object.keys(item)) if (!keys.includes(k) && keys.length < 8) keys.push(k);
-  return table(keys.map((k) => ({ title: k, value: (i) => typeof i[k] === "object" && i[k] !== null ? JSON.stringify(i[k]) : (i[k] ?? "") })), items, { tableId, empty: "None yet." });
-}
-
 async function webhooksPage() {
   const items = dataOf(await api("GET", "/_simulator/webhook-deliveries"));
   show(h("div", { className: "card" }, h("h1", {}, "Webhook deliveries"),
-    genericTable(items, "webhooks-table", ["webhookType", "hookUrl", "status", "attempts", "deliveredAt"])));
+    table([
+      { title: "Created", value: (d) => formatTime(d.createdAt) },
+      { title: "Type", value: (d) => d.webhookType },
+      { title: "Hook URL", value: (d) => h("code", {}, d.hookUrl) },
+      { title: "Status", value: (d) => d.status },
+      { title: "Attempts", num: true, value: (d) => (d.attempts || []).length },
+      { title: "Last reply", value: (d) => {
+        const last = (d.attempts || [])[(d.attempts || []).length - 1];
+        return last ? (last.statusCode !== null ? "HTTP " + last.statusCode : last.error || "") : "";
+      } },
+    ], items.slice().reverse(), { tableId: "webhooks-table", id: (d) => d.deliveryId, empty: "No webhook deliveries yet." })));
 }
 
 async function rejectedPage() {
   const items = dataOf(await api("GET", "/_simulator/rejected-requests"));
   show(h("div", { className: "card" }, h("h1", {}, "Rejected requests"),
-    genericTable(items.slice().reverse(), "rejected-table", ["at", "method", "path", "status", "messages"])));
+    table([
+      { title: "At", value: (r) => formatTime(r.at) },
+      { title: "Request", value: (r) => h("code", {}, r.method + " " + r.path) },
+      { title: "Status", num: true, value: (r) => r.status },
+      { title: "Messages", value: (r) => (r.messages || []).join("; ") },
+    ], items.slice().reverse(), { tableId: "rejected-table", empty: "No rejected requests." })));
 }
 
 // ------------------------------------------------------------------ charts (inline SVG)
