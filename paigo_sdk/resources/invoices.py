@@ -32,121 +32,6 @@ def _invoice_url(invoice: Invoice) -> str:
     return invoice.invoice_url
 
 
-class Invoices(SyncResource):
-    """Invoices: create, retrieve, download (Paigo v1.10 has no invoice list or status routes)."""
-
-    def create(
-        self,
-        *,
-        customer_id: str,
-        items: Sequence[LineInput],
-        invoice_date: datetime | str | None = None,
-        currency: Currency | str | None = None,
-        invoice_payment_term: InvoicePaymentTerm | str | None = None,
-        store_payment_as_credit: bool | None = None,
-        idempotency_key: str | None = None,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout = NOT_GIVEN,
-    ) -> Invoice:
-        """Create a manual invoice with the given line items and return it.
-
-        Paigo answers a create with the new id only, so the invoice is read back with a second
-        request and returned in full. Sent with an `Idempotency-Key` (`idempotency_key`, or a fresh
-        key when retries are on), the same on every attempt, so a retry after a lost reply is
-        answered as a replay on a server that honours keys instead of acting twice.
-
-        Args:
-            items: line items `{name, quantity, unit_cost, description?}`; quantity and unit cost
-                are Decimals (JSON numbers on the wire).
-            store_payment_as_credit: if true, paying the invoice adds to the customer's wallet.
-
-        Raises:
-            ClientValidationError: for invalid arguments (e.g. a float unit cost), before sending.
-            NotFoundError: when the customer does not exist.
-            BadRequestError: when Paigo rejects the invoice.
-            APIStatusError: for other error replies.
-            APIConnectionError: when no reply arrives after the retries.
-        """
-        params = build_params(InvoiceCreateParams, locals())
-        created = self._client._request(
-            CREATE_INVOICE,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            idempotency_key=idempotency_key,
-            json_body=to_wire(params),
-            timeout=timeout,
-        )
-        return self.retrieve(created.invoice_id, timeout=timeout)
-
-    def retrieve(
-        self,
-        invoice_id: str,
-        *,
-        download: bool = False,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout = NOT_GIVEN,
-    ) -> Invoice:
-        """Return one invoice.
-
-        Args:
-            download: also ask for `invoice_url`, a pre-signed PDF link valid for 7 days.
-
-        Raises:
-            ClientValidationError: when `invoice_id` is empty.
-            NotFoundError: when no invoice has this id.
-            APIStatusError: for other error replies.
-            APIConnectionError: when no reply arrives after the retries.
-        """
-        return self._client._request(
-            RETRIEVE_INVOICE,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            path_params={"invoice_id": require_id("invoice_id", invoice_id)},
-            query={"download": "true" if download else None},
-            timeout=timeout,
-        )
-
-    def download(
-        self,
-        invoice_id: str,
-        *,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout = NOT_GIVEN,
-    ) -> bytes:
-        """Download the invoice as a PDF and return its bytes.
-
-        The invoice is read with `download=True` for its pre-signed `invoice_url`, which is then
-        fetched without the bearer token (the link carries its own signature; the extras go with
-        the first request). For a large file, `client.with_streaming_response.invoices.download`
-        reads the body only as you iterate over it.
-
-        Raises:
-            ClientValidationError: when `invoice_id` is empty.
-            NotFoundError: when no invoice has this id.
-            APIResponseValidationError: when the invoice comes back without an `invoice_url`.
-            APIStatusError: for other error replies to either request (the simulator answers
-                501 when its `pdf` extra is not installed).
-            APIConnectionError: when no reply arrives (the file request is not retried).
-        """
-        invoice = self.retrieve(
-            invoice_id,
-            download=True,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-        )
-        return self._client._download(_invoice_url(invoice), timeout=timeout)
-
-
 class AsyncInvoices(AsyncResource):
     """Invoices: create, retrieve, download (Paigo v1.10 has no invoice list or status routes)."""
 
@@ -260,3 +145,122 @@ class AsyncInvoices(AsyncResource):
             timeout=timeout,
         )
         return await self._client._download(_invoice_url(invoice), timeout=timeout)
+
+
+# ------------------------------------------------------------------------------------------
+# Generated by scripts/unasync.py from the async classes above; do not edit by hand.
+
+
+class Invoices(SyncResource):
+    """Invoices: create, retrieve, download (Paigo v1.10 has no invoice list or status routes)."""
+
+    def create(
+        self,
+        *,
+        customer_id: str,
+        items: Sequence[LineInput],
+        invoice_date: datetime | str | None = None,
+        currency: Currency | str | None = None,
+        invoice_payment_term: InvoicePaymentTerm | str | None = None,
+        store_payment_as_credit: bool | None = None,
+        idempotency_key: str | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
+    ) -> Invoice:
+        """Create a manual invoice with the given line items and return it.
+
+        Paigo answers a create with the new id only, so the invoice is read back with a second
+        request and returned in full. Sent with an `Idempotency-Key` (`idempotency_key`, or a fresh
+        key when retries are on), the same on every attempt, so a retry after a lost reply is
+        answered as a replay on a server that honours keys instead of acting twice.
+
+        Args:
+            items: line items `{name, quantity, unit_cost, description?}`; quantity and unit cost
+                are Decimals (JSON numbers on the wire).
+            store_payment_as_credit: if true, paying the invoice adds to the customer's wallet.
+
+        Raises:
+            ClientValidationError: for invalid arguments (e.g. a float unit cost), before sending.
+            NotFoundError: when the customer does not exist.
+            BadRequestError: when Paigo rejects the invoice.
+            APIStatusError: for other error replies.
+            APIConnectionError: when no reply arrives after the retries.
+        """
+        params = build_params(InvoiceCreateParams, locals())
+        created = self._client._request(
+            CREATE_INVOICE,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            idempotency_key=idempotency_key,
+            json_body=to_wire(params),
+            timeout=timeout,
+        )
+        return self.retrieve(created.invoice_id, timeout=timeout)
+
+    def retrieve(
+        self,
+        invoice_id: str,
+        *,
+        download: bool = False,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
+    ) -> Invoice:
+        """Return one invoice.
+
+        Args:
+            download: also ask for `invoice_url`, a pre-signed PDF link valid for 7 days.
+
+        Raises:
+            ClientValidationError: when `invoice_id` is empty.
+            NotFoundError: when no invoice has this id.
+            APIStatusError: for other error replies.
+            APIConnectionError: when no reply arrives after the retries.
+        """
+        return self._client._request(
+            RETRIEVE_INVOICE,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            path_params={"invoice_id": require_id("invoice_id", invoice_id)},
+            query={"download": "true" if download else None},
+            timeout=timeout,
+        )
+
+    def download(
+        self,
+        invoice_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
+    ) -> bytes:
+        """Download the invoice as a PDF and return its bytes.
+
+        The invoice is read with `download=True` for its pre-signed `invoice_url`, which is then
+        fetched without the bearer token (the link carries its own signature; the extras go with
+        the first request). For a large file, `client.with_streaming_response.invoices.download`
+        reads the body only as you iterate over it.
+
+        Raises:
+            ClientValidationError: when `invoice_id` is empty.
+            NotFoundError: when no invoice has this id.
+            APIResponseValidationError: when the invoice comes back without an `invoice_url`.
+            APIStatusError: for other error replies to either request (the simulator answers
+                501 when its `pdf` extra is not installed).
+            APIConnectionError: when no reply arrives (the file request is not retried).
+        """
+        invoice = self.retrieve(
+            invoice_id,
+            download=True,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+        return self._client._download(_invoice_url(invoice), timeout=timeout)

@@ -75,123 +75,6 @@ def _batch_body(
     return body, {"Idempotency-Key": ",".join(keys)}
 
 
-class Usage(SyncResource):
-    """Usage records: record one, record a batch, or build a background batcher."""
-
-    def record(
-        self,
-        *,
-        customer_id: str,
-        dimension_id: str,
-        record_value: DecimalInput,
-        timestamp: datetime | str | None = None,
-        metadata: Mapping[str, Any] | None = None,
-        invoice: bool = False,
-        idempotency_key: str | None = None,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout = NOT_GIVEN,
-    ) -> UsageRecordResult:
-        """Record one usage record.
-
-        Safe to retry: an `Idempotency-Key` header is always sent (a fresh uuid4 hex when
-        `idempotency_key` is not given) and the same key is sent on every attempt, so a retry
-        cannot store the record twice. `result.idempotent_replayed` says whether the server had
-        already stored it.
-
-        Args:
-            record_value: the amount of usage, as a Decimal, an int or a plain decimal string;
-                floats are rejected because they lose precision.
-            timestamp: when the usage happened, timezone-aware; now (UTC, from the client's clock)
-                when not given.
-            metadata: key-value pairs for analytics and for `tiersGroupByMetadata` matching.
-            invoice: invoice the usage immediately (upfront dimensions aggregated by `last` only).
-            idempotency_key: 1 to 255 printable ASCII characters without commas or spaces.
-
-        Raises:
-            ClientValidationError: for an invalid argument (a float, a naive timestamp, an empty
-                id, metadata that is not JSON-serialisable), before anything is sent.
-            BadRequestError: when Paigo rejects the record (nothing is stored).
-            NotFoundError: when the customer or dimension does not exist.
-            APIStatusError: for other error replies.
-            APIConnectionError: when no reply arrives after the retries.
-        """
-        key = check_idempotency_key(
-            idempotency_key if idempotency_key is not None else new_idempotency_key()
-        )
-        if timestamp is None:
-            timestamp = self._client._clock.now()
-        params = build_params(
-            UsageRecordCreateParams, locals(), omit=("invoice", "idempotency_key", "key")
-        )
-        return self._client._request(
-            RECORD_USAGE,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            query={"invoice": "true" if invoice else None},
-            json_body=to_wire(params),
-            headers={"Idempotency-Key": key},
-            timeout=timeout,
-        )
-
-    def record_batch(
-        self,
-        records: Sequence[UsageRecordCreateParams | Mapping[str, Any]],
-        *,
-        idempotency_keys: Sequence[str] | None = None,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: Timeout = NOT_GIVEN,
-    ) -> UsageBatchResult:
-        """Record several usage records in one request, on servers that accept arrays.
-
-        This is an extension: the real Paigo v1.10 documents one record per request; the
-        simulator accepts arrays when its `array_batches` option is on. One idempotency key per
-        record is sent in the `Idempotency-Key` header (comma-separated, generated when not
-        given), the same on every attempt, so the batch is safe to retry. The server stores all
-        records or none.
-
-        Args:
-            records: `UsageRecordCreateParams` or mappings with the same fields (snake_case or
-                camelCase); each needs a timezone-aware timestamp.
-            idempotency_keys: one distinct key per record.
-
-        Raises:
-            ClientValidationError: for an invalid record or key, before anything is sent.
-            BadRequestError: when the server rejects the batch (nothing is stored), including
-                servers that do not accept arrays.
-            APIStatusError: for other error replies.
-            APIConnectionError: when no reply arrives after the retries.
-        """
-        body, headers = _batch_body(records, idempotency_keys)
-        return self._client._request(
-            RECORD_USAGE_BATCH,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            json_body=body,
-            headers=headers,
-            timeout=timeout,
-        )
-
-    def batcher(self, **options: Any) -> UsageBatcher:
-        """Return a background batcher that delivers usage records through this client.
-
-        The options are those of the batcher class in `paigo_sdk.batching` (batch size, flush
-        interval, concurrency, queue limits, outbox, callbacks). Use it as a context manager so
-        that queued records are delivered before the program moves on.
-
-        Raises:
-            ClientValidationError: for invalid options.
-        """
-        from paigo_sdk.batching import UsageBatcher
-
-        return UsageBatcher(self._client, **options)
-
-
 class AsyncUsage(AsyncResource):
     """Usage records: record one, record a batch, or build a background batcher."""
 
@@ -307,3 +190,124 @@ class AsyncUsage(AsyncResource):
         from paigo_sdk.batching import AsyncUsageBatcher
 
         return AsyncUsageBatcher(self._client, **options)
+
+
+# ------------------------------------------------------------------------------------------
+# Generated by scripts/unasync.py from the async classes above; do not edit by hand.
+
+
+class Usage(SyncResource):
+    """Usage records: record one, record a batch, or build a background batcher."""
+
+    def record(
+        self,
+        *,
+        customer_id: str,
+        dimension_id: str,
+        record_value: DecimalInput,
+        timestamp: datetime | str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        invoice: bool = False,
+        idempotency_key: str | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
+    ) -> UsageRecordResult:
+        """Record one usage record.
+
+        Safe to retry: an `Idempotency-Key` header is always sent (a fresh uuid4 hex when
+        `idempotency_key` is not given) and the same key is sent on every attempt, so a retry
+        cannot store the record twice. `result.idempotent_replayed` says whether the server had
+        already stored it.
+
+        Args:
+            record_value: the amount of usage, as a Decimal, an int or a plain decimal string;
+                floats are rejected because they lose precision.
+            timestamp: when the usage happened, timezone-aware; now (UTC, from the client's clock)
+                when not given.
+            metadata: key-value pairs for analytics and for `tiersGroupByMetadata` matching.
+            invoice: invoice the usage immediately (upfront dimensions aggregated by `last` only).
+            idempotency_key: 1 to 255 printable ASCII characters without commas or spaces.
+
+        Raises:
+            ClientValidationError: for an invalid argument (a float, a naive timestamp, an empty
+                id, metadata that is not JSON-serialisable), before anything is sent.
+            BadRequestError: when Paigo rejects the record (nothing is stored).
+            NotFoundError: when the customer or dimension does not exist.
+            APIStatusError: for other error replies.
+            APIConnectionError: when no reply arrives after the retries.
+        """
+        key = check_idempotency_key(
+            idempotency_key if idempotency_key is not None else new_idempotency_key()
+        )
+        if timestamp is None:
+            timestamp = self._client._clock.now()
+        params = build_params(
+            UsageRecordCreateParams, locals(), omit=("invoice", "idempotency_key", "key")
+        )
+        return self._client._request(
+            RECORD_USAGE,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            query={"invoice": "true" if invoice else None},
+            json_body=to_wire(params),
+            headers={"Idempotency-Key": key},
+            timeout=timeout,
+        )
+
+    def record_batch(
+        self,
+        records: Sequence[UsageRecordCreateParams | Mapping[str, Any]],
+        *,
+        idempotency_keys: Sequence[str] | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
+    ) -> UsageBatchResult:
+        """Record several usage records in one request, on servers that accept arrays.
+
+        This is an extension: the real Paigo v1.10 documents one record per request; the
+        simulator accepts arrays when its `array_batches` option is on. One idempotency key per
+        record is sent in the `Idempotency-Key` header (comma-separated, generated when not
+        given), the same on every attempt, so the batch is safe to retry. The server stores all
+        records or none.
+
+        Args:
+            records: `UsageRecordCreateParams` or mappings with the same fields (snake_case or
+                camelCase); each needs a timezone-aware timestamp.
+            idempotency_keys: one distinct key per record.
+
+        Raises:
+            ClientValidationError: for an invalid record or key, before anything is sent.
+            BadRequestError: when the server rejects the batch (nothing is stored), including
+                servers that do not accept arrays.
+            APIStatusError: for other error replies.
+            APIConnectionError: when no reply arrives after the retries.
+        """
+        body, headers = _batch_body(records, idempotency_keys)
+        return self._client._request(
+            RECORD_USAGE_BATCH,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            json_body=body,
+            headers=headers,
+            timeout=timeout,
+        )
+
+    def batcher(self, **options: Any) -> UsageBatcher:
+        """Return a background batcher that delivers usage records through this client.
+
+        The options are those of the batcher class in `paigo_sdk.batching` (batch size, flush
+        interval, concurrency, queue limits, outbox, callbacks). Use it as a context manager so
+        that queued records are delivered before the program moves on.
+
+        Raises:
+            ClientValidationError: for invalid options.
+        """
+        from paigo_sdk.batching import UsageBatcher
+
+        return UsageBatcher(self._client, **options)
