@@ -63,7 +63,7 @@ from simulator.engine.state import (
     Webhook,
     WebhookDelivery,
 )
-from simulator.engine.wallet import add_ledger_entry, mark_paid, open_invoice
+from simulator.engine.wallet import add_ledger_entry, mark_paid, open_invoice, return_credit
 from simulator.engine.webhooks import (
     RecordingDispatcher,
     WebhookDispatcher,
@@ -1340,7 +1340,9 @@ class Engine:
             return invoice
 
     def void_invoice(self, invoice_id: str) -> Invoice:
-        """Void an unpaid invoice (simulator extension).
+        """Void an unpaid invoice; what the wallet paid on it goes back to the wallet (B10).
+
+        A simulator extension.
 
         Raises:
             NotFound: no such invoice.
@@ -1350,6 +1352,11 @@ class Engine:
             invoice = _invoice(ctx, invoice_id)
             if invoice.invoice_status == "Paid":
                 raise Invalid(f"invoice {invoice_id} is Paid and cannot be voided")
+            if invoice.invoice_status == "Voided":
+                return invoice
+            customer = ctx.state.customers.get(invoice.customer_id)
+            if customer is not None:
+                return_credit(ctx, customer, invoice, ctx.now)
             invoice.invoice_status = "Voided"
             return invoice
 

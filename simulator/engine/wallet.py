@@ -18,6 +18,7 @@ __all__ = [
     "mark_paid",
     "open_invoice",
     "payer_of",
+    "return_credit",
 ]
 
 
@@ -57,11 +58,35 @@ def apply_credit(
         add_ledger_entry(
             customer, -used, at, {"type": "invoicePayment", "invoiceId": invoice.invoice_id}
         )
-        invoice.payments.append(Payment("Credit", used, at, {"invoiceId": invoice.invoice_id}))
+        invoice.payments.append(
+            Payment("Credit", used, at, {"invoiceId": invoice.invoice_id, "type": metadata["type"]})
+        )
         invoice.amount_paid += used
         if invoice.amount_remaining <= 0:
             mark_paid(ctx, invoice)
     return amount - used
+
+
+def return_credit(ctx: Ctx, customer: Customer, invoice: Invoice, at: datetime) -> None:
+    """Give back to the wallet what it paid on an invoice being voided (B10).
+
+    Credit that only lowered what was owed (a plan-change credit on an unpaid invoice) is not
+    money the customer paid, so it is not returned. Stripe likewise returns the applied credit
+    balance when an invoice is voided.
+    """
+    payer = customer if invoice.store_payment_as_credit else payer_of(ctx, customer)
+    returned = sum(
+        (
+            p.transaction_amount
+            for p in invoice.payments
+            if p.type == "Credit" and p.transaction_amount > 0 and "type" not in p.metadata
+        ),
+        Decimal(0),
+    )
+    if returned > 0:
+        add_ledger_entry(
+            payer, returned, at, {"type": "voidedInvoiceCredit", "invoiceId": invoice.invoice_id}
+        )
 
 
 def _charge_fails(ctx: Ctx, customer: Customer) -> bool:

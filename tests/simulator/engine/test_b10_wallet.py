@@ -163,3 +163,16 @@ def test_b10_a_negative_draft_credits_nothing_until_approved(engine: Engine, bui
     approved = engine.approve_invoice(invoice.invoice_id)
     assert approved.invoice_status == "Paid"
     assert engine.retrieve_customer(c.customer_id).balance == Decimal("12.50")
+
+
+def test_b10_voiding_an_invoice_returns_the_wallet_credit_it_used(engine: Engine, build) -> None:
+    c = build.customer(channel="manual")
+    engine.create_transaction(c.customer_id, transaction_amount=Decimal(25))
+    invoice = _invoice(engine, c.customer_id, "100")
+    # $25 of credit paid part of the $100; $75 is still owed.
+    assert (invoice.invoice_status, invoice.amount_remaining) == ("Open", Decimal(75))
+    assert engine.retrieve_customer(c.customer_id).balance == 0
+    engine.void_invoice(invoice.invoice_id)
+    customer = engine.retrieve_customer(c.customer_id)
+    assert customer.balance == Decimal(25)
+    assert customer.ledger[-1].metadata["invoiceId"] == invoice.invoice_id

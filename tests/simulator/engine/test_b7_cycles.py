@@ -371,3 +371,17 @@ def test_b7_plan_change_credits_nothing_for_a_voided_invoice(engine: Engine, bui
     ledger = engine.list_transactions(c.customer_id)
     assert [e for e in ledger if e.metadata.get("type") == "planChangeCredit"] == []
     assert change.amount_remaining == Decimal("42.00")
+
+
+def test_b7_voiding_the_unpaid_invoice_after_a_plan_change_creates_no_credit(
+    engine: Engine, build, clock
+) -> None:
+    basic = build.offering("Basic", offering_type="subscription", subscription_price=Decimal(31))
+    pro = build.offering("Pro", offering_type="subscription", subscription_price=Decimal(62))
+    c = build.customer(basic, channel="manual")
+    (january,) = engine.list_customer_invoices(c.customer_id)
+    clock.set(d(2026, 1, 11))
+    engine.update_enrollment(c.customer_id, offering_id=pro.offering_id, remove_prior_offering=True)
+    engine.void_invoice(january.invoice_id)
+    # The $21.00 credit only lowered what was owed on Basic; it was never paid money.
+    assert engine.retrieve_customer(c.customer_id).balance == 0
