@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import importlib
 import os
 import threading
 import time
@@ -137,6 +138,12 @@ class UsageBatcher(RecordQueue):
         if work is not None:
             work.register(self, _undelivered, UsageBatcher.flush)
         self._wire_batches = wire_batches
+        # Under uWSGI without enable-threads, threads the application starts never run: the
+        # batcher then delivers on the caller's thread, in add() (every max_batch records),
+        # flush() and close().
+        self._inline = threads_cannot_run()
+        if self._inline:
+            _warn_inline_once()
         self._init_threads()
         self._init_queue(settings, getattr(client, "_clock", None))
         self._new_pace()
@@ -200,6 +207,10 @@ class UsageBatcher(RecordQueue):
         elif self._unstored is not None:
             self._unstored.append(record)
         queue.append(record)
+        if self._inline:
+            if len(queue) >= self._max_batch:
+                self._deliver_inline(None)
+            return record[0]
         if (len(queue) >= self._max_batch or self._forced) and not self._wake.is_set():
             self._wake.set()
         if not self._started:
@@ -222,6 +233,9 @@ class UsageBatcher(RecordQueue):
                     dropped,
                 )
             return False
+        if self._inline:
+            self._deliver_inline(None)
+            return True
         if not self._started:
             self._start()
         self._wake.set()
@@ -246,6 +260,10 @@ class UsageBatcher(RecordQueue):
             Nothing: delivery failures are in the report.
         """
         deadline = None if timeout is None else time.monotonic() + timeout
+        if self._inline:
+            self._deliver_inline(deadline)
+            with self._lock:
+                return self.ledger.take_report(len(self._queue) + self._in_flight)
         if self._queue and not self._started:
             self._start()
         with self._lock:
@@ -328,7 +346,17 @@ class UsageBatcher(RecordQueue):
 
     # -- the workers' side ---------------------------------------------------------------------
 
+    def _deliver_inline(self, deadline: float | None) -> None:
+        """Deliver the queue on the caller's thread: the fallback where threads cannot run."""
+        while deadline is None or time.monotonic() < deadline:
+            records = self._take(True, 0)
+            if records is None:
+                return
+            self._deliver(records)
+
     def _start(self) -> None:
+        if self._inline:
+            return
         with self._lock:
             if self._started:
                 return
@@ -346,6 +374,8 @@ class UsageBatcher(RecordQueue):
 
     def _grow(self) -> None:
         """Start workers up to the concurrency limit; the caller holds the lock."""
+        if self._inline:
+            return
         reference = weakref.ref(self)
         while self._workers < self._pace.limit and not self._stop.is_set():
             thread = threading.Thread(
@@ -664,6 +694,41 @@ def _keep_house(reference: weakref.ref[UsageBatcher], generation: int) -> None:
 def _undelivered(batcher: UsageBatcher) -> int:
     stats = batcher.stats()
     return stats.queued + stats.in_flight
+
+
+def threads_cannot_run() -> bool:
+    """Whether this process is a uWSGI worker started without `enable-threads` (or `threads`).
+
+    Raises:
+        Nothing.
+    """
+    try:
+        # Only importable inside a uWSGI worker; imported by name so no stub is needed.
+        uwsgi = importlib.import_module("uwsgi")
+    except ImportError:
+        return False
+    options = getattr(uwsgi, "opt", None) or {}
+
+    def given(name: str) -> bool:
+        value = options.get(name, options.get(name.encode()))
+        return value not in (None, False, 0, b"", "", b"0", "0", b"false", "false")
+
+    return not (given("enable-threads") or given("threads"))
+
+
+_warned_inline = False
+
+
+def _warn_inline_once() -> None:
+    global _warned_inline
+    if _warned_inline:
+        return
+    _warned_inline = True
+    logger.warning(
+        "uWSGI runs without enable-threads, so background threads never run: usage batchers "
+        "deliver on the calling thread (in add every max_batch records, in flush and close). "
+        "Start uWSGI with --enable-threads to deliver in the background."
+    )
 
 
 _LIVE: weakref.WeakSet[UsageBatcher] = weakref.WeakSet()
