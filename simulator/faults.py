@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import builtins
 import fnmatch
+import functools
 import json
 import random
-import re
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -81,7 +81,9 @@ class FaultRule:
     """One kind of failure applied to the requests that match a method and a path pattern.
 
     `path` is a glob (`/customers/*/usage`, matched against the whole path) or, when it starts
-    with `re:`, a regular expression searched with `re.fullmatch` (`re:/customers/[^/]+/usage`).
+    with `re:`, a regular expression matched against the whole path (`re:/customers/[^/]+/usage`)
+    by RE2, which runs in time linear in the path and never backtracks, so no pattern can stall
+    the server (RE2 syntax: no backreferences or lookarounds; needs the "faults" extra).
     `method` is an HTTP method or `*`. A rule fires with `probability` (drawn from a generator
     seeded with `seed`, so runs are reproducible), at most `times` times when `times` is given.
 
@@ -123,10 +125,7 @@ class FaultRule:
         if self.times is not None and self.times < 1:
             raise ValueError("times must be at least 1")
         if self.path.startswith("re:"):
-            try:
-                re.compile(self.path[3:])
-            except re.error as exc:
-                raise ValueError(f"invalid path regular expression: {exc}") from None
+            _path_regex(self.path[3:])  # raises ValueError when it does not compile
         object.__setattr__(self, "method", self.method.upper())
 
     def matches(self, method: str, path: str) -> bool:
@@ -134,7 +133,8 @@ class FaultRule:
         if self.method not in ("*", method.upper()):
             return False
         if self.path.startswith("re:"):
-            return re.fullmatch(self.path[3:], path) is not None
+            return _path_regex(self.path[3:]).fullmatch(path) is not None
+        # fnmatch's translation never backtracks catastrophically (atomic groups for each `*`).
         return fnmatch.fnmatchcase(path, self.path)
 
     def to_dict(self) -> dict[str, Any]:
@@ -203,6 +203,31 @@ class FaultRule:
             key, _, value = item.partition("=")
             pairs[key.strip()] = value.strip()
         return cls.from_dict(pairs)
+
+
+@functools.lru_cache(maxsize=256)
+def _path_regex(pattern: str) -> Any:
+    """Compile a fault path pattern with RE2 (linear-time matching, no backtracking).
+
+    Raises:
+        ValueError: when RE2 is not installed or the pattern does not compile.
+    """
+    try:
+        import re2
+    except ModuleNotFoundError:
+        raise ValueError(
+            "re: path patterns need RE2: pip install 'paigo-sdk[faults]' (or use a glob)"
+        ) from None
+    options = re2.Options()
+    options.log_errors = False
+    options.max_mem = 1 << 20  # a pattern needing more than 1 MiB of automaton is refused
+    try:
+        return re2.compile(pattern, options)
+    except re2.error as exc:
+        message = exc.args[0] if exc.args else exc
+        if isinstance(message, bytes):
+            message = message.decode("utf-8", "replace")
+        raise ValueError(f"invalid path regular expression: {message}") from None
 
 
 _FIELD_NAMES: Mapping[str, str] = {

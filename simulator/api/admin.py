@@ -45,6 +45,8 @@ from simulator.wire import (
 
 __all__ = [
     "ADMIN_ROUTES",
+    "MAX_SNAPSHOTS",
+    "MAX_SNAPSHOT_BYTES",
     "PERIOD",
     "RECORDS_FORMAT",
     "SETTINGS",
@@ -53,6 +55,7 @@ __all__ = [
     "clear_rejected_requests",
     "create_period_invoice",
     "create_snapshot",
+    "delete_snapshots",
     "expire_tokens",
     "inspect_customer",
     "inspect_invoice",
@@ -116,6 +119,12 @@ SETTINGS: Final = Object(
 """The body of `PUT /_simulator/settings`."""
 
 
+MAX_SNAPSHOTS: Final = 64
+"""The most snapshots `POST /_simulator/snapshots` keeps at once."""
+MAX_SNAPSHOT_BYTES: Final = 256 * 1024 * 1024
+"""The most memory (pickled state bytes) the kept snapshots may take together."""
+_FREE_SNAPSHOTS: Final = "free them with DELETE /_simulator/snapshots or POST /_simulator/reset"
+
 _MICROSECONDS: Final = {
     "days": 86_400_000_000,
     "hours": 3_600_000_000,
@@ -145,12 +154,38 @@ def reset(call: Call) -> ApiResponse:
 
 
 def create_snapshot(call: Call) -> ApiResponse:
-    """Snapshot the state and a manual clock's time; replies 201 `{message, snapshotId}`."""
-    snapshot_id = f"snap-{len(call.api.snapshots) + 1}"
+    """Snapshot the state and a manual clock's time; replies 201 `{message, snapshotId}`.
+
+    At most `MAX_SNAPSHOTS` snapshots of `MAX_SNAPSHOT_BYTES` in all are kept; `DELETE
+    /_simulator/snapshots` or a reset frees them.
+
+    Raises:
+        BadRequest: the snapshot would pass either bound (nothing is stored then).
+    """
+    snapshots = call.api.snapshots
+    if len(snapshots) >= MAX_SNAPSHOTS:
+        raise BadRequest([f"at most {MAX_SNAPSHOTS} snapshots are kept; {_FREE_SNAPSHOTS}"])
     clock = call.api.clock
     now = clock.now() if isinstance(clock, ManualClock) else None
-    call.api.snapshots[snapshot_id] = Snapshot(state=call.engine.export_state(), now=now)
+    snapshot = Snapshot(state=call.engine.export_state(), now=now)
+    held = sum(len(s.state) for s in snapshots.values())
+    if held + len(snapshot.state) > MAX_SNAPSHOT_BYTES:
+        raise BadRequest(
+            [
+                f"this snapshot ({len(snapshot.state)} bytes) would take the snapshots kept past "
+                f"{MAX_SNAPSHOT_BYTES} bytes; {_FREE_SNAPSHOTS}"
+            ]
+        )
+    snapshot_id = f"snap-{len(snapshots) + 1}"
+    snapshots[snapshot_id] = snapshot
     return replies.created({"message": "Snapshot taken", "snapshotId": snapshot_id})
+
+
+def delete_snapshots(call: Call) -> ApiResponse:
+    """Forget every snapshot taken over HTTP (the state itself is unchanged)."""
+    count = len(call.api.snapshots)
+    call.api.snapshots.clear()
+    return replies.ok({"message": "Snapshots deleted", "deleted": count})
 
 
 def restore_snapshot(call: Call) -> ApiResponse:
@@ -461,6 +496,7 @@ def revoke_token(call: Call) -> ApiResponse:
 ADMIN_ROUTES: Final[Sequence[tuple[str, str, Handler]]] = (
     ("POST", "/_simulator/reset", reset),
     ("POST", "/_simulator/snapshots", create_snapshot),
+    ("DELETE", "/_simulator/snapshots", delete_snapshots),
     ("POST", "/_simulator/snapshots/{snapshotId}/restore", restore_snapshot),
     ("GET", "/_simulator/clock", read_clock),
     ("POST", "/_simulator/clock/advance", advance_clock),

@@ -146,6 +146,39 @@ def test_a_refused_clock_move_changes_nothing_and_routes_keep_answering(
     assert ok.status_code == 200, ok.text
 
 
+# ----------------------------------------------------------------------------- bounded work
+
+
+def test_fault_path_patterns_cannot_backtrack(http: httpx.Client) -> None:
+    http.delete("/_simulator/faults").raise_for_status()
+    try:
+        added = http.post(
+            "/_simulator/faults", json={"kind": "status", "status": 503, "path": "re:/(a+)+x"}
+        )
+        assert added.status_code == 201, added.text
+        # Catastrophic for a backtracking engine; RE2 answers at once: no match, no fault.
+        reply = http.get("/" + "a" * 64)  # 2**64 ways to split for a backtracking matcher
+        assert reply.status_code == 404
+        refused = http.post(
+            "/_simulator/faults", json={"kind": "drop", "path": "re:(a)\\1"}
+        )  # a backreference: not in RE2's syntax
+        assert refused.status_code == 400
+        assert "invalid path regular expression" in refused.json()["message"][0]
+    finally:
+        http.delete("/_simulator/faults").raise_for_status()
+
+
+def test_snapshots_are_bounded_with_a_clear_error(http: httpx.Client) -> None:
+    http.delete("/_simulator/snapshots").raise_for_status()
+    for _ in range(64):
+        assert http.post("/_simulator/snapshots").status_code == 201
+    messages = error(http.post("/_simulator/snapshots"), 400)
+    assert "at most 64 snapshots" in messages[0]
+    assert http.post("/_simulator/snapshots/snap-64/restore").status_code == 200
+    assert http.delete("/_simulator/snapshots").json()["deleted"] == 64
+    assert http.post("/_simulator/snapshots").status_code == 201
+
+
 # ----------------------------------------------------------------------------- other sites
 
 

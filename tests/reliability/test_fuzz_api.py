@@ -16,7 +16,7 @@ import pickle
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -120,6 +120,10 @@ ODD_TEXT = st.one_of(
             " ",
             "\x00",
             "\ud800",
+            "x\udfff",
+            "\ude00\ud83d",  # the halves of an emoji in the wrong order
+            "\ud83d\ude00",  # a valid pair (an emoji)
+            "\udbff\udbff",
             "e\u0301",
             "\u202e-rtl",
             "💸" * 20,
@@ -421,8 +425,18 @@ def check(world: World, request: ApiRequest) -> int:
         assert_paigo_error(response)
         assert world.state() == before, f"state changed by a rejected request: {request!r}"
     else:
+        # What was accepted must not break later replies (a stored lone surrogate once made
+        # every list endpoint answer 500).
+        for path in LISTED:
+            listed = world.send(
+                ApiRequest("GET", path, headers={"authorization": f"Bearer {world.token}"})
+            )
+            assert listed.status < 500, (request, path, listed)
         world.back_to_baseline()
     return response.status
+
+
+LISTED = ("/customers", "/dimensions", "/offerings", "/webhooks", "/_simulator/rejected-requests")
 
 
 @pytest.mark.parametrize("family", sorted(FAMILIES))
@@ -735,3 +749,78 @@ def test_sdk_refuses_exactly_what_the_server_refuses(world: World, record: dict[
             refused_locally = False
     world.back_to_baseline()
     assert refused_locally == (server_reply.status == 400), (server_reply, record)
+
+
+# ----------------------------------------------------------------------------- clock moves
+
+WIRE_TIME = "%Y-%m-%dT%H:%M:%SZ"
+HUGE_MOVES = st.one_of(
+    st.fixed_dictionaries(
+        {
+            "days": st.one_of(
+                st.integers(0, 10**16), st.floats(0, 1e16, allow_nan=False, allow_infinity=False)
+            )
+        }
+    ),
+    st.dictionaries(
+        st.sampled_from(["days", "hours", "minutes", "seconds"]),
+        st.one_of(st.integers(-(10**3), 10**18), st.sampled_from([10**15, 10**15 + 1, 1e300])),
+        min_size=1,
+    ),
+    st.fixed_dictionaries(
+        {
+            # Hypothesis bounds are naive; the strings are written as UTC.
+            "to": st.datetimes(
+                min_value=datetime(2000, 1, 1),  # noqa: DTZ001
+                max_value=datetime(9999, 12, 31, 23, 59, 59),  # noqa: DTZ001
+            ).map(lambda moment: moment.strftime(WIRE_TIME))
+        }
+    ),
+    st.sampled_from(
+        [
+            {"to": "9999-12-31T23:59:59Z"},
+            {"to": "9000-01-01T00:00:00Z"},
+            {"to": "9000-01-01T00:00:01Z"},
+            {"to": "2026-11-24T07:59:59Z"},
+            {"to": "2200-01-01T00:00:00Z", "days": 1},
+        ]
+    ),
+)
+
+
+@pytest.fixture(scope="module")
+def moving() -> Iterator[World]:
+    with Simulator(clock=ManualClock(START), seed=22) as sim:
+        with sim.client() as client:
+            make_catalog(client)
+        # Keep each accepted move's catch-up small; past this bound a move is refused.
+        sim.engine.options.max_closings_per_move = 40
+        yield World(sim, issue_token(sim), {}, sim.snapshot())
+
+
+@FUZZ_SETTINGS
+@given(move=HUGE_MOVES)
+def test_huge_clock_moves_are_refused_whole_or_applied(moving: World, move: dict[str, Any]) -> None:
+    """A clock move either happens (and every route still answers) or is a 400 changing nothing."""
+    sim = moving.sim
+    before, now = moving.state(), sim.clock.now()
+    reply = sim.handler.handle(
+        ApiRequest(
+            "POST",
+            "/_simulator/clock/advance",
+            headers={"content-type": "application/json"},
+            body=json.dumps(move).encode(),
+        )
+    )
+    assert reply.status in (200, 400), reply
+    if reply.status == 400:
+        assert_paigo_error(reply)
+        assert sim.clock.now() == now
+        assert moving.state() == before
+    moving.token = issue_token(sim)  # a big move outlives every token
+    for path in LISTED:
+        listed = moving.send(
+            ApiRequest("GET", path, headers={"authorization": f"Bearer {moving.token}"})
+        )
+        assert listed.status == 200, (move, path, listed)
+    sim.restore(moving.baseline)  # state and clock back to START

@@ -86,3 +86,30 @@ def test_the_clock_route_refuses_with_400_and_every_route_keeps_answering(body: 
         with sim.client() as client:
             (customer,) = client.customers.list()
         assert sim.engine.retrieve_customer(customer.customer_id).invoice_ids == []
+
+
+def test_snapshots_kept_over_http_are_bounded_in_count_and_memory(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from simulator.api import admin
+
+    with billed_simulator() as sim:
+
+        def post(path: str) -> tuple[int, object]:
+            reply = sim.handler.handle(ApiRequest("POST", path, headers=JSON, body=b"{}"))
+            return reply.status, json.loads(reply.body)
+
+        monkeypatch.setattr(admin, "MAX_SNAPSHOTS", 2)
+        assert post("/_simulator/snapshots")[0] == 201
+        assert post("/_simulator/snapshots")[0] == 201
+        status, body = post("/_simulator/snapshots")
+        assert status == 400
+        assert "at most 2 snapshots" in str(body)
+        assert len(sim.api.snapshots) == 2
+        cleared = sim.handler.handle(ApiRequest("DELETE", "/_simulator/snapshots"))
+        assert json.loads(cleared.body)["deleted"] == 2
+        monkeypatch.setattr(admin, "MAX_SNAPSHOT_BYTES", 1000)
+        status, body = post("/_simulator/snapshots")
+        assert status == 400
+        assert "would take the snapshots kept past 1000 bytes" in str(body)
+        assert sim.api.snapshots == {}
