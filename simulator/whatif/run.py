@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,8 @@ from typing import Any
 from simulator.clock import ManualClock
 from simulator.engine import Engine
 from simulator.engine.aggregation import next_month
-from simulator.engine.metering import HOUR_US, Series, UsageStore, from_us, to_us
+from simulator.engine.invoicing import cycle_bounds
+from simulator.engine.metering import HOUR_US, Agg, Series, UsageStore, from_us, to_us
 from simulator.engine.numbers import EXACT
 from simulator.whatif import usage
 from simulator.whatif.catalog import Catalog, CatalogDimension, load_catalog
@@ -170,62 +171,96 @@ def _scaled(value: Decimal, scale: int) -> int:
     return int(value.scaleb(scale, EXACT))
 
 
+class _Pieces:
+    """One (customer, stream) at one granularity: bucket aggregates per calendar month, and the
+    raw records of the enrollment's first partial hour."""
+
+    __slots__ = ("edges", "months", "scale", "windows")
+
+    def __init__(self, scale: int) -> None:
+        self.scale = scale
+        self.months: dict[int, dict[int, dict[int, Agg]]] = {}
+        """hour index of a month's start -> metadata id -> hour index -> aggregate."""
+        self.edges: list[tuple[int, int, int]] = []
+        """(timestamp us, scaled value, metadata id), in file order."""
+        self.windows: dict[tuple[int, int], Series] = {}
+
+    def series(self, start: datetime, end: datetime) -> Series:
+        """Return a series holding exactly the buckets and records of `[start, end)`.
+
+        The engine reads a series only for the window of the cycle it closes; handing it that
+        window's buckets alone keeps each close proportional to the cycle, not to the history.
+        """
+        lo, hi = to_us(start) // HOUR_US, to_us(end) // HOUR_US
+        found = self.windows.get((lo, hi))
+        if found is not None:
+            return found
+        series = _new_series(self.scale)
+        for ts, value, meta_id in self.edges:
+            if lo * HOUR_US <= ts < hi * HOUR_US:
+                series.append(ts, value, meta_id)
+        for month, per_meta in self.months.items():
+            if lo <= month < hi:
+                for meta_id, hours in per_meta.items():
+                    target = series.hours.get(meta_id)
+                    if target is None:
+                        series.hours[meta_id] = dict(hours)
+                    else:
+                        target.update(hours)
+        self.windows[(lo, hi)] = series
+        return series
+
+
 def _aggregate(
     con: Any, scale: int, needs: Mapping[tuple[str, bool], set[str]]
-) -> tuple[list[str], dict[_SeriesKey, Series]]:
-    """Aggregate every needed stream into engine series; return the metadata texts and series.
+) -> tuple[list[str], dict[_SeriesKey, _Pieces]]:
+    """Aggregate every needed stream into month pieces; return the metadata texts and pieces.
 
     Metadata ids are those the engine's store gives the texts interned in the returned order
     (0 is "no metadata"); every scenario's engine interns them in that order, so the ids agree
     and the series can be shared between engines.
     """
     all_streams = set().union(*needs.values()) if needs else set()
-    edge_rows = usage.edges(con, all_streams)
-    rows_by_need = {
-        need: list(usage.buckets(con, streams, need[0], by_metadata=need[1]))
-        for need, streams in needs.items()
-    }
-    texts = sorted(
-        {row.meta for rows in rows_by_need.values() for row in rows if row.meta is not None}
-        | {row.meta for row in edge_rows if row.meta is not None}
-    )
+    grouped_streams = set().union(*(s for (_u, g), s in needs.items() if g), set())
+    texts = usage.metadata_texts(con, grouped_streams)
     probe = UsageStore()
     ids: dict[str, int] = {}
     for text in texts:
-        parsed = json.loads(text)
+        try:
+            parsed = json.loads(text)
+        except json.JSONDecodeError:
+            parsed = None
         if not isinstance(parsed, dict):
             raise WhatIfInputError(f"metadata must be a JSON object, not {text[:60]!r}")
         # Equal maps written in another key order share one id, exactly as the engine interns.
         ids[text] = probe.intern(parsed)
-    store: dict[_SeriesKey, Series] = {}
+    edge_rows = usage.edges(con, all_streams)
+    store: dict[_SeriesKey, _Pieces] = {}
     for (unit, grouped), streams in needs.items():
         for row in edge_rows:
             if row.dimension_id not in streams:
                 continue
             key = (row.customer_id, row.dimension_id, unit, grouped)
-            series = store.get(key)
-            if series is None:
-                series = store[key] = _new_series(scale)
+            pieces = store.get(key)
+            if pieces is None:
+                pieces = store[key] = _Pieces(scale)
             meta_id = ids[row.meta] if grouped and row.meta is not None else 0
-            series.append(row.ts_us, _scaled(row.value, scale), meta_id)
-        for bucket in rows_by_need[(unit, grouped)]:
-            key = (bucket.customer_id, bucket.dimension_id, unit, grouped)
-            series = store.get(key)
-            if series is None:
-                series = store[key] = _new_series(scale)
-            meta_id = ids[bucket.meta] if bucket.meta is not None else 0
-            hours = series.hours.get(meta_id)
+            pieces.edges.append((row.ts_us, _scaled(row.value, scale), meta_id))
+        for customer_id, stream, meta, hour, month, agg in usage.buckets(
+            con, streams, unit, by_metadata=grouped
+        ):
+            key = (customer_id, stream, unit, grouped)
+            pieces = store.get(key)
+            if pieces is None:
+                pieces = store[key] = _Pieces(scale)
+            meta_id = ids[meta] if meta is not None else 0
+            per_meta = pieces.months.get(month)
+            if per_meta is None:
+                per_meta = pieces.months[month] = {}
+            hours = per_meta.get(meta_id)
             if hours is None:
-                hours = series.hours[meta_id] = {}
-            hours[bucket.bucket_us // HOUR_US] = [
-                _scaled(bucket.total, scale),
-                bucket.records,
-                _scaled(bucket.low, scale),
-                _scaled(bucket.high, scale),
-                bucket.last_ts,
-                bucket.last_seq,
-                _scaled(bucket.last_value, scale),
-            ]
+                hours = per_meta[meta_id] = {}
+            hours[hour] = agg
     return texts, store
 
 
@@ -250,7 +285,7 @@ def _price(
     current: Sequence[CurrentEnrollment],
     end: datetime,
     metadata: Sequence[str],
-    store: Mapping[_SeriesKey, Series],
+    store: Mapping[_SeriesKey, _Pieces],
 ) -> list[PricedInvoice]:
     """Run one scenario's engine from the first enrollment to `end`; return its invoices."""
     if not current:
@@ -266,27 +301,54 @@ def _price(
     state = engine._state  # the what-if places bucket aggregates where rollups live
     for text in metadata:
         state.usage.intern(json.loads(text))
+    # What each customer's dimensions read: (engine dimension id, pieces), per customer.
+    reads: dict[str, list[tuple[str, _Pieces]]] = {}
     for enrollment in ordered:
         customer_id = enrollment.customer_id
-        offering_key = plan[customer_id]
-        per_customer = state.usage.series.setdefault(customer_id, {})
-        for dimension in catalog.dimensions_of([offering_key]):
+        reads[customer_id] = []
+        for dimension in catalog.dimensions_of([plan[customer_id]]):
             unit, grouped = _granularity(catalog, dimension, offering_keys)
-            series = store.get((customer_id, dimension.usage_dimension_id, unit, grouped))
-            if series is not None:
-                per_customer[dimensions[dimension.dimension_id].dimension_id] = series
+            pieces = store.get((customer_id, dimension.usage_dimension_id, unit, grouped))
+            if pieces is not None:
+                reads[customer_id].append((dimensions[dimension.dimension_id].dimension_id, pieces))
     names = {o.offering_id: key for key, o in offerings.items()}
-    for enrollment in ordered:
-        clock.set(enrollment.enrollment_date)
+    # Enrollments and cycle boundaries in time order; at a boundary, every customer's series
+    # hold that closing cycle's buckets before the clock reaches it.
+    events: list[tuple[datetime, int, CurrentEnrollment | None]] = [
+        (e.enrollment_date, 1, e) for e in ordered
+    ]
+    boundary = next_month(ordered[0].enrollment_date)
+    while boundary <= end:
+        events.append((boundary, 0, None))
+        boundary = next_month(boundary)
+    events.sort(key=lambda item: (item[0], item[1]))
+    enrolled: list[CurrentEnrollment] = []
+    for moment, _kind, joining in events:
+        clock.set(moment)
+        if joining is None:
+            for customer in enrolled:
+                window = cycle_bounds(
+                    offerings[plan[customer.customer_id]].billing_cycle,
+                    moment - timedelta(microseconds=1),
+                )
+                if window is None or window[1] != moment:
+                    continue
+                per_customer = state.usage.series.setdefault(customer.customer_id, {})
+                for dimension_id, pieces in reads[customer.customer_id]:
+                    per_customer[dimension_id] = pieces.series(*window)
+            engine.close_due_cycles()
+            continue
+        enrolled.append(joining)
         engine.create_customer(
-            customer_id=enrollment.customer_id,
-            customer_name=enrollment.customer_id,
+            customer_id=joining.customer_id,
+            customer_name=joining.customer_id,
             email="what-if@example.invalid",
             payment_channel="manual",
-            offering_id=offerings[plan[enrollment.customer_id]].offering_id,
-            offering_enrollment_date=enrollment.enrollment_date,
+            offering_id=offerings[plan[joining.customer_id]].offering_id,
+            offering_enrollment_date=joining.enrollment_date,
         )
-    clock.set(end)
+    if clock.now() < end:
+        clock.set(end)
     engine.close_due_cycles()
     found: list[PricedInvoice] = []
     for enrollment in ordered:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AGGREGATION_SQL",
-    "BucketRow",
+    "BucketAggregate",
     "EdgeRow",
     "UsageSource",
     "connect",
@@ -34,6 +34,7 @@ __all__ = [
 
 # The records are checked in SQL with the wire grammar's own patterns (RE2 accepts them).
 MAX_DIGITS: Final = 38
+HOUR_US: Final = 3_600_000_000
 
 _SUFFIXES: Final = {
     ".csv": "csv",
@@ -77,23 +78,6 @@ WHERE u.ts_us >= s.start_us AND u.ts_us < s.first_hour_us AND u.ts_us < s.end_us
   AND u.dimension_id IN ({streams})
 ORDER BY u.row_no
 """
-
-
-@dataclass(frozen=True, slots=True)
-class BucketRow:
-    """One bucket's aggregate, values exact; `bucket_us` is where the bucket starts."""
-
-    customer_id: str
-    dimension_id: str
-    meta: str | None
-    bucket_us: int
-    total: Decimal
-    records: int
-    low: Decimal
-    high: Decimal
-    last_ts: int
-    last_seq: int
-    last_value: Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,7 +324,7 @@ def set_starts(con: duckdb.DuckDBPyConnection, starts: Mapping[str, tuple[int, i
     """Store each customer's billed span `(start_us, end_us)` as the table `starts`."""
     import pyarrow as pa
 
-    hour = 3_600_000_000
+    hour = HOUR_US
     ids = list(starts)
     table = pa.table(
         {
@@ -355,21 +339,47 @@ def set_starts(con: duckdb.DuckDBPyConnection, starts: Mapping[str, tuple[int, i
     con.unregister("starts_table")
 
 
+BucketAggregate = tuple[str, str, str | None, int, int, list[int]]
+"""(customer id, dimension id, metadata text, hour index where the bucket starts, hour index of
+the start of its calendar month, aggregate): the aggregate is the engine's `[sum, count, min,
+max, last_ts, last_seq, last_value]` with the values as integers scaled by the run's scale."""
+
+
+def _scaled(column: str) -> str:
+    # A DECIMAL(38, s) prints with exactly s fraction digits: without the point it is the
+    # scaled integer, exact at any size (no float, no 64-bit limit).
+    return f"replace(CAST({column} AS VARCHAR), '.', '')"
+
+
 def buckets(
     con: duckdb.DuckDBPyConnection, streams: Iterable[str], unit: str, *, by_metadata: bool
-) -> Iterable[BucketRow]:
+) -> Iterator[BucketAggregate]:
     """Run `AGGREGATION_SQL` for the given record streams at `unit` granularity."""
     names = ", ".join("'" + s.replace("'", "''") + "'" for s in streams) or "NULL"
     sql = AGGREGATION_SQL.format(
         meta="u.meta" if by_metadata else "CAST(NULL AS VARCHAR)", unit=unit, streams=names
     )
-    cursor = con.execute(sql)
-    while True:
-        chunk = cursor.fetchmany(100_000)
-        if not chunk:
-            return
-        for c, d, m, b, total, n, low, high, last in chunk:
-            yield BucketRow(c, d, m, b, total, n, low, high, last["ts"], last["seq"], last["value"])
+    outer = (
+        f"SELECT customer_id, dimension_id, meta, bucket_us // {HOUR_US},"
+        f" epoch_us(date_trunc('month', make_timestamp(bucket_us))) // {HOUR_US},"
+        f" {_scaled('total')},"
+        f" records, {_scaled('low')}, {_scaled('high')}, last.ts, last.seq,"
+        f" {_scaled('last.value')} FROM ({sql}) AS b"
+    )
+    for batch in con.sql(outer).to_arrow_reader(250_000):
+        columns = [column.to_pylist() for column in batch.columns]
+        for c, d, m, h, month, total, n, low, high, ts, seq, last in zip(*columns, strict=True):
+            yield c, d, m, h, month, [int(total), n, int(low), int(high), ts, seq, int(last)]
+
+
+def metadata_texts(con: duckdb.DuckDBPyConnection, streams: Iterable[str]) -> list[str]:
+    """Return the distinct metadata texts of the given streams, sorted."""
+    names = ", ".join("'" + s.replace("'", "''") + "'" for s in streams) or "NULL"
+    rows = con.execute(
+        f"SELECT DISTINCT meta FROM usage WHERE meta IS NOT NULL AND dimension_id IN ({names})"
+        " ORDER BY meta"
+    ).fetchall()
+    return [row[0] for row in rows]
 
 
 def edges(con: duckdb.DuckDBPyConnection, streams: Iterable[str]) -> list[EdgeRow]:
