@@ -140,7 +140,8 @@ def main() -> None:
         raise SystemExit(done.returncode)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     print(f"records: {args.records:,}  customers: {args.customers:,}  cpus: {os.cpu_count()}")
-    print(f"wall time: {wall:.1f} s   cpu time: {cpu:.1f} s   peak RSS: {after.ru_maxrss / 1024:.0f} MiB")
+    peak = after.ru_maxrss / 1024
+    print(f"wall time: {wall:.1f} s   cpu time: {cpu:.1f} s   peak RSS: {peak:.0f} MiB")
 
 
 if __name__ == "__main__":

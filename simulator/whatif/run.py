@@ -246,20 +246,22 @@ def _aggregate(
                 pieces = store[key] = _Pieces(scale)
             meta_id = ids[row.meta] if grouped and row.meta is not None else 0
             pieces.edges.append((row.ts_us, _scaled(row.value, scale), meta_id))
+        # Rows arrive grouped by customer, stream, month and metadata: look the target up once
+        # per group, not once per bucket.
+        last: tuple[str, str, int, str | None] | None = None
+        hours: dict[int, Agg] = {}
         for customer_id, stream, meta, hour, month, agg in usage.buckets(
             con, streams, unit, by_metadata=grouped
         ):
-            key = (customer_id, stream, unit, grouped)
-            pieces = store.get(key)
-            if pieces is None:
-                pieces = store[key] = _Pieces(scale)
-            meta_id = ids[meta] if meta is not None else 0
-            per_meta = pieces.months.get(month)
-            if per_meta is None:
-                per_meta = pieces.months[month] = {}
-            hours = per_meta.get(meta_id)
-            if hours is None:
-                hours = per_meta[meta_id] = {}
+            group = (customer_id, stream, month, meta)
+            if group != last:
+                last = group
+                key = (customer_id, stream, unit, grouped)
+                pieces = store.get(key)
+                if pieces is None:
+                    pieces = store[key] = _Pieces(scale)
+                per_meta = pieces.months.setdefault(month, {})
+                hours = per_meta.setdefault(ids[meta] if meta is not None else 0, {})
             hours[hour] = agg
     return texts, store
 

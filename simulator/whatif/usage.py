@@ -345,31 +345,50 @@ the start of its calendar month, aggregate): the aggregate is the engine's `[sum
 max, last_ts, last_seq, last_value]` with the values as integers scaled by the run's scale."""
 
 
-def _scaled(column: str) -> str:
+def _scaled(column: str, *, wide: bool) -> str:
     # A DECIMAL(38, s) prints with exactly s fraction digits: without the point it is the
-    # scaled integer, exact at any size (no float, no 64-bit limit).
-    return f"replace(CAST({column} AS VARCHAR), '.', '')"
+    # scaled integer, exact at any size. Narrow runs read it as a 64-bit integer (NULL if it
+    # does not fit); wide runs keep the text, read by Python's int() with no size limit.
+    text = f"replace(CAST({column} AS VARCHAR), '.', '')"
+    return text if wide else f"TRY_CAST({text} AS BIGINT)"
 
 
 def buckets(
     con: duckdb.DuckDBPyConnection, streams: Iterable[str], unit: str, *, by_metadata: bool
 ) -> Iterator[BucketAggregate]:
-    """Run `AGGREGATION_SQL` for the given record streams at `unit` granularity."""
+    """Run `AGGREGATION_SQL` for the given record streams at `unit` granularity.
+
+    Rows come ordered by customer, dimension, month and metadata, so that consecutive rows
+    usually land in the same place.
+    """
     names = ", ".join("'" + s.replace("'", "''") + "'" for s in streams) or "NULL"
     sql = AGGREGATION_SQL.format(
         meta="u.meta" if by_metadata else "CAST(NULL AS VARCHAR)", unit=unit, streams=names
     )
-    outer = (
-        f"SELECT customer_id, dimension_id, meta, bucket_us // {HOUR_US},"
-        f" epoch_us(date_trunc('month', make_timestamp(bucket_us))) // {HOUR_US},"
-        f" {_scaled('total')},"
-        f" records, {_scaled('low')}, {_scaled('high')}, last.ts, last.seq,"
-        f" {_scaled('last.value')} FROM ({sql}) AS b"
-    )
-    for batch in con.sql(outer).to_arrow_reader(250_000):
-        columns = [column.to_pylist() for column in batch.columns]
-        for c, d, m, h, month, total, n, low, high, ts, seq, last in zip(*columns, strict=True):
-            yield c, d, m, h, month, [int(total), n, int(low), int(high), ts, seq, int(last)]
+    for wide in (False, True):
+        outer = (
+            f"SELECT customer_id, dimension_id, meta, bucket_us // {HOUR_US} AS hour,"
+            f" epoch_us(date_trunc('month', make_timestamp(bucket_us))) // {HOUR_US} AS month,"
+            f" {_scaled('total', wide=wide)}, records, {_scaled('low', wide=wide)},"
+            f" {_scaled('high', wide=wide)}, last.ts, last.seq,"
+            f" {_scaled('last.value', wide=wide)} FROM ({sql}) AS b"
+            " ORDER BY customer_id, dimension_id, month, meta, hour"
+        )
+        overflow = False
+        for batch in con.sql(outer).to_arrow_reader(250_000):
+            columns = [column.to_pylist() for column in batch.columns]
+            if wide:
+                for index in (5, 7, 8, 11):
+                    columns[index] = [int(v) for v in columns[index]]
+            elif any(None in columns[index] for index in (5, 7, 8, 11)):
+                # A value needs more than 64 bits: start again reading the text. Rows already
+                # given are given again with the same values, which the caller overwrites.
+                overflow = True
+                break
+            for c, d, m, h, month, total, n, low, high, ts, seq, last in zip(*columns, strict=True):
+                yield c, d, m, h, month, [total, n, low, high, ts, seq, last]
+        if not overflow:
+            return
 
 
 def metadata_texts(con: duckdb.DuckDBPyConnection, streams: Iterable[str]) -> list[str]:

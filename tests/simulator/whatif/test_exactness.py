@@ -199,3 +199,37 @@ def test_property_every_invoice_equals_the_engines(case, reference, as_invoices)
     for scenario, key in ((CURRENT, "cur"), ("cand", "cand")):
         plan = {e.customer_id: key for e in enrollments}
         assert as_invoices(result, scenario) == reference(catalog, enrollments, records, plan, END)
+
+
+def test_values_beyond_64_bits_are_exact(reference, as_invoices):
+    catalog = load_catalog(
+        {
+            "dimensions": [
+                _dimension("big", aggregationMethod="sum", aggregationInterval="hour"),
+                _dimension("peak", aggregationMethod="max", aggregationInterval="month"),
+            ],
+            "offerings": [
+                {"offeringId": "a", "offeringName": "A", "dimensionIds": ["big"]},
+                {"offeringId": "b", "offeringName": "B", "dimensionIds": ["peak"]},
+            ],
+        }
+    )
+    enrollments = load_enrollments(
+        [{"customerId": "c", "offeringId": "a", "enrollmentDate": "2026-11-01T00:00:00Z"}]
+    )
+    records = [
+        {
+            "customerId": "c",
+            "dimensionId": "calls",
+            "recordValue": value,
+            "timestamp": f"2026-11-0{day}T10:00:00Z",
+        }
+        for day, value in ((2, "98765432109876543210.125"), (3, "-1.5"), (4, "3"))
+    ]
+    result = what_if(records, catalog, enrollments, ["b"], through=END)
+    for scenario, key in ((CURRENT, "a"), ("b", "b")):
+        expected = reference(catalog, enrollments, records, {"c": key}, END)
+        assert as_invoices(result, scenario) == expected
+    first = next(i for i in result.invoices if i.scenario == CURRENT)
+    # Hourly ceilings: 98765432109876543211 - 1 + 3 increments at 0.10.
+    assert first.lines[0].amount == Decimal("9876543210987654321.30")
