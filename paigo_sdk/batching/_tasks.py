@@ -260,12 +260,13 @@ class AsyncUsageBatcher(RecordQueue):
         Raises:
             Nothing.
         """
+        age = self._oldest_age()
         return self.ledger.stats(
             len(self._queue),
             self._in_flight,
-            oldest_pending_age=self._oldest_age(),
+            oldest_pending_age=age,
             concurrency=self._pace.limit,
-            stalled=self._stall.stalled,
+            stalled=age is not None and age >= self._stall.threshold,
         )
 
     async def __aenter__(self) -> Self:

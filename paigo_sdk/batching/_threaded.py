@@ -321,12 +321,13 @@ class UsageBatcher(RecordQueue):
             Nothing.
         """
         with self._lock:
+            age = self._oldest_age()
             return self.ledger.stats(
                 len(self._queue),
                 self._in_flight,
-                oldest_pending_age=self._oldest_age(),
+                oldest_pending_age=age,
                 concurrency=self._pace.limit,
-                stalled=self._stall.stalled,
+                stalled=age is not None and age >= self._stall.threshold,
             )
 
     def __enter__(self) -> Self:
