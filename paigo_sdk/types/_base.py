@@ -15,9 +15,10 @@ import json
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from typing import Annotated, Any, Final, Self, TypeVar, final
+from typing import Annotated, Any, ClassVar, Final, Self, TypeVar, final
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -49,16 +50,22 @@ from paigo_sdk._wire import (
 __all__ = [
     "INFINITY",
     "BoolString",
+    "Credit",
     "DecimalInput",
     "DecimalNumber",
     "DecimalString",
     "Entitlement",
+    "Fraction",
     "Infinity",
     "MessageResponse",
     "Metadata",
+    "NonNegative",
     "OpenEnum",
     "PaigoModel",
     "ParamsModel",
+    "Percentage",
+    "Positive",
+    "PositiveWhole",
     "ReadTimestamp",
     "Timestamp",
     "UpperBound",
@@ -234,6 +241,43 @@ DecimalNumber = Annotated[
 It stays a `Decimal` in Python dumps, so `to_wire` writes it as a JSON number without a float;
 `model_dump_json` writes it as a string because pydantic cannot write a `Decimal` as a number.
 """
+
+
+def _bounded(
+    minimum: Decimal | None = None,
+    maximum: Decimal | None = None,
+    *,
+    exclusive_minimum: bool = False,
+    whole: bool = False,
+) -> AfterValidator:
+    # The server's range for a field (simulator/api/schemas.py), checked before sending.
+    def check(value: Decimal) -> Decimal:
+        if minimum is not None:
+            if exclusive_minimum and value <= minimum:
+                raise ValueError(f"must be greater than {minimum}")
+            if not exclusive_minimum and value < minimum:
+                raise ValueError(f"must not be less than {minimum}")
+        if maximum is not None and value > maximum:
+            raise ValueError(f"must not be greater than {maximum}")
+        if whole and value != value.to_integral_value():
+            raise ValueError("must be a whole number")
+        return value
+
+    return AfterValidator(check)
+
+
+NonNegative: Final = _bounded(Decimal(0))
+"""A price or amount that may be zero but not negative."""
+Positive: Final = _bounded(Decimal(0), exclusive_minimum=True)
+"""An increment, charge or amount that must be above zero."""
+PositiveWhole: Final = _bounded(Decimal(1), whole=True)
+"""A count such as `freeTrialLength` or `tierPosition`: a whole number from 1."""
+Fraction: Final = _bounded(Decimal(0), Decimal(1))
+"""A share between 0 and 1, e.g. `topUpThreshold`."""
+Percentage: Final = _bounded(Decimal(0), Decimal(100))
+"""A percentage between 0 and 100, e.g. a discount."""
+Credit: Final = _bounded(Decimal(-1_000_000_000), Decimal(1_000_000_000))
+"""A wallet transaction: at most one billion either way."""
 
 UpperBound = Annotated[
     Decimal | Infinity,
@@ -421,19 +465,34 @@ class PaigoModel(BaseModel):
 class ParamsModel(BaseModel):
     """The base of every request model: camelCase aliases, unknown fields rejected.
 
-    Strings are checked against Paigo's wire limits before anything is sent: ids (`*_id`) are
-    non-empty and at most 255 characters, names (`*_name`) at most 255, other strings at most
-    2048, and none may contain NUL characters.
+    Strings are checked against Paigo's wire limits before anything is sent: ids (`*_id`) and
+    names (`*_name`) are at most 255 characters, other strings at most 2048, none may contain NUL
+    characters, and none may be empty unless the field is in `may_be_empty` (wire grammar,
+    `paigo_sdk._wire`).
     """
 
     model_config = ConfigDict(**_COMMON, extra="forbid")
+    may_be_empty: ClassVar[frozenset[str]] = frozenset()
+    """Fields (snake_case) whose string may be empty, as the server allows."""
+    clearable: ClassVar[frozenset[str] | None] = None
+    """In an update, the fields (snake_case) that `None` clears; `None` elsewhere is refused.
+    Unset (`None`) in models where `None` only means "not given"."""
 
     @model_validator(mode="after")
     def _check_string_limits(self) -> Self:
         problems: list[str] = []
         values = self.__dict__
+        clearable = type(self).clearable
+        if clearable is not None:
+            problems.extend(
+                f"{to_camel(name)} must not be null"
+                for name in sorted(self.model_fields_set)
+                if values.get(name) is None and name not in clearable
+            )
         for name, limit, required in _string_rules(type(self)):
             value = values.get(name)
+            if isinstance(value, StrEnum):
+                continue  # an enumeration's values are checked by its type ("" may be one)
             if isinstance(value, str):
                 _check_string(name, None, value, limit, required, problems)
             elif isinstance(value, list):
@@ -446,6 +505,7 @@ class ParamsModel(BaseModel):
 
 
 _MAY_BE_EMPTY: Final = frozenset({"customer_vat_id", "stripe_customer_id"})
+_NOT_IDS: Final = frozenset({"customer_vat_id"})  # a tax number, not a Paigo id
 
 
 @functools.cache
@@ -453,7 +513,8 @@ def _string_rules(model: type[BaseModel]) -> tuple[tuple[str, int, bool], ...]:
     # (field name, maximum length, must not be empty), computed once per params model.
     rules = []
     for name in model.model_fields:
-        is_id = name.endswith(("_id", "_ids"))
+        is_id = name.endswith(("_id", "_ids")) and name not in _NOT_IDS
+        may_be_empty = name in _MAY_BE_EMPTY or name in getattr(model, "may_be_empty", ())
         limit = (
             MAX_ID_LENGTH
             if is_id
@@ -461,7 +522,7 @@ def _string_rules(model: type[BaseModel]) -> tuple[tuple[str, int, bool], ...]:
             if name.endswith("_name")
             else MAX_STRING_LENGTH
         )
-        rules.append((name, limit, is_id and name not in _MAY_BE_EMPTY))
+        rules.append((name, limit, not may_be_empty))
     return tuple(rules)
 
 

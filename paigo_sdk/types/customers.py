@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, ClassVar
 
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from paigo_sdk.types._base import (
+    Credit,
     DecimalNumber,
     DecimalString,
     Metadata,
     OpenEnum,
     PaigoModel,
     ParamsModel,
+    Percentage,
+    Positive,
     ReadTimestamp,
     Timestamp,
 )
@@ -56,11 +59,12 @@ __all__ = [
 class AddressParams(ParamsModel):
     """A postal address; `country_code` and `state` are two-letter codes."""
 
-    country_code: str
+    may_be_empty: ClassVar[frozenset[str]] = frozenset({"street_line_two"})
+    country_code: str = Field(max_length=2)
     postal_code: str
     city: str
     street_line_one: str
-    state: str
+    state: str = Field(max_length=2)
     street_line_two: str | None = None
 
 
@@ -100,7 +104,7 @@ class DiscountParams(ParamsModel):
     """A percentage off the invoice total, until `end_date` (or indefinitely)."""
 
     name: str
-    percentage: DecimalString
+    percentage: Annotated[DecimalString, Percentage]
     """0 to 100 (a string on the wire)."""
     end_date: Timestamp | None = None
 
@@ -156,11 +160,15 @@ class CustomerCreateParams(_CustomerFields):
 class CustomerUpdateParams(_CustomerFields):
     """The body of `PUT /customers/{customerId}`: only the fields given are sent."""
 
+    clearable: ClassVar[frozenset[str] | None] = frozenset(
+        {"offering_id", "customer_vat_id", "payment_channel_options", "address", "metadata"}
+    )
+
     customer_name: str | None = None
     email: str | None = None
     payment_channel: PaymentChannel | None = None
     free_trial_end_date: Timestamp | None = None
-    remove_prior_offering: bool | None = None
+    remove_prior_offering: StrictBool | None = None
     unenroll_offering: str | None = None
 
 
@@ -195,8 +203,10 @@ class EnrollmentUpdateParams(ParamsModel):
     `remove_prior_offering`.
     """
 
+    clearable: ClassVar[frozenset[str] | None] = frozenset({"offering_id", "overrides"})
+
     offering_id: str | None = None
-    remove_prior_offering: bool | None = None
+    remove_prior_offering: StrictBool | None = None
     unenroll_offering: str | None = None
     overrides: CustomerOverridesParams | None = None
     usage: list[EnrollmentUsageParams] | None = None
@@ -279,7 +289,7 @@ class CustomerToken(PaigoModel):
 class TransactionCreateParams(ParamsModel):
     """The body of `POST /customers/{customerId}/transactions`: a wallet credit or debit."""
 
-    transaction_amount: DecimalString
+    transaction_amount: Annotated[DecimalString, Credit]
     """Positive adds credit, negative removes it (a string on the wire)."""
     timestamp: Timestamp | None = None
     metadata: Metadata | None = None
@@ -304,7 +314,7 @@ class RefundCreateParams(ParamsModel):
     """The body of `POST /customers/{customerId}/refunds` (Stripe customers only)."""
 
     refund_channel_options: RefundChannelOptionsParams
-    amount: DecimalString | None = None
+    amount: Annotated[DecimalString, Positive] | None = None
     """The amount to refund; the whole payment when absent (a string on the wire)."""
     reason: RefundReason | None = None
     metadata: Metadata | None = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import model_validator
 
@@ -12,9 +12,12 @@ from paigo_sdk.types._base import (
     DecimalString,
     Entitlement,
     Metadata,
+    NonNegative,
     OpenEnum,
     PaigoModel,
     ParamsModel,
+    Positive,
+    PositiveWhole,
     UpperBound,
 )
 from paigo_sdk.types.enums import (
@@ -71,11 +74,11 @@ class ConsumptionUnit(PaigoModel):
 class DimensionTierParams(ParamsModel):
     """One tier of a graduated price."""
 
-    tier_position: DecimalString
+    tier_position: Annotated[DecimalString, PositiveWhole]
     """1, 2, ...: contiguous from 1 (a string on the wire)."""
     upper_bound: UpperBound
     """Inclusive upper limit, a multiple of the usage increment; `INFINITY` only for the last."""
-    unit_price: DecimalString | None = None
+    unit_price: Annotated[DecimalString, NonNegative] | None = None
     """Price per usage increment within this tier (a string on the wire)."""
     tier_name: str | None = None
     """The invoice label for this tier."""
@@ -108,7 +111,7 @@ class DimensionOverrideParams(ParamsModel):
     """A per-offering or per-customer price for one dimension (structure must not change)."""
 
     dimension_id: str
-    consumption_price: DecimalString | None = None
+    consumption_price: Annotated[DecimalString, NonNegative] | None = None
     tiers: list[DimensionTierParams] | None = None
     tiers_group_by_metadata: list[DimensionTiersGroupByMetadataParams] | None = None
 
@@ -123,11 +126,11 @@ class DimensionOverride(PaigoModel):
 
 
 class _DimensionFields(ParamsModel):
-    usage_entitlement: Entitlement | None = None
+    usage_entitlement: Annotated[Entitlement, NonNegative] | None = None
     """Amount included in a subscription: a number, or `INFINITY` for unlimited."""
     overage_allowed: BoolString | None = None
     """Whether usage beyond the entitlement is allowed and billed (`"true"`/`"false"` on wire)."""
-    consumption_price: DecimalString | None = None
+    consumption_price: Annotated[DecimalString, NonNegative] | None = None
     """Price per usage increment (a string on the wire)."""
     aggregation_interval: AggregationInterval | None = None
     aggregation_method: AggregationMethod | None = None
@@ -144,7 +147,7 @@ class DimensionCreateParams(_DimensionFields):
 
     dimension_name: str
     consumption_unit: ConsumptionUnitParams
-    usage_increment: DecimalString
+    usage_increment: Annotated[DecimalString, Positive]
     """The size of one billable chunk, in consumption units (a string on the wire)."""
     rounding: Rounding
 
@@ -155,9 +158,22 @@ class DimensionUpdateParams(_DimensionFields):
     `tiers=None` removes the tiers; a list replaces them; `metadata=None` removes all metadata.
     """
 
+    clearable: ClassVar[frozenset[str] | None] = frozenset(
+        {
+            "usage_entitlement",
+            "overage_allowed",
+            "consumption_price",
+            "measurement_id",
+            "sample_type",
+            "metadata",
+            "tiers",
+            "tiers_group_by_metadata",
+        }
+    )
+
     dimension_name: str | None = None
     consumption_unit: ConsumptionUnitParams | None = None
-    usage_increment: DecimalString | None = None
+    usage_increment: Annotated[DecimalString, Positive] | None = None
     rounding: Rounding | None = None
 
 

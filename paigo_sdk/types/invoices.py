@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, ClassVar
 
-from pydantic import Field, field_validator
+from pydantic import Field, StrictBool, field_validator
 
 from paigo_sdk.types._base import (
     DecimalNumber,
     DecimalString,
+    NonNegative,
     OpenEnum,
     PaigoModel,
     ParamsModel,
@@ -38,8 +39,10 @@ __all__ = [
 class InvoiceLineParams(ParamsModel):
     """A line item of a manual invoice."""
 
+    may_be_empty: ClassVar[frozenset[str]] = frozenset({"description"})
+
     name: str = Field(min_length=1)
-    quantity: DecimalNumber
+    quantity: Annotated[DecimalNumber, NonNegative]
     """The quantity (a JSON number on the wire)."""
     unit_cost: DecimalNumber
     """The price of one unit (a JSON number on the wire)."""
@@ -54,7 +57,7 @@ class InvoiceCreateParams(ParamsModel):
     invoice_date: Timestamp | None = None
     currency: Currency | None = None
     invoice_payment_term: InvoicePaymentTerm | None = None
-    store_payment_as_credit: bool | None = None
+    store_payment_as_credit: StrictBool | None = None
     """If true, paying this invoice adds the amount to the customer's wallet (selling credits)."""
 
 

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field, field_validator
 
 from paigo_sdk.types._base import (
     DecimalNumber,
     DecimalString,
+    Fraction,
     Metadata,
+    NonNegative,
     OpenEnum,
     PaigoModel,
     ParamsModel,
+    Positive,
+    PositiveWhole,
 )
 from paigo_sdk.types.dimensions import Dimension, DimensionOverride, DimensionOverrideParams
 from paigo_sdk.types.enums import BillingCycle, Currency, OfferingType, OfferingVisibility
@@ -33,17 +37,17 @@ class _OfferingFields(ParamsModel):
     currency: Currency | None = None
     dimension_ids: list[str] | None = None
     dimension_overrides: list[DimensionOverrideParams] | None = None
-    prepaid_credit: DecimalString | None = None
+    prepaid_credit: Annotated[DecimalString, NonNegative] | None = None
     """Credit added to the wallet on enrolment (a string on the wire)."""
-    minimum_charge: DecimalString | None = None
+    minimum_charge: Annotated[DecimalString, Positive] | None = None
     """The minimum bill of a usage-based offering (a string on the wire; `None` sends null)."""
-    top_up_amount: DecimalString | None = None
+    top_up_amount: Annotated[DecimalString, Positive] | None = None
     """The wallet level a top-up offering recharges to (a string on the wire)."""
-    top_up_threshold: DecimalString | None = None
+    top_up_threshold: Annotated[DecimalString, Fraction] | None = None
     """The recharge trigger as a fraction of `top_up_amount`, 0 to 1 (a string on the wire)."""
-    subscription_price: DecimalNumber | None = None
+    subscription_price: Annotated[DecimalNumber, NonNegative] | None = None
     """The fixed price per billing cycle (a JSON number on the wire)."""
-    free_trial_length: DecimalString | None = None
+    free_trial_length: Annotated[DecimalString, PositiveWhole] | None = None
     """The free-trial length in days (a string on the wire)."""
     metadata: Metadata | None = None
 
@@ -56,6 +60,20 @@ class OfferingCreateParams(_OfferingFields):
 
 class OfferingUpdateParams(_OfferingFields):
     """The body of `PUT /offerings/{offeringId}`: only the fields given are sent."""
+
+    clearable: ClassVar[frozenset[str] | None] = frozenset(
+        {
+            "billing_cycle",
+            "dimension_overrides",
+            "subscription_price",
+            "prepaid_credit",
+            "minimum_charge",
+            "top_up_amount",
+            "top_up_threshold",
+            "free_trial_length",
+            "metadata",
+        }
+    )
 
     offering_name: str | None = None
 

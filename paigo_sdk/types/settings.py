@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import Field
 
@@ -14,6 +14,21 @@ __all__ = ["BusinessProfile", "ProfileUpdateParams", "Settings"]
 
 class ProfileUpdateParams(ParamsModel):
     """The body of `PUT /settings/profile`: only the fields given are sent."""
+
+    clearable: ClassVar[frozenset[str] | None] = frozenset()
+    may_be_empty: ClassVar[frozenset[str]] = frozenset(
+        {
+            "business_name",
+            "address_line1",
+            "address_line2",
+            "city",
+            "state",
+            "country",
+            "postal_code",
+            "support_email",
+            "redirection_url",
+        }
+    )
 
     business_name: str | None = None
     address_line1: str | None = None
