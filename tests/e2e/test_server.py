@@ -98,8 +98,15 @@ def test_sdk_creates_resources_records_usage_and_reads_the_usage_view(fresh_serv
             idempotency_key="k-1",
         )
         assert (replay.idempotent_replayed, again.idempotent_replayed) == (False, True)
+        # An explicit window: the default one starts with the current month (B13), which the
+        # records two hours ago precede when this runs early on the 1st.
+        since, until = start - timedelta(days=1), datetime.now(UTC)
         raw = client.customers.retrieve_usage(
-            customer.customer_id, aggregation_interval="none", ignore_enrollment_date=True
+            customer.customer_id,
+            aggregation_interval="none",
+            ignore_enrollment_date=True,
+            start_time=since,
+            end_time=until,
         )
         values = sorted(
             Decimal(record.record_value)
@@ -109,7 +116,11 @@ def test_sdk_creates_resources_records_usage_and_reads_the_usage_view(fresh_serv
         )
         assert values == [Decimal("0.25"), Decimal("1.5"), Decimal("2"), Decimal("2")]
         daily = client.customers.retrieve_usage(
-            customer.customer_id, aggregation_interval="day", ignore_enrollment_date=True
+            customer.customer_id,
+            aggregation_interval="day",
+            ignore_enrollment_date=True,
+            start_time=since,
+            end_time=until,
         )
         total = sum(
             (
