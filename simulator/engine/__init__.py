@@ -130,6 +130,12 @@ class EngineSnapshot:
         self.state = state
 
 
+class _RequestScope(threading.local):
+    """The instant of the API request running on this thread, if any (see `Engine.request`)."""
+
+    now: datetime | None = None
+
+
 def _new_state(seed: int | None) -> State:
     return State(ids=IdFactory(seed), usage=UsageStore())
 
@@ -158,6 +164,7 @@ class Engine:
         self._state = _new_state(seed)
         self._pending: list[WebhookDelivery] = []
         self._followups: dict[Any, Any] = {}
+        self._request = _RequestScope()
         self.late_listeners: list[Callable[[list[tuple[str, str, datetime]]], None]] = []
         """Called after a call that stored records for an already invoiced period (B9), with
         (customer id, dimension id, timestamp) of each, outside the engine lock."""
@@ -168,9 +175,30 @@ class Engine:
         return Ctx(state=self._state, now=now, options=self.options, followups=self._followups)
 
     @contextmanager
+    def request(self) -> Iterator[datetime]:
+        """Run the engine calls made inside as one API request, and yield its instant.
+
+        Due cycles are closed once, when the request starts (B14); every call inside then sees
+        that same instant and skips the catch-up. No lock is held between the calls, so a request
+        that reads the clock or another lock meanwhile cannot deadlock. Nested requests join the
+        outer one.
+        """
+        if self._request.now is not None:
+            yield self._request.now
+            return
+        with self._op() as ctx:
+            now = ctx.now
+        self._request.now = now
+        try:
+            yield now
+        finally:
+            self._request.now = None
+
+    @contextmanager
     def _op(self, *, catch_up: bool = True, usage_only: bool = False) -> Iterator[Ctx]:
         """Run one operation under the lock, after closing every due cycle (B14).
 
+        Inside `request`, the call takes the request's instant and the request's catch-up stands.
         Webhook deliveries made during the call are dispatched after the lock is released.
         Any call but a usage record may change enrollments or prices, so it drops the cache of
         per-(customer, dimension) follow-up work that usage records share.
@@ -178,7 +206,9 @@ class Engine:
         # Read the clock before taking the engine lock: a manual clock calls its listeners (which
         # close cycles here) while holding its own lock, so the two locks are never nested the
         # other way round.
-        now = self.clock.now()
+        scoped = self._request.now
+        now = self.clock.now() if scoped is None else scoped
+        catch_up = catch_up and scoped is None
         late: list[tuple[str, str, datetime]] = []
         try:
             with self._lock:
@@ -320,11 +350,13 @@ class Engine:
                     invoice=True,
                 )
         # The hot path of ingest: the same steps as `_op`, without its generator.
-        now = self.clock.now()
+        scoped = self._request.now
+        now = self.clock.now() if scoped is None else scoped
         with self._lock:
             ctx = self._ctx(now)
             try:
-                close_due(ctx)
+                if scoped is None:
+                    close_due(ctx)
                 result = ingest.record_one(
                     ctx,
                     customer_id=customer_id,

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+import simulator.engine as engine_module
+import simulator.engine.operations.inspection as inspection_ops
 from simulator.api import Api
 from simulator.clock import ManualClock, SystemClock
 from simulator.engine import Engine
@@ -150,15 +152,19 @@ def test_close_due_cycles_runs_before_paigo_and_admin_routes(
     api: Api, client: ApiClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[str] = []
-    original = api.engine.close_due_cycles
+    original = engine_module.close_due  # type: ignore[attr-defined]
 
-    def counting() -> Any:
+    def counting(ctx: Any) -> Any:
         calls.append("x")
-        return original()
+        return original(ctx)
 
-    monkeypatch.setattr(api.engine, "close_due_cycles", counting)
+    # The catch-up runs from the engine's scope and from its `close_due_cycles` operation.
+    monkeypatch.setattr(engine_module, "close_due", counting)
+    monkeypatch.setattr(inspection_ops, "close_due", counting)
     client.get("/dimensions")
+    assert len(calls) == 1  # once for the whole request (B14)
     client.get("/_simulator/clock")
+    assert len(calls) == 2
     client.get("/dimensions", auth=False)  # 401: no engine work
     assert len(calls) == 2
 

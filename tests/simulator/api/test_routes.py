@@ -111,7 +111,7 @@ def test_unexpected_errors_become_a_generic_500(
     def explode() -> list[object]:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(api.engine, "close_due_cycles", explode)
+    monkeypatch.setattr(api.engine, "list_dimensions", explode)
     reply = client.get("/dimensions")
     assert reply.status == 500
     assert reply.json == {"statusCode": 500, "message": "Internal server error"}
