@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Final
@@ -59,7 +59,6 @@ class Catalog:
     """Percent, as `settings.taxRate` (B8)."""
     free_dimension_on_invoice: str = "show"
     """`show` or `hide` zero-amount usage lines (B9)."""
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def merged(self, other: Catalog) -> Catalog:
         """Return a catalog with this one's entries and `other`'s (other wins on equal keys).
