@@ -1,0 +1,177 @@
+"""Measure the per-event "tax": what metering with delivery on costs an application loop.
+
+The loop does about 20 µs of its own work per event (a calibrated pure-Python sum). Each contender
+runs the loop with one metering call per event while its background delivery is on and sending
+over loopback, and the tax is the extra time per event against the same loop without metering:
+it includes the call itself and the time the delivery threads take from the application (the GIL).
+
+- paigo_sdk `UsageBatcher.add`, default settings, delivering to `paigo-simulator serve`;
+- posthog `Posthog.capture` and segment `Client.track`, delivering to a loopback sink that answers
+  every request with `200 {}` (each library's default consumer thread and batching).
+
+The figure is the median over `--runs` runs. Run:
+
+    .venv/bin/python -m pip install -e '.[dev,bench]'
+    .venv/bin/python bench/delivery_tax.py [--events 20000] [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import multiprocessing
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from bench.delivery_latency import catalog, client_options, start_server
+from paigo_sdk import PaigoClient
+from paigo_sdk.batching import UsageBatcher
+
+
+class _Sink(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+
+def _serve_sink(port: int) -> None:
+    ThreadingHTTPServer(("127.0.0.1", port), _Sink).serve_forever()
+
+
+def calibrate(target_us: float) -> int:
+    """Return n such that sum(range(n)) takes about target_us microseconds."""
+    n = 100
+    while True:
+        began = time.perf_counter()
+        for _ in range(200):
+            sum(range(n))
+        per = (time.perf_counter() - began) / 200 * 1e6
+        if per >= target_us:
+            return n
+        n = int(n * max(1.1, target_us / max(per, 0.01)))
+
+
+def loop(events: int, work: int, meter: Callable[[], object] | None) -> float:
+    began = time.perf_counter()
+    for _ in range(events):
+        sum(range(work))
+        if meter is not None:
+            meter()
+    return time.perf_counter() - began
+
+
+def tax(
+    events: int, work: int, runs: int, meter: Callable[[], object], finish: Callable[[], None]
+) -> tuple[float, float]:
+    """Return (median loop µs per event without metering, median tax µs per event)."""
+    bases, taxes = [], []
+    for _ in range(runs):
+        base = loop(events, work, None)
+        metered = loop(events, work, meter)
+        bases.append(base / events * 1e6)
+        taxes.append((metered - base) / events * 1e6)
+    finish()
+    return statistics.median(bases), statistics.median(taxes)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=20_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--work-us", type=float, default=20.0)
+    args = parser.parse_args()
+    logging.disable(logging.CRITICAL)
+    print(f"Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs")
+    print(f"load average before: {os.getloadavg()}")
+    work = calibrate(args.work_us)
+    rows: list[tuple[str, float, float]] = []
+
+    process, env = start_server(0.0)
+    try:
+        client = PaigoClient(**client_options(env))
+        customer, dimension = catalog(client, "tax")
+        batcher = UsageBatcher(client)
+        value = Decimal("1.5")
+        rows.append(
+            (
+                "paigo_sdk UsageBatcher.add (delivering to serve)",
+                *tax(
+                    args.events,
+                    work,
+                    args.runs,
+                    lambda: batcher.add(customer, dimension, value, metadata={"region": "eu"}),
+                    lambda: print(f"  paigo: {batcher.close(timeout=120)}"),
+                ),
+            )
+        )
+        client.close()
+    finally:
+        process.terminate()
+        process.wait(30)
+
+    port = 18_000 + os.getpid() % 1000
+    sink = multiprocessing.Process(target=_serve_sink, args=(port,), daemon=True)
+    sink.start()
+    time.sleep(0.5)
+    try:
+        from posthog import Posthog
+
+        posthog = Posthog("phc_bench", host=f"http://127.0.0.1:{port}")
+        rows.append(
+            (
+                "posthog Posthog.capture (delivering to a sink)",
+                *tax(
+                    args.events,
+                    work,
+                    args.runs,
+                    lambda: posthog.capture(
+                        "api call", distinct_id="customer-1", properties={"region": "eu"}
+                    ),
+                    posthog.shutdown,
+                ),
+            )
+        )
+        from segment.analytics import Client
+
+        segment = Client("bench-key", host=f"http://127.0.0.1:{port}")
+        rows.append(
+            (
+                "segment Client.track (delivering to a sink)",
+                *tax(
+                    args.events,
+                    work,
+                    args.runs,
+                    lambda: segment.track("customer-1", "api call", {"region": "eu"}),
+                    segment.shutdown,
+                ),
+            )
+        )
+    finally:
+        sink.terminate()
+    print(f"events per run: {args.events}, runs: {args.runs}")
+    print(f"{'contender':50} {'loop µs/event':>14} {'tax µs/event':>13}")
+    for name, base, extra in rows:
+        print(f"{name:50} {base:>14.1f} {extra:>13.2f}")
+    print(f"load average after: {os.getloadavg()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
