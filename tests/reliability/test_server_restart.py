@@ -85,12 +85,15 @@ def servers() -> Iterator[list[ServerProcess]]:
 def test_outbox_resends_exactly_what_was_not_acknowledged_across_a_restart(
     servers: list[ServerProcess], tmp_path: Path
 ) -> None:
-    hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    # A manual clock mid-month: the period must not cross a monthly cycle boundary (B7), which
+    # the wall clock's last hour does early on the 1st.
+    hour = datetime(2026, 6, 15, 12, tzinfo=UTC)
+    clock = ("--start", "2026-06-15T12:00:00Z")
     period = (hour - timedelta(hours=1), hour)
     values = [Decimal(i % 9) + Decimal("0.5") for i in range(N)]
     outbox = tmp_path / "outbox.sqlite3"
 
-    first = start_server("--seed", SEED)
+    first = start_server("--seed", SEED, *clock)
     servers.append(first)
     port = first.url.rsplit(":", 1)[1]
     client = _client(first)
@@ -146,7 +149,7 @@ def test_outbox_resends_exactly_what_was_not_acknowledged_across_a_restart(
     assert report.pending == N - FIRST
 
     # The restart: same port, same seed; the catalog and stored records are restored.
-    second = start_server("--seed", SEED, "--port", port)
+    second = start_server("--seed", SEED, *clock, "--port", port)
     servers.append(second)
     assert second.url == first.url
     client = _client(second)
