@@ -219,7 +219,13 @@ def _input_shape(function: griffe.Function, parameter: griffe.Parameter) -> str:
         model = _find_class(function.package, model_name)
         if model is None:
             return ""
-        fields = [a for a in model.attributes.values() if not a.name.startswith("model_")]
+        # Model fields only: griffe marks ClassVar rules of the base model as class attributes
+        # without the instance label that every pydantic field carries.
+        fields = [
+            a
+            for a in model.attributes.values()
+            if not a.name.startswith("model_") and "instance-attribute" in a.labels
+        ]
         required = [a.name for a in fields if a.value is None]
         optional = [a.name for a in fields if a.value is not None]
         keys = ", ".join(f"`{k}`" for k in required) or "none"

@@ -104,7 +104,11 @@ def test_a_batcher_of_a_client_the_simulator_did_not_make_is_not_consulted(sim, 
     # Only clients made by this simulator are known to it; others are the caller's business.
     customer_id, dimension_id = setup_customer(client)
     other = PaigoClient(
-        client_id="x", client_secret="y", api_url="http://127.0.0.1:9", max_retries=0
+        client_id="x",
+        client_secret="y",
+        api_url="http://127.0.0.1:9",
+        auth_url="http://127.0.0.1:9/oauth/token",  # never Paigo's real token endpoint
+        max_retries=0,
     )
     batcher = UsageBatcher(other, flush_interval=3600)
     batcher.add(customer_id, dimension_id, 1)
