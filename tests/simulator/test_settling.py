@@ -11,6 +11,8 @@ import pytest
 from paigo_sdk import AsyncUsageBatcher, PaigoClient, UsageBatcher
 from simulator import ManualClock, Simulator, UndeliveredUsageError
 
+from .journey import setup_customer
+
 START = datetime(2026, 1, 10, 12, tzinfo=UTC)
 
 
@@ -24,31 +26,6 @@ def sim():
 def client(sim):
     with sim.client(sleep=lambda _: None) as paigo:
         yield paigo
-
-
-def setup_customer(client: PaigoClient) -> tuple[str, str]:
-    dimension = client.dimensions.create(
-        dimension_name="Data Processed",
-        consumption_unit={"type": "data", "unit": "gigabyte"},
-        usage_increment="1",
-        rounding="ceiling",
-        consumption_price="0.08",
-        aggregation_method="sum",
-        payment_schedule="arrear",
-    )
-    offering = client.offerings.create(
-        offering_name="Pay-as-you-go",
-        offering_type="usage-based",
-        billing_cycle="monthly",
-        dimension_ids=[dimension.dimension_id],
-    )
-    customer = client.customers.create(
-        customer_name="Dumm AI Corp",
-        email="billing@dumm.ai",
-        payment_channel="manual",
-        offering_id=offering.offering_id,
-    )
-    return customer.customer_id, dimension.dimension_id
 
 
 def usage_total(sim: Simulator, customer_id: str) -> Decimal:
