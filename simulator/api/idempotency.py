@@ -182,18 +182,6 @@ def _customer_of(record: object) -> str:
     return ""
 
 
-def _canonical(value: Any) -> Any:
-    # Numbers are kept as their text (`1`, `1.0` and `"1"` are different requests) and object
-    # keys are sorted, so the same request re-serialised by another client matches.
-    if isinstance(value, dict):
-        return {key: _canonical(item) for key, item in sorted(value.items())}
-    if isinstance(value, list):
-        return [_canonical(item) for item in value]
-    if isinstance(value, _Number):
-        return ["#number", value.text]
-    return value
-
-
 class _Number:
     __slots__ = ("text",)
 
@@ -205,6 +193,18 @@ def _parse(raw: bytes) -> Any:
     return json.loads(raw, parse_float=_Number, parse_int=_Number)
 
 
+def _canonical(value: Any) -> str:
+    # Object keys are sorted, so the same request re-serialised by another client matches, and
+    # numbers keep their text (`1`, `1.0` and `"1"` are different requests).
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=_number_text)
+
+
+def _number_text(value: object) -> list[str]:
+    if isinstance(value, _Number):
+        return ["#number", value.text]
+    raise TypeError(f"{type(value).__name__} is not JSON")  # pragma: no cover - parsed JSON only
+
+
 def _digest(*parts: bytes) -> bytes:
     hasher = hashlib.blake2b(digest_size=16)
     for part in parts:
@@ -214,7 +214,7 @@ def _digest(*parts: bytes) -> bytes:
 
 
 def _fingerprint_json(record: Any, query: tuple[tuple[str, str], ...]) -> bytes:
-    text = json.dumps(_canonical(record), sort_keys=True, separators=(",", ":"))
+    text = _canonical(record)
     return _digest(text.encode(), repr(sorted(query)).encode())
 
 
@@ -225,7 +225,7 @@ def _fingerprint_request(call: Call) -> bytes:
     if "json" in content_type:
         # A malformed body is refused by the handler; its bytes are fingerprinted meanwhile.
         with contextlib.suppress(ValueError):
-            body = json.dumps(_canonical(_parse(body)), separators=(",", ":")).encode()
+            body = _canonical(_parse(body)).encode()
     else:
         # A multipart body carries a random boundary, new on every attempt of the same upload.
         found = _BOUNDARY.search(content_type)
