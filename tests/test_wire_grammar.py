@@ -136,3 +136,37 @@ def test_no_module_but_the_wire_grammar_spells_a_value_list_or_pattern(package: 
         ]
         problems += [f"{where}:{line} spells a wire pattern" for line in _grammar_patterns(path)]
     assert problems == []
+
+
+# ------------------------------------------------------------------- one grammar, every path
+
+RECORD_VALUES = ["1", "1.", ".5", "-0.25", "+2.50", "1e3", "NaN", "", " 1", "\u0663", "0" * 65]
+
+
+@pytest.mark.parametrize("value", RECORD_VALUES)
+def test_usage_record_and_the_batcher_judge_a_value_alike(value: str) -> None:
+    from datetime import UTC, datetime
+
+    from paigo_sdk.errors import ClientValidationError
+    from simulator import ManualClock, Simulator
+
+    moment = datetime(2026, 11, 24, 8, tzinfo=UTC)
+    with Simulator(clock=ManualClock(moment)) as sim, sim.client(max_retries=0) as client:
+        try:
+            client.usage.record(
+                customer_id="c", dimension_id="d", record_value=value, timestamp=moment
+            )
+        except ClientValidationError:
+            record_refused = True
+        except Exception:
+            record_refused = False
+        else:
+            record_refused = False
+        with client.usage.batcher() as batcher:
+            try:
+                batcher.add("c", "d", value, timestamp=moment)
+            except ClientValidationError:
+                add_refused = True
+            else:
+                add_refused = False
+    assert record_refused == add_refused == (not sdk_wire.is_plain_decimal(value))
