@@ -12,11 +12,11 @@ from decimal import Decimal
 from typing import Any
 
 from simulator.clock import Clock, ClockMoveRefused, ManualClock
-from simulator.engine import ingest, invoicing
+from simulator.engine import cycles, ingest
 from simulator.engine.context import Ctx
+from simulator.engine.cycles import close_due
 from simulator.engine.errors import Conflict, EngineError, Invalid, NotFound
 from simulator.engine.ids import IdFactory
-from simulator.engine.invoicing import close_due
 from simulator.engine.metering import UsageStore
 from simulator.engine.operations import (
     catalog as catalog_ops,
@@ -433,7 +433,7 @@ class Engine:
         limit = self.options.max_closings_per_move
         with self._lock:
             try:
-                count = invoicing.count_due(self._ctx(moment), moment, limit)
+                count = cycles.count_due(self._ctx(moment), moment, limit)
             except ValueError as exc:
                 raise ClockMoveRefused(
                     f"cannot move the clock to {moment:%Y-%m-%dT%H:%M:%SZ}: a billing cycle "

@@ -319,21 +319,11 @@ def _enroll(
 def apply_enrollment_plan(ctx: Ctx, plan: EnrollmentPlan) -> list[Invoice]:
     """Carry out a validated enrollment change; return the invoices issued (B7).
 
-    Usage sent with the change is stored first. Every line due at that moment (final arrear
-    usage of ended enrollments, upfront items of the new one) goes on one RECURRING invoice.
+    Usage sent with the change must be stored first (`ingest.store_plan_usage`; the operations
+    layer does both, since ingest depends on this module). Every line due at that moment (final
+    arrear usage of ended enrollments, upfront items of the new one) goes on one RECURRING invoice.
     """
-    from simulator.engine.ingest import store_record  # ingest needs this module: import late
-
     customer, at = plan.customer, plan.at
-    for item in plan.usage:
-        store_record(
-            ctx,
-            customer,
-            get_dimension(ctx.state, item.dimension_id),
-            item.record_value,
-            item.timestamp or at,
-            item.metadata,
-        )
     issued: list[Invoice] = []
     lines: list[InvoiceLine] = []
     for enrollment in plan.end:

@@ -14,8 +14,9 @@ from simulator.engine.aggregation import (
     increments,
     method_value,
 )
+from simulator.engine.catalog import get_dimension
 from simulator.engine.context import Ctx
-from simulator.engine.customers import get_customer
+from simulator.engine.customers import EnrollmentPlan, get_customer
 from simulator.engine.errors import Invalid, NotFound
 from simulator.engine.invoicing import issue_invoice, schedule, subtract
 from simulator.engine.metering import Series, merge, to_us, unscale
@@ -32,7 +33,7 @@ from simulator.engine.state import (
 from simulator.engine.topups import bucket_end
 from simulator.engine.webhooks import emit, iso
 
-__all__ = ["record_batch", "record_one", "store_record"]
+__all__ = ["record_batch", "record_one", "store_plan_usage", "store_record"]
 
 _CREATED = UsageResult(False)
 
@@ -90,6 +91,22 @@ def store_record(
     series = store.series_for(customer.customer_id, dimension.dimension_id)
     index = series.append(to_us(timestamp), series.scaled(value), store.intern(metadata))
     _after_store(ctx, customer, dimension, series, index, timestamp)
+
+
+def store_plan_usage(ctx: Ctx, plan: EnrollmentPlan) -> None:
+    """Store the usage sent with an enrollment change, before the change applies (B7).
+
+    A record without a timestamp is dated at the change's moment.
+    """
+    for item in plan.usage:
+        store_record(
+            ctx,
+            plan.customer,
+            get_dimension(ctx.state, item.dimension_id),
+            item.record_value,
+            item.timestamp or plan.at,
+            item.metadata,
+        )
 
 
 def _after_store(

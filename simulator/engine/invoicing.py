@@ -1,4 +1,4 @@
-"""Billing cycles, invoice lines, totals and statuses (B7, B8, B9), and closing due cycles (B14)."""
+"""Billing cycles, invoice lines, totals and statuses (B7, B8, B9); cycles close in `cycles`."""
 
 from __future__ import annotations
 
@@ -32,7 +32,6 @@ from simulator.engine.webhooks import emit, invoice_payload
 
 __all__ = [
     "arrear_lines",
-    "count_due",
     "cycle_bounds",
     "issue_invoice",
     "mark_billed",
@@ -371,7 +370,7 @@ def issue_invoice(
 
 
 def schedule(ctx: Ctx, customer: Customer) -> None:
-    """Recompute when the customer is next due and queue it for `close_due` (B14)."""
+    """Recompute when the customer is next due and queue it for `cycles.close_due` (B14)."""
     candidates = [
         moment
         for e in customer.active_enrollments
@@ -383,91 +382,3 @@ def schedule(ctx: Ctx, customer: Customer) -> None:
         customer.next_due = due
         if due is not None:
             heapq.heappush(ctx.state.due, (due, customer.ordinal, customer.customer_id))
-
-
-def close_cycles_at(ctx: Ctx, customer: Customer, boundary: datetime) -> list[Invoice]:
-    """Close every cycle of the customer ending at `boundary`: one RECURRING invoice (B7).
-
-    The invoice holds the closed cycle's arrear usage and the next cycle's upfront items.
-    """
-    from simulator.engine.topups import process_topups  # topups issues invoices: import late
-
-    issued = process_topups(ctx, customer, boundary)
-    lines: list[InvoiceLine] = []
-    starts: list[datetime] = []
-    closing = [e for e in customer.active_enrollments if e.cycle_end == boundary]
-    for enrollment in closing:
-        offering = ctx.state.offerings[enrollment.offering_id]
-        assert enrollment.cycle_start is not None
-        start = max(enrollment.cycle_start, enrollment.enrollment_date)
-        starts.append(start)
-        lines += arrear_lines(
-            ctx, customer, enrollment, offering, (start, boundary), commit=True, minimum=True
-        )
-        enrollment.entitlement_fired = {}
-        window = cycle_bounds(offering.billing_cycle, boundary)
-        if window is None:
-            # The offering's cycle was removed or changed to topUp: no further cycles.
-            enrollment.cycle_start = enrollment.cycle_end = None
-            continue
-        enrollment.cycle_start, enrollment.cycle_end = window
-        upfront, fraction = upfront_lines(ctx, customer, enrollment, offering, window, window[0])
-        enrollment.subscription_paid = fraction
-        lines += upfront
-    if closing:
-        issued.append(
-            issue_invoice(
-                ctx,
-                customer,
-                lines,
-                invoice_type="RECURRING",
-                invoice_date=boundary,
-                period=(min(starts), boundary),
-            )
-        )
-    return issued
-
-
-def count_due(ctx: Ctx, until: datetime, limit: int) -> int:
-    """Count the cycle closings and top-up runs `close_due` would make if now were `until`.
-
-    Changes nothing; stops counting once past `limit`, so the work is bounded by `limit` and the
-    number of customers.
-
-    Raises:
-        ValueError: when a cycle boundary on the way to `until` is beyond the calendar (year 9999).
-    """
-    count = 0
-    for customer in ctx.state.customers.values():
-        if customer.next_due is None or customer.next_due > until:
-            continue
-        for enrollment in customer.active_enrollments:
-            if enrollment.topup_due is not None and enrollment.topup_due <= until:
-                count += 1
-            offering = ctx.state.offerings.get(enrollment.offering_id)
-            end = enrollment.cycle_end
-            while offering is not None and end is not None and end <= until:
-                count += 1
-                if count > limit:
-                    return count
-                try:
-                    window = cycle_bounds(offering.billing_cycle, end)
-                except OverflowError as exc:
-                    raise ValueError(str(exc)) from None
-                end = None if window is None else window[1]
-    return count
-
-
-def close_due(ctx: Ctx) -> list[Invoice]:
-    """Close every cycle and top-up bucket due at or before now, in time order (B14)."""
-    issued: list[Invoice] = []
-    heap = ctx.state.due
-    while heap and heap[0][0] <= ctx.now:
-        moment, _ordinal, customer_id = heapq.heappop(heap)
-        customer = ctx.state.customers.get(customer_id)
-        if customer is None or customer.next_due != moment:
-            continue
-        customer.next_due = None
-        issued += close_cycles_at(ctx, customer, moment)
-        schedule(ctx, customer)
-    return issued

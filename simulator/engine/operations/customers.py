@@ -7,10 +7,10 @@ from datetime import datetime
 from typing import Final
 
 from simulator import wire
-from simulator.engine import catalog, customers
+from simulator.engine import catalog, customers, ingest
 from simulator.engine.context import Ctx
+from simulator.engine.cycles import close_due
 from simulator.engine.errors import Invalid
-from simulator.engine.invoicing import close_due
 from simulator.engine.operations._shared import Metadata, given, raise_if
 from simulator.engine.state import (
     UNSET,
@@ -121,9 +121,15 @@ def create_customer(
             usage=usage if usage else UNSET,
             enrollment_date=offering_enrollment_date,
         )
-        customers.apply_enrollment_plan(ctx, plan)
+        _enact(ctx, plan)
         close_due(ctx)
     return customer
+
+
+def _enact(ctx: Ctx, plan: customers.EnrollmentPlan) -> list[Invoice]:
+    """Store the plan's usage, then apply the enrollment change; return the invoices issued."""
+    ingest.store_plan_usage(ctx, plan)
+    return customers.apply_enrollment_plan(ctx, plan)
 
 
 def list_customers(ctx: Ctx) -> list[Customer]:
@@ -212,7 +218,7 @@ def update_customer(
         current.free_trial_end_date = free_trial_end_date
         current.free_trial_start_date = current.free_trial_start_date or current.enrollment_date
     if plan is not None:
-        customers.apply_enrollment_plan(ctx, plan)
+        _enact(ctx, plan)
     emit(ctx, "CUSTOMER_UPDATED", customer_payload(customer))
     close_due(ctx)
     return customer
@@ -278,7 +284,7 @@ def update_enrollment(
         usage=usage,
         enrollment_date=offering_enrollment_date,
     )
-    issued = customers.apply_enrollment_plan(ctx, plan)
+    issued = _enact(ctx, plan)
     issued += close_due(ctx)
     return issued
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 from simulator.engine import usage_view
 from simulator.engine.aggregation import quantities
 from simulator.engine.context import Ctx
-from simulator.engine.invoicing import close_due
+from simulator.engine.cycles import close_due
 from simulator.engine.metering import to_us
 from simulator.engine.numbers import RATIO
 from simulator.engine.pricing import effective_price
