@@ -3,9 +3,12 @@
 A `FaultRule` says which requests it matches (method and path pattern) and what goes wrong with
 them. `Faults` holds the active rules of one simulator, decides for each request whether a rule
 fires (with a seeded random generator, or for the next N matching calls) and counts what fired.
-Both transports apply the decision: `SimulatorTransport` raises the httpx exception a real network
-would cause, and the ASGI server sleeps or closes the socket. Paths under `/_simulator/` are never
-faulted, so a test can always list or clear its rules.
+What each kind does is described once, as data (`FAULT_KINDS`), and both transports carry out a
+decision through one function, `apply_fault`: it runs the handler when the kind lets the request
+through and says what the network does instead of a reply. `SimulatorTransport` turns that into
+the httpx exception a real network would cause, and the ASGI server into a closed socket. Paths
+under `/_simulator/` are never faulted, so a test can always list or clear its rules; the
+`/_simulator/faults` routes themselves live with the other admin routes (`simulator.api.admin`).
 
 This module is part of the simulator, not of Paigo's API.
 """
@@ -18,21 +21,25 @@ import functools
 import json
 import random
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol, get_args
+from typing import Any, Final, Literal, Protocol, get_args
 
-from simulator.api.messages import ApiHandler, ApiRequest, ApiResponse
+from simulator.api.messages import ApiRequest, ApiResponse
 
 __all__ = [
     "FAULTS_PATH",
+    "FAULT_KINDS",
     "FaultKind",
+    "FaultKindSpec",
     "FaultPlan",
     "FaultRecord",
     "FaultRule",
     "Faults",
-    "FaultsHandler",
+    "NetworkFailure",
+    "NetworkFailureKind",
     "TokenControl",
+    "apply_fault",
     "fault_response",
 ]
 
@@ -58,8 +65,61 @@ FaultKind = Literal[
 - `revoke_token`: revoke the request's bearer token before it is handled (the API answers 401).
 """
 
+NetworkFailureKind = Literal["timeout", "disconnect", "refuse"]
+"""What the network does instead of delivering a reply: no answer in time, a connection broken
+before a usable response, or a connection that cannot be made."""
+
+
+@dataclass(frozen=True, slots=True)
+class FaultKindSpec:
+    """What one fault kind does to a request, in terms both transports carry out.
+
+    A kind that `decides_outcome` replaces the normal reply: with its `status` reply when
+    `failure` is None, else with the network `failure`; `applies_request` says whether the
+    handler still runs first. The other kinds only add latency or act on tokens.
+    """
+
+    kind: FaultKind
+    decides_outcome: bool
+    applies_request: bool
+    failure: NetworkFailureKind | None
+    token_action: Literal["expire", "revoke"] | None
+    description: str
+    """How the failure reads in the error a client sees."""
+
+
+FAULT_KINDS: Final[Mapping[FaultKind, FaultKindSpec]] = {
+    spec.kind: spec
+    for spec in (
+        FaultKindSpec("latency", False, True, None, None, "delayed"),
+        FaultKindSpec("status", True, False, None, None, "error status (request not applied)"),
+        FaultKindSpec("hang", True, False, "timeout", None, "timed out (request not applied)"),
+        FaultKindSpec(
+            "drop",
+            True,
+            False,
+            "disconnect",
+            None,
+            "server disconnected without sending a response",
+        ),
+        FaultKindSpec(
+            "refuse", True, False, "refuse", None, "connection refused (request not sent)"
+        ),
+        FaultKindSpec(
+            "lost_response",
+            True,
+            True,
+            "disconnect",
+            None,
+            "connection lost after the request was applied",
+        ),
+        FaultKindSpec("expire_token", False, True, None, "expire", "every token expired"),
+        FaultKindSpec("revoke_token", False, True, None, "revoke", "bearer token revoked"),
+    )
+}
+"""Every fault kind and what it does; `FaultKind` lists the same names."""
+
 _KINDS: frozenset[str] = frozenset(get_args(FaultKind))
-_TERMINAL: frozenset[str] = frozenset({"status", "hang", "drop", "refuse", "lost_response"})
 _ADMIN_PREFIX = "/_simulator/"
 FAULTS_PATH = "/_simulator/faults"
 """The simulator-only HTTP route listing, adding and clearing fault rules."""
@@ -417,9 +477,10 @@ class Faults:
                 entry.fired += 1
                 fired.append(entry.id)
                 latency += rule.latency
-                if rule.kind in ("expire_token", "revoke_token"):
-                    token_actions.append(rule.kind)
-                elif rule.kind in _TERMINAL:
+                spec = FAULT_KINDS[rule.kind]
+                if spec.token_action is not None:
+                    token_actions.append(spec.token_action)
+                elif spec.decides_outcome:
                     outcome = rule
                     break
         if not fired:
@@ -431,7 +492,7 @@ class Faults:
         if self.tokens is None:
             return
         for action in actions:
-            if action == "expire_token":
+            if action == "expire":
                 self.tokens.expire_tokens()
             else:
                 scheme, _, token = request.headers.get("authorization", "").partition(" ")
@@ -453,87 +514,37 @@ def _format_seconds(seconds: float) -> str:
     return str(int(seconds)) if float(seconds).is_integer() else format(seconds, "g")
 
 
-class FaultsHandler:
-    """An `ApiHandler` serving the `/_simulator/faults` routes and passing every other request on.
+@dataclass(frozen=True, slots=True)
+class NetworkFailure:
+    """A request's reply replaced by a network failure, for the transport to carry out."""
 
-    - `GET /_simulator/faults`: 200 `{"faults": [record, ...]}`.
-    - `POST /_simulator/faults` with a rule object (camelCase keys): 201 with the new record.
-    - `DELETE /_simulator/faults`: 200, every rule removed.
-    - `DELETE /_simulator/faults/{id}`: 200, that rule removed (404 when unknown).
+    kind: NetworkFailureKind
+    rule: FaultRule
+    """The rule that caused it (its `hang_seconds` bounds a server's wait for a `timeout`)."""
 
-    `authorize` decides access to these routes the way the API's own `/_simulator/` routes do:
-    it returns None to allow the request, or the reply to send instead.
+    @property
+    def message(self) -> str:
+        """The text of the exception or log line describing the failure."""
+        rule = self.rule
+        what = FAULT_KINDS[rule.kind].description
+        return f"simulated {rule.kind} fault on {rule.method} {rule.path}: {what}"
+
+
+def apply_fault(
+    plan: FaultPlan, request: ApiRequest, handle: Callable[[ApiRequest], ApiResponse]
+) -> ApiResponse | NetworkFailure:
+    """Answer `request` as `plan` decides, after its latency was waited by the caller.
+
+    Without an outcome the handler answers; a `status` outcome answers its error reply without
+    applying the request; every other outcome returns the `NetworkFailure` the transport must
+    produce, after running the handler when the kind applies the request (`lost_response`).
     """
-
-    def __init__(
-        self,
-        inner: ApiHandler,
-        faults: Faults,
-        *,
-        authorize: _Authorizer | None = None,
-    ) -> None:
-        self.inner = inner
-        self.faults = faults
-        self._authorize = authorize
-
-    def handle(self, request: ApiRequest) -> ApiResponse:
-        """Answer a faults route, or hand the request to the wrapped handler."""
-        if request.path != FAULTS_PATH and not request.path.startswith(FAULTS_PATH + "/"):
-            return self.inner.handle(request)
-        if self._authorize is not None:
-            denied = self._authorize(request)
-            if denied is not None:
-                return denied
-        rule_id = request.path[len(FAULTS_PATH) + 1 :]
-        method = request.method.upper()
-        if not rule_id:
-            if method == "GET":
-                return _json(200, {"faults": [r.to_dict() for r in self.faults.list()]})
-            if method == "POST":
-                return self._add(request.body)
-            if method == "DELETE":
-                self.faults.clear()
-                return _json(200, {"message": "Faults cleared"})
-        elif method == "DELETE" and "/" not in rule_id:
-            try:
-                self.faults.remove(rule_id)
-            except KeyError:
-                return _json(
-                    404,
-                    {
-                        "message": f"Fault with ID: {rule_id} not found",
-                        "error": "Not Found",
-                        "statusCode": 404,
-                    },
-                )
-            return _json(200, {"message": "Fault removed", "id": rule_id})
-        return _json(
-            404,
-            {
-                "message": f"Cannot {method} {request.path}",
-                "error": "Not Found",
-                "statusCode": 404,
-            },
-        )
-
-    def _add(self, body: bytes) -> ApiResponse:
-        try:
-            data = json.loads(body or b"null")
-            if not isinstance(data, dict):
-                raise ValueError("a fault must be a JSON object")
-            rule = FaultRule.from_dict(data)
-        except ValueError as exc:  # json.JSONDecodeError is a ValueError
-            return _json(400, {"statusCode": 400, "message": [str(exc)], "error": "Bad Request"})
-        rule_id = self.faults.add(rule)
-        record = next(r for r in self.faults.list() if r.id == rule_id)
-        return _json(201, record.to_dict())
-
-
-class _Authorizer(Protocol):
-    def __call__(self, request: ApiRequest, /) -> ApiResponse | None: ...
-
-
-def _json(status: int, payload: Any) -> ApiResponse:
-    return ApiResponse(
-        status, (("content-type", "application/json"),), json.dumps(payload).encode("utf-8")
-    )
+    rule = plan.outcome
+    if rule is None:
+        return handle(request)
+    spec = FAULT_KINDS[rule.kind]
+    if spec.applies_request:
+        handle(request)
+    if spec.failure is None:
+        return fault_response(rule)
+    return NetworkFailure(spec.failure, rule)

@@ -10,8 +10,8 @@ Requests"}`, the gateway in front of Paigo) and a `Retry-After` header (whole se
 up) saying when a token will be back; it is not handled, so nothing changes. The simulator's own
 `/_simulator/` routes and the token endpoint are never limited.
 
-Over HTTP, `GET/POST/DELETE /_simulator/rate-limits` list, add and clear rules (see
-`RateLimitsHandler`); `paigo-simulator serve --rate-limit SPEC` preloads them.
+Over HTTP, `GET/POST/DELETE /_simulator/rate-limits` list, add and clear rules (admin routes, in
+`simulator.api.admin`); `paigo-simulator serve --rate-limit SPEC` preloads them.
 """
 
 from __future__ import annotations
@@ -174,30 +174,14 @@ class RateLimits:
 
 
 class RateLimitsHandler:
-    """An `ApiHandler` applying rate limits before `inner`, and serving `/_simulator/rate-limits`.
+    """An `ApiHandler` refusing throttled requests with 429 and passing the others to `inner`."""
 
-    - `GET /_simulator/rate-limits`: 200 `{"rateLimits": [rule, ...]}`.
-    - `POST /_simulator/rate-limits` with `{rate, burst, method?, path?}`: 201 with the new rule.
-    - `DELETE /_simulator/rate-limits`: 200, every rule removed.
-
-    `authorize` decides access to these routes as for the other `/_simulator/` routes.
-    """
-
-    def __init__(
-        self,
-        inner: ApiHandler,
-        limits: RateLimits,
-        *,
-        authorize: Callable[[ApiRequest], ApiResponse | None],
-    ) -> None:
+    def __init__(self, inner: ApiHandler, limits: RateLimits) -> None:
         self._inner = inner
         self.limits = limits
-        self._authorize = authorize
 
     def handle(self, request: ApiRequest) -> ApiResponse:
-        """Answer the rate limit routes, refuse a throttled request, or pass it on."""
-        if request.path == RATE_LIMITS_PATH:
-            return self._admin(request)
+        """Refuse a throttled request (nothing is handled), or pass it on."""
         wait = self.limits.take(request)
         if wait is not None:
             return ApiResponse(
@@ -210,32 +194,5 @@ class RateLimitsHandler:
             )
         return self._inner.handle(request)
 
-    def _admin(self, request: ApiRequest) -> ApiResponse:
-        refused = self._authorize(request)
-        if refused is not None:
-            return refused
-        if request.method == "GET":
-            return _json(200, {"rateLimits": self.limits.list()})
-        if request.method == "DELETE":
-            self.limits.clear()
-            return _json(200, {"message": "Rate limits cleared"})
-        if request.method == "POST":
-            try:
-                body = json.loads(request.body or b"null")
-                if not isinstance(body, dict):
-                    raise ValueError("the body must be a JSON object")
-                rule = RateLimitRule.parse(body)
-            except ValueError as exc:
-                return _json(
-                    400, {"statusCode": 400, "message": [str(exc)], "error": "Bad Request"}
-                )
-            rule_id = self.limits.add(rule)
-            return _json(201, {"id": rule_id, **asdict(rule)})
-        return _json(404, {"statusCode": 404, "message": "Not Found", "error": "Not Found"})
-
     def __repr__(self) -> str:
         return f"RateLimitsHandler({self._inner!r})"
-
-
-def _json(status: int, body: dict[str, Any]) -> ApiResponse:
-    return ApiResponse(status, (("content-type", "application/json"),), json.dumps(body).encode())

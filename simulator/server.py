@@ -24,7 +24,7 @@ from urllib.parse import quote
 
 from simulator.api.edge import decode_path, decode_query
 from simulator.api.messages import ApiHandler, ApiRequest, ApiResponse
-from simulator.faults import FaultPlan, Faults, fault_response
+from simulator.faults import FaultPlan, Faults, NetworkFailure, apply_fault
 from simulator.origin import OriginPolicy
 
 if TYPE_CHECKING:
@@ -167,19 +167,15 @@ class AsgiApp:
         plan = FaultPlan() if self.faults is None else self.faults.prepare(request)
         if plan.latency > 0:
             await asyncio.sleep(plan.latency)
-        outcome = plan.outcome
-        if outcome is None:
-            await _send_response(send, await asyncio.to_thread(self.handler.handle, request))
-        elif outcome.kind == "status":
-            await _send_response(send, fault_response(outcome))
-        elif outcome.kind == "hang":
-            await _wait_for_disconnect(receive, outcome.hang_seconds)
-            await _drop(send)
-        elif outcome.kind == "lost_response":
-            await asyncio.to_thread(self.handler.handle, request)
+        answer = await asyncio.to_thread(apply_fault, plan, request, self.handler.handle)
+        if isinstance(answer, NetworkFailure):
+            if answer.kind == "timeout":
+                # Hold the connection without answering, as a hung server does, then drop it.
+                await _wait_for_disconnect(receive, answer.rule.hang_seconds)
+            # A connection that is already accepted cannot be refused: it is dropped instead.
             await _drop(send)
         else:
-            await _drop(send)
+            await _send_response(send, answer)
 
 
 def scope_to_api_request(scope: Scope, body: bytes) -> ApiRequest:

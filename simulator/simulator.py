@@ -20,7 +20,7 @@ from simulator.api import Api, RejectedRequest
 from simulator.api.messages import ApiHandler, ApiRequest, ApiResponse
 from simulator.clock import Clock, ManualClock, SystemClock
 from simulator.engine import Engine
-from simulator.faults import Faults, FaultsHandler
+from simulator.faults import Faults
 from simulator.ratelimits import RateLimits, RateLimitsHandler
 from simulator.settling import ClientRegistry, UndeliveredUsageError, log_late
 from simulator.snapshots import Snapshot
@@ -119,18 +119,14 @@ class Simulator:
         self.faults = Faults(seed=seed, tokens=_SerialTokens(self.api, self._lock))
         self.rate_limits = RateLimits(self.clock.now)
         """Opt-in token buckets per route (none by default); see `simulator.ratelimits`."""
+        self.api.faults = self.faults
+        self.api.rate_limits = self.rate_limits
         self.revision = 0
         """Counts requests that may have changed state and clock moves (for persistence)."""
         self.handler: ApiHandler = _SerialHandler(
-            FaultsHandler(
-                RateLimitsHandler(self.api, self.rate_limits, authorize=self.api.authorize_admin),
-                self.faults,
-                authorize=self.api.authorize_admin,
-            ),
-            self._lock,
-            self._changed,
+            RateLimitsHandler(self.api, self.rate_limits), self._lock, self._changed
         )
-        """The one handler both transports call: faults routes, then Paigo's API, serialised."""
+        """The one handler both transports call: rate limits, then the API, serialised."""
         self._transport = SimulatorTransport(self.handler, faults=self.faults)
         self._clients = ClientRegistry()
         self.engine.late_listeners.append(log_late)

@@ -10,9 +10,22 @@ import httpx
 
 from simulator.api.edge import decode_path, decode_query
 from simulator.api.messages import ApiHandler, ApiRequest, ApiResponse
-from simulator.faults import FaultPlan, FaultRule, Faults, fault_response
+from simulator.faults import (
+    FaultPlan,
+    Faults,
+    NetworkFailure,
+    NetworkFailureKind,
+    apply_fault,
+)
 
 __all__ = ["SimulatorTransport", "to_api_request"]
+
+# The exception httpx raises when a real network fails that way.
+_NETWORK_ERRORS: dict[NetworkFailureKind, type[httpx.TransportError]] = {
+    "timeout": httpx.ReadTimeout,
+    "disconnect": httpx.RemoteProtocolError,
+    "refuse": httpx.ConnectError,
+}
 
 
 class SimulatorTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
@@ -84,28 +97,10 @@ class SimulatorTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     def _answer(
         self, request: httpx.Request, api_request: ApiRequest, plan: FaultPlan
     ) -> httpx.Response:
-        outcome = plan.outcome
-        if outcome is None:
-            return _to_httpx_response(self.handler.handle(api_request), request)
-        if outcome.kind == "status":
-            return _to_httpx_response(fault_response(outcome), request)
-        if outcome.kind == "hang":
-            raise httpx.ReadTimeout(
-                _describe(outcome, "timed out (request not applied)"), request=request
-            )
-        if outcome.kind == "refuse":
-            raise httpx.ConnectError(
-                _describe(outcome, "connection refused (request not sent)"), request=request
-            )
-        if outcome.kind == "lost_response":
-            self.handler.handle(api_request)
-            raise httpx.RemoteProtocolError(
-                _describe(outcome, "connection lost after the request was applied"),
-                request=request,
-            )
-        raise httpx.RemoteProtocolError(
-            _describe(outcome, "server disconnected without sending a response"), request=request
-        )
+        answer = apply_fault(plan, api_request, self.handler.handle)
+        if isinstance(answer, NetworkFailure):
+            raise _NETWORK_ERRORS[answer.kind](answer.message, request=request)
+        return _to_httpx_response(answer, request)
 
     def close(self) -> None:
         """Release nothing: the transport holds no connections."""
@@ -143,7 +138,3 @@ def _to_httpx_response(response: ApiResponse, request: httpx.Request) -> httpx.R
         content=response.body,
         request=request,
     )
-
-
-def _describe(rule: FaultRule, what: str) -> str:
-    return f"simulated {rule.kind} fault on {rule.method} {rule.path}: {what}"

@@ -56,6 +56,8 @@ from simulator.clock import Clock
 
 if TYPE_CHECKING:
     from simulator.engine import Engine
+    from simulator.faults import Faults
+    from simulator.ratelimits import RateLimits
 
 __all__ = [
     "DEFAULT_AUDIENCE",
@@ -116,6 +118,10 @@ class Api:
         self.snapshots: dict[str, Any] = {}
         self.url_signing_key = secrets.token_bytes(32)
         self.idempotency = IdempotencyStore(clock)
+        self.faults: Faults | None = None
+        """The fault rules `/_simulator/faults` manages (the transports apply them)."""
+        self.rate_limits: RateLimits | None = None
+        """The rate limits `/_simulator/rate-limits` manages (applied in front of this API)."""
 
     def __repr__(self) -> str:
         return f"Api(admin_enabled={self.admin_enabled!r}, tokens={self.tokens!r})"

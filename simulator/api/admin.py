@@ -7,11 +7,16 @@ protected by its own token (`Api(admin_token=...)`, sent as `X-Simulator-Admin-T
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Sequence
 from datetime import timedelta
 from decimal import Decimal
-from typing import Final
+from typing import Any, Final
 
+# Imported as modules and used only inside handlers: both import `simulator.api.messages`, so
+# either may still be loading while this module is.
+from simulator import faults as fault_rules, ratelimits
 from simulator.api import replies, views
 from simulator.api.call import Call, Handler
 from simulator.api.customers import customer_view
@@ -50,8 +55,12 @@ __all__ = [
     "PERIOD",
     "RECORDS_FORMAT",
     "SETTINGS",
+    "add_fault",
+    "add_rate_limit",
     "advance_clock",
     "approve_invoice",
+    "clear_faults",
+    "clear_rate_limits",
     "clear_rejected_requests",
     "create_period_invoice",
     "create_snapshot",
@@ -61,7 +70,9 @@ __all__ = [
     "inspect_invoice",
     "list_deliveries",
     "list_entitlement_excess",
+    "list_faults",
     "list_late_records",
+    "list_rate_limits",
     "list_rejected_requests",
     "list_unmatched_records",
     "list_usage_records",
@@ -70,6 +81,7 @@ __all__ = [
     "read_clock",
     "read_options",
     "read_settings",
+    "remove_fault",
     "reset",
     "restore_snapshot",
     "revoke_token",
@@ -493,6 +505,98 @@ def revoke_token(call: Call) -> ApiResponse:
     return replies.ok({"message": "Token revoked" if known else "Token unknown", "revoked": known})
 
 
+def list_faults(call: Call) -> ApiResponse:
+    """List the fault rules with their counters: 200 `{"faults": [record, ...]}`."""
+    records = _faults(call).list()
+    return replies.bare({"faults": [record.to_dict() for record in records]})
+
+
+def add_fault(call: Call) -> ApiResponse:
+    """Add a fault rule (camelCase or snake_case keys); replies 201 with the new record.
+
+    Raises:
+        BadRequest: the body is not a JSON object describing a valid rule (nothing is added).
+    """
+    faults = _faults(call)
+    try:
+        rule = fault_rules.FaultRule.from_dict(_json_object(call, "a fault"))
+    except ValueError as exc:  # json.JSONDecodeError is a ValueError
+        raise BadRequest([str(exc)]) from None
+    rule_id = faults.add(rule)
+    record = next(r for r in faults.list() if r.id == rule_id)
+    return replies.created(record.to_dict())
+
+
+def clear_faults(call: Call) -> ApiResponse:
+    """Remove every fault rule."""
+    _faults(call).clear()
+    return replies.ok({"message": "Faults cleared"})
+
+
+def remove_fault(call: Call) -> ApiResponse:
+    """Remove one fault rule.
+
+    Raises:
+        NotFound: no rule has that id.
+    """
+    rule_id = call.params["faultId"]
+    try:
+        _faults(call).remove(rule_id)
+    except KeyError:
+        raise NotFound("fault", rule_id) from None
+    return replies.ok({"message": "Fault removed", "id": rule_id})
+
+
+def list_rate_limits(call: Call) -> ApiResponse:
+    """List the rate limit rules: 200 `{"rateLimits": [rule, ...]}`."""
+    return replies.bare({"rateLimits": _rate_limits(call).list()})
+
+
+def add_rate_limit(call: Call) -> ApiResponse:
+    """Add a rate limit rule `{rate, burst, method?, path?}`; replies 201 with it and its id.
+
+    Raises:
+        BadRequest: the body is not a JSON object describing a valid rule (nothing is added).
+    """
+    limits = _rate_limits(call)
+    try:
+        rule = ratelimits.RateLimitRule.parse(_json_object(call, "the body"))
+    except ValueError as exc:
+        raise BadRequest([str(exc)]) from None
+    rule_id = limits.add(rule)
+    return replies.created({"id": rule_id, **dataclasses.asdict(rule)})
+
+
+def clear_rate_limits(call: Call) -> ApiResponse:
+    """Remove every rate limit rule."""
+    _rate_limits(call).clear()
+    return replies.ok({"message": "Rate limits cleared"})
+
+
+def _faults(call: Call) -> fault_rules.Faults:
+    if call.api.faults is None:  # an Api served without a simulator around it
+        raise NotFound("fault registry", "faults")
+    return call.api.faults
+
+
+def _rate_limits(call: Call) -> ratelimits.RateLimits:
+    if call.api.rate_limits is None:
+        raise NotFound("rate limit registry", "rate-limits")
+    return call.api.rate_limits
+
+
+def _json_object(call: Call, what: str) -> dict[str, Any]:
+    """Decode a body that must be one JSON object (an empty body is not).
+
+    Raises:
+        ValueError: the body is not JSON, or not an object.
+    """
+    data = json.loads(call.request.body or b"null")
+    if not isinstance(data, dict):
+        raise ValueError(f"{what} must be a JSON object")
+    return data
+
+
 ADMIN_ROUTES: Final[Sequence[tuple[str, str, Handler]]] = (
     ("POST", "/_simulator/reset", reset),
     ("POST", "/_simulator/snapshots", create_snapshot),
@@ -520,4 +624,11 @@ ADMIN_ROUTES: Final[Sequence[tuple[str, str, Handler]]] = (
     ("POST", "/_simulator/invoices/{invoiceId}/pay", pay_invoice),
     ("POST", "/_simulator/tokens/expire", expire_tokens),
     ("POST", "/_simulator/tokens/revoke", revoke_token),
+    ("GET", "/_simulator/faults", list_faults),
+    ("POST", "/_simulator/faults", add_fault),
+    ("DELETE", "/_simulator/faults", clear_faults),
+    ("DELETE", "/_simulator/faults/{faultId}", remove_fault),
+    ("GET", "/_simulator/rate-limits", list_rate_limits),
+    ("POST", "/_simulator/rate-limits", add_rate_limit),
+    ("DELETE", "/_simulator/rate-limits", clear_rate_limits),
 )

@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from pathlib import Path
+from typing import Any, get_args
 
 import pytest
 
-from simulator.api.messages import ApiRequest, ApiResponse
-from simulator.faults import FaultRule, Faults, FaultsHandler, fault_response
+from simulator import Simulator
+from simulator.api.messages import ApiHandler, ApiRequest, ApiResponse
+from simulator.faults import (
+    FAULT_KINDS,
+    FaultKind,
+    FaultPlan,
+    FaultRule,
+    Faults,
+    NetworkFailure,
+    apply_fault,
+    fault_response,
+)
 
 
 class RecordingHandler:
@@ -209,18 +220,65 @@ class TestStatusReplies:
         assert isinstance(json.loads(reply.body)["message"], str)
 
 
+class TestKindsAsData:
+    def test_every_kind_is_described_once(self):
+        assert set(FAULT_KINDS) == set(get_args(FaultKind))
+        assert all(spec.kind == kind for kind, spec in FAULT_KINDS.items())
+
+    def test_the_docs_table_lists_exactly_the_described_kinds(self):
+        page = (Path(__file__).parents[2] / "docs" / "simulator" / "faults.md").read_text()
+        table = page.split("## Kinds", 1)[1].split("\n\n", 2)[1]
+        documented = re.findall(r"^\| `([a-z_]+)` \|", table, flags=re.MULTILINE)
+        assert documented == list(FAULT_KINDS)
+
+    @pytest.mark.parametrize(
+        ("kind", "failure", "applied"),
+        [
+            ("hang", "timeout", False),
+            ("drop", "disconnect", False),
+            ("refuse", "refuse", False),
+            ("lost_response", "disconnect", True),
+        ],
+    )
+    def test_network_failures_and_whether_the_request_is_applied(self, kind, failure, applied):
+        inner = RecordingHandler()
+        rule = FaultRule(kind=kind, method="POST", path="/usage")
+        answer = apply_fault(FaultPlan(outcome=rule), request(), inner.handle)
+        assert isinstance(answer, NetworkFailure)
+        assert answer.kind == failure
+        assert len(inner.requests) == (1 if applied else 0)
+        assert answer.message.startswith(f"simulated {kind} fault on POST /usage: ")
+
+    def test_status_answers_the_gateway_reply_without_applying(self):
+        inner = RecordingHandler()
+        rule = FaultRule(kind="status", status=503)
+        answer = apply_fault(FaultPlan(outcome=rule), request(), inner.handle)
+        assert answer == fault_response(rule)
+        assert inner.requests == []
+
+    def test_no_outcome_is_the_handlers_reply(self):
+        inner = RecordingHandler()
+        answer = apply_fault(FaultPlan(latency=0.5), request(), inner.handle)
+        assert isinstance(answer, ApiResponse)
+        assert answer.status == 200
+        assert len(inner.requests) == 1
+
+
 class TestAdminRoutes:
+    """The `/_simulator/faults` routes, served by the API's admin routes."""
+
     def call(
-        self, handler: FaultsHandler, method: str, path: str, body: object = None, **headers: str
+        self, handler: ApiHandler, method: str, path: str, body: object = None, **headers: str
     ) -> tuple[int, Any]:
         raw = b"" if body is None else json.dumps(body).encode()
+        if raw:
+            headers.setdefault("content-type", "application/json")
         reply = handler.handle(ApiRequest(method=method, path=path, headers=headers, body=raw))
         return reply.status, json.loads(reply.body)
 
     def test_add_list_remove_and_clear_over_http(self):
-        inner = RecordingHandler()
-        faults = Faults()
-        handler = FaultsHandler(inner, faults)
+        sim = Simulator()
+        handler = sim.handler
         status, created = self.call(
             handler, "POST", "/_simulator/faults", {"kind": "status", "status": 503, "times": 1}
         )
@@ -232,29 +290,51 @@ class TestAdminRoutes:
         assert status == 200
         assert [f["id"] for f in listed["faults"]] == [created["id"]]
         assert self.call(handler, "DELETE", f"/_simulator/faults/{created['id']}")[0] == 200
-        assert self.call(handler, "DELETE", f"/_simulator/faults/{created['id']}")[0] == 404
+        status, missing = self.call(handler, "DELETE", f"/_simulator/faults/{created['id']}")
+        assert status == 404
+        assert missing["message"] == f"Fault with ID: {created['id']} not found"
         self.call(handler, "POST", "/_simulator/faults", {"kind": "drop"})
         assert self.call(handler, "DELETE", "/_simulator/faults")[0] == 200
-        assert faults.list() == []
-        assert inner.requests == []
+        assert sim.faults.list() == []
 
     @pytest.mark.parametrize(
         "body", [{"kind": "status"}, {"kind": "nope"}, [1], {"kind": "drop", "x": 1}]
     )
     def test_bad_rule_is_a_paigo_shaped_400(self, body):
-        status, reply = self.call(
-            FaultsHandler(RecordingHandler(), Faults()), "POST", "/_simulator/faults", body
-        )
+        sim = Simulator()
+        status, reply = self.call(sim.handler, "POST", "/_simulator/faults", body)
         assert status == 400
         assert reply["error"] == "Bad Request"
         assert isinstance(reply["message"], list)
+        assert sim.faults.list() == []
 
-    def test_other_paths_go_to_the_wrapped_handler(self):
-        inner = RecordingHandler()
-        FaultsHandler(inner, Faults()).handle(ApiRequest(method="GET", path="/_simulator/faultsx"))
-        assert [r.path for r in inner.requests] == ["/_simulator/faultsx"]
+    def test_a_neighbouring_path_is_not_a_faults_route(self):
+        status, reply = self.call(Simulator().handler, "GET", "/_simulator/faultsx")
+        assert status == 404
+        assert reply["message"] == "Cannot GET /_simulator/faultsx"
 
-    def test_authorizer_can_refuse(self):
-        refusal = ApiResponse(401, (), b'{"message": "Unauthorized"}')
-        handler = FaultsHandler(RecordingHandler(), Faults(), authorize=lambda _: refusal)
-        assert self.call(handler, "GET", "/_simulator/faults") == (401, {"message": "Unauthorized"})
+    def test_the_admin_token_guards_them(self):
+        sim = Simulator(admin_token="s3cret")
+        assert self.call(sim.handler, "GET", "/_simulator/faults")[0] == 401
+        status, _ = self.call(
+            sim.handler, "GET", "/_simulator/faults", **{"x-simulator-admin-token": "s3cret"}
+        )
+        assert status == 200
+
+    def test_they_are_absent_when_admin_routes_are_disabled(self):
+        sim = Simulator(admin_enabled=False)
+        assert self.call(sim.handler, "GET", "/_simulator/faults")[0] == 404
+        assert self.call(sim.handler, "GET", "/_simulator/rate-limits")[0] == 404
+
+    def test_rate_limit_routes_add_list_and_clear(self):
+        sim = Simulator()
+        status, created = self.call(
+            sim.handler, "POST", "/_simulator/rate-limits", {"rate": 1, "burst": 2}
+        )
+        assert status == 201
+        assert (created["rate"], created["burst"]) == (1, 2)
+        status, listed = self.call(sim.handler, "GET", "/_simulator/rate-limits")
+        assert [rule["id"] for rule in listed["rateLimits"]] == [created["id"]]
+        assert self.call(sim.handler, "POST", "/_simulator/rate-limits", {"rate": -1})[0] == 400
+        assert self.call(sim.handler, "DELETE", "/_simulator/rate-limits")[0] == 200
+        assert sim.rate_limits.list() == []
