@@ -7,10 +7,12 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 
 from paigo_sdk._version import __version__
 from simulator.clock import Clock, ManualClock
+from simulator.engine.visibility import usage_lag
 from simulator.faults import FaultRule
 from simulator.ratelimits import RateLimitRule
 
@@ -133,6 +135,16 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     serve.add_argument(
+        "--usage-lag",
+        type=_usage_lag,
+        default=timedelta(0),
+        metavar="SECONDS",
+        help=(
+            "show a usage record in the usage view only SECONDS after it was accepted, on the "
+            "simulator's clock (read-after-write lag; default 0)"
+        ),
+    )
+    serve.add_argument(
         "--state-file",
         default=None,
         metavar="PATH",
@@ -220,6 +232,7 @@ def _serve(args: argparse.Namespace) -> int:
         deduplication=args.deduplication,
         admin_enabled=args.admin_enabled,
         admin_token=args.admin_token,
+        usage_lag=args.usage_lag,
     )
     for rule in args.faults:
         simulator.faults.add(rule)
@@ -391,3 +404,12 @@ def _rate_limit(text: str) -> RateLimitRule:
         return RateLimitRule.parse(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _usage_lag(text: str) -> timedelta:
+    try:
+        return usage_lag(Decimal(text.strip()))
+    except (ValueError, InvalidOperation):
+        raise argparse.ArgumentTypeError(
+            f"expected a number of seconds from 0 to 604800, got {text!r}"
+        ) from None

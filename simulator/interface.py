@@ -33,6 +33,14 @@ class PaigoSimulator(Protocol):
         """Return an `AsyncPaigoClient` bound to this simulator."""
         ...
 
+    @property
+    def usage_lag(self) -> timedelta:
+        """Read-after-write lag of the usage view, on the simulator's clock (zero: none)."""
+        ...
+
+    @usage_lag.setter
+    def usage_lag(self, value: timedelta | float) -> None: ...
+
     def reset(self) -> None:
         """Forget all state and put a manual clock back where it started."""
         ...

@@ -13,10 +13,12 @@ from __future__ import annotations
 import threading
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
+from simulator.engine.visibility import usage_lag as check_usage_lag
 from simulator.records import RecordDecodeError, decode
 from simulator.settling import ClientRegistry
 
@@ -306,6 +308,7 @@ class RemoteSimulator:
         self.clock = RemoteClock(self._admin, self._clients)
         self.faults = RemoteFaults(self._admin)
         self.rate_limits = RemoteRateLimits(self._admin)
+        self._lag_before: timedelta | None = None
 
     @staticmethod
     def probe(url: str, *, admin_token: str | None = None, timeout: float = 10.0) -> bool:
@@ -365,14 +368,48 @@ class RemoteSimulator:
             "clock": _ServerTimeClock(self.clock),
         }
 
+    # ----------------------------------------------------------------- usage lag
+
+    @property
+    def usage_lag(self) -> timedelta:
+        """The server's read-after-write lag of the usage view (zero: none); see `Simulator`.
+
+        Set it to a timedelta or a number of seconds. The lag the server had before this object
+        first changed it comes back on `reset()` and `close()`, so one test's lag never reaches
+        the next test on a shared server.
+
+        Raises:
+            ValueError: (on assignment) when the lag is negative, not finite or over seven days.
+            RemoteSimulatorError: when the server refuses or cannot be reached.
+        """
+        reply = self._admin.call("GET", "/_simulator/options")
+        return _lag(reply["data"]["usageLagSeconds"])
+
+    @usage_lag.setter
+    def usage_lag(self, value: timedelta | float) -> None:
+        lag = check_usage_lag(value)
+        if self._lag_before is None:
+            self._lag_before = self.usage_lag
+        self._put_lag(lag)
+
+    def _put_lag(self, lag: timedelta) -> None:
+        self._admin.call("PUT", "/_simulator/options", json={"usageLagSeconds": _wire_seconds(lag)})
+
+    def _restore_lag(self) -> None:
+        if self._lag_before is not None:
+            self._put_lag(self._lag_before)
+            self._lag_before = None
+
     # ----------------------------------------------------------------- state and time
 
     def reset(self) -> None:
         """Forget every resource, record and invoice on the server, its fault rules and rate
-        limits, and put a manual server clock back where it started."""
+        limits, undo this object's change of the usage lag, and put a manual server clock back
+        where it started."""
         reply = self._admin.call("POST", "/_simulator/reset")
         self.faults.clear()
         self.rate_limits.clear()
+        self._restore_lag()
         if isinstance(reply, dict) and "now" in reply:
             self.clock._remember(reply)
 
@@ -481,8 +518,15 @@ class RemoteSimulator:
             ) from exc
 
     def close(self) -> None:
-        """Close the connection pool used for the admin routes."""
-        self._admin.close()
+        """Undo this object's change of the usage lag and close the admin connection pool.
+
+        Raises:
+            RemoteSimulatorError: when the lag cannot be put back (the pool is closed anyway).
+        """
+        try:
+            self._restore_lag()
+        finally:
+            self._admin.close()
 
     def __enter__(self) -> RemoteSimulator:
         return self
@@ -509,6 +553,19 @@ class _ServerTimeClock:
 
 def _wire(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _wire_seconds(lag: timedelta) -> int | float:
+    micros = lag // timedelta(microseconds=1)
+    # Whole seconds go as integers; a fraction goes as a JSON number with at most 6 decimals.
+    return micros // 1_000_000 if micros % 1_000_000 == 0 else micros / 1_000_000
+
+
+def _lag(value: Any) -> timedelta:
+    try:
+        return check_usage_lag(Decimal(str(value)))
+    except (ValueError, ArithmeticError) as exc:
+        raise RemoteSimulatorError(f"the server's usageLagSeconds is not a lag: {value!r}") from exc
 
 
 def _parse_time(reply: Any) -> datetime:

@@ -20,6 +20,7 @@ from simulator.api import Api, RejectedRequest
 from simulator.api.messages import ApiHandler, ApiRequest, ApiResponse
 from simulator.clock import Clock, ManualClock, SystemClock
 from simulator.engine import Engine
+from simulator.engine.visibility import usage_lag as check_usage_lag
 from simulator.faults import Faults
 from simulator.ratelimits import RateLimits, RateLimitsHandler
 from simulator.settling import ClientRegistry, UndeliveredUsageError, log_late
@@ -66,6 +67,11 @@ class Simulator:
         synchronous_webhooks: deliver webhooks (with retries) before the triggering call returns.
         admin_enabled: serve the `/_simulator/` routes over HTTP.
         admin_token: require this token on the `/_simulator/` routes.
+        usage_lag: read-after-write lag of the usage view (a timedelta or seconds; default
+            none): see the `usage_lag` property.
+
+    Raises:
+        ValueError: when `usage_lag` is negative, not finite or longer than seven days.
     """
 
     def __init__(
@@ -82,7 +88,9 @@ class Simulator:
         synchronous_webhooks: bool = False,
         admin_enabled: bool = True,
         admin_token: str | None = None,
+        usage_lag: timedelta | float = 0,
     ) -> None:
+        lag = check_usage_lag(usage_lag)
         self.clock: Clock = clock if clock is not None else SystemClock()
         self.seed = seed
         self._options: dict[str, Any] = {
@@ -96,6 +104,7 @@ class Simulator:
             "synchronous_webhooks": synchronous_webhooks,
             "admin_enabled": admin_enabled,
             "admin_token": admin_token,
+            "usage_lag": lag,
         }
         self.client_id = client_id
         self._client_secret = client_secret
@@ -108,6 +117,7 @@ class Simulator:
         self.engine = Engine(clock=self.clock, seed=seed, dispatcher=self.webhooks)
         self.engine.options.array_batches = array_batches
         self.engine.options.deduplication = deduplication
+        self.engine.options.usage_lag = lag
         self.api = Api(
             self.engine,
             clock=self.clock,
@@ -210,9 +220,30 @@ class Simulator:
 
     # ----------------------------------------------------------------- state and time
 
+    @property
+    def usage_lag(self) -> timedelta:
+        """Read-after-write lag of the usage view, on the simulator's clock (zero: none).
+
+        A usage record accepted while a lag is set shows in `GET /customers/{id}/usage` once the
+        clock is `usage_lag` past its arrival; invoices and the inspection methods see it at
+        once. Set it to a timedelta or a number of seconds; `reset()` puts back the value the
+        simulator was made with.
+
+        Raises:
+            ValueError: (on assignment) when the lag is negative, not finite or over seven days.
+        """
+        return self.engine.options.usage_lag
+
+    @usage_lag.setter
+    def usage_lag(self, value: timedelta | float) -> None:
+        lag = check_usage_lag(value)
+        with self._lock:
+            self.engine.options.usage_lag = lag
+
     def reset(self) -> None:
         """Forget every resource, record, invoice, webhook delivery, fault, rate limit and rejected
-        request, and put a manual clock back where it started.
+        request, put the usage lag back to its start value, and put a manual clock back where it
+        started.
 
         Issued tokens stay valid, so existing clients keep working.
         """
@@ -224,6 +255,7 @@ class Simulator:
             self.webhooks.clear()
             self.api.clear_rejected_requests()
             self.api.snapshots.clear()
+            self.engine.options.usage_lag = self._options["usage_lag"]
             if isinstance(self.clock, ManualClock):
                 self.clock.rewind(self.clock.start)
             self.revision += 1

@@ -37,6 +37,7 @@ from simulator.api.parsing import (
 from simulator.api.replies import EXACT
 from simulator.clock import ClockMoveRefused, ManualClock
 from simulator.engine import NotFound
+from simulator.engine.visibility import MAX_USAGE_LAG, lag_seconds, usage_lag
 from simulator.records import encode
 from simulator.snapshots import Snapshot
 from simulator.wire import (
@@ -99,12 +100,14 @@ _ADVANCE = Object(
         "to": Field(Timestamp()),
     }
 )
+MAX_USAGE_LAG_SECONDS: Final = Decimal(int(MAX_USAGE_LAG.total_seconds()))
 _OPTIONS = Object(
     {
         "deduplication": Field(Boolean()),
         "arrayBatches": Field(Boolean()),
         "failStripeCharges": Field(Boolean()),
         "failStripeChargesFor": Field(Array(Id())),
+        "usageLagSeconds": Field(Number(minimum=Decimal(0), maximum=MAX_USAGE_LAG_SECONDS)),
     }
 )
 PERIOD: Final = Object(
@@ -290,6 +293,8 @@ def update_options(call: Call) -> ApiResponse:
         options.fail_stripe_charges = params["fail_stripe_charges"]
     if "fail_stripe_charges_for" in params:
         options.fail_stripe_charges_for = set(params["fail_stripe_charges_for"])
+    if "usage_lag_seconds" in params:  # read-after-write lag of the usage view (B13)
+        options.usage_lag = usage_lag(params["usage_lag_seconds"])
     return replies.ok({"message": "Options updated", "data": _options_view(call)})
 
 
@@ -300,6 +305,7 @@ def _options_view(call: Call) -> dict[str, object]:
         "arrayBatches": options.array_batches,
         "failStripeCharges": options.fail_stripe_charges,
         "failStripeChargesFor": sorted(options.fail_stripe_charges_for),
+        "usageLagSeconds": replies.wire_number(lag_seconds(options.usage_lag)),
     }
 
 

@@ -31,6 +31,7 @@ from simulator.engine.state import (
     UsageResult,
 )
 from simulator.engine.topups import bucket_end
+from simulator.engine.visibility import note_arrival
 from simulator.engine.webhooks import emit, iso
 
 __all__ = ["record_batch", "record_one", "store_plan_usage", "store_record"]
@@ -90,6 +91,7 @@ def store_record(
     store = ctx.state.usage
     series = store.series_for(customer.customer_id, dimension.dimension_id)
     index = series.append(to_us(timestamp), series.scaled(value), store.intern(metadata))
+    note_arrival(ctx, customer.customer_id, dimension.dimension_id, index)
     _after_store(ctx, customer, dimension, series, index, timestamp)
 
 
@@ -359,6 +361,7 @@ def record_batch(
     store = state.usage
     seen, intern = store.keys, store.intern
     dedupe = ctx.options.deduplication
+    lagged = bool(ctx.options.usage_lag)
     group: tuple[str, str] | None = None
     customer: Customer | None = None
     dimension: Dimension | None = None
@@ -385,6 +388,8 @@ def record_batch(
         index = series.append(
             to_us(record.timestamp), series.scaled(record.record_value), intern(record.metadata)
         )
+        if lagged:
+            note_arrival(ctx, *group, index)
         if follow:
             assert customer is not None
             assert dimension is not None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
@@ -630,6 +630,9 @@ class EngineOptions:
     max_closings_per_move: int = 10_000
     """B14: the most billing cycles (and top-up runs) one clock move may close; a move that
     would close more is refused before the clock changes."""
+    usage_lag: timedelta = timedelta(0)
+    """B13 extension: how long after its arrival, on the simulator's clock, a usage record shows
+    in the usage view (`simulator.engine.visibility`); zero shows it at once."""
 
 
 # --- the whole state -----------------------------------------------------------------------------
@@ -655,3 +658,6 @@ class State:
     customer_counter: int = 0
     replays: dict[tuple[str, str], str] = field(default_factory=dict)
     """(customer id, idempotency key) -> invoice id for B12 records, so a replay returns it."""
+    arrivals: dict[tuple[str, str], list[tuple[int, int]]] = field(default_factory=dict)
+    """(customer id, dimension id) -> [(arrival time in µs, index of the write's first record)],
+    noted while a usage lag is set (`simulator.engine.visibility`)."""

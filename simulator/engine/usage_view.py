@@ -12,6 +12,7 @@ from simulator.engine.context import Ctx
 from simulator.engine.errors import Invalid
 from simulator.engine.metering import Agg, Series, from_us, merge, plain, to_us, unscale
 from simulator.engine.state import Customer, RawUsage, UsageBucket, UsageRecordView, UsageSeries
+from simulator.engine.visibility import visible_count, visible_part
 
 __all__ = ["query_usage", "record_views", "unmatched_views"]
 
@@ -36,6 +37,9 @@ def query_usage(
     ignore_enrollment_date: bool,
 ) -> list[UsageSeries]:
     """Return raw records or buckets per dimension over `[start, end)` (B13).
+
+    With `options.usage_lag` set, records that arrived less than the lag ago are left out
+    (`simulator.engine.visibility`).
 
     Raises:
         Invalid: `endTime` after now or not after `startTime`, or an unknown interval.
@@ -82,6 +86,10 @@ def query_usage(
         series = ctx.state.usage.get(customer.customer_id, dimension_id)
         if series is None or lo >= hi:
             continue
+        # An opt-in read-after-write lag hides the records that arrived too recently.
+        series = visible_part(
+            series, visible_count(ctx, customer.customer_id, dimension_id, series)
+        )
         if used == "none":
             indices = sorted(series.indices_between(lo, hi), key=lambda i: (series.ts[i], i))
             view.records = [_raw(ctx, series, i) for i in indices]
