@@ -4,6 +4,12 @@ Three things live here, and nowhere else:
 
 - **Pool size.** A client's pool keeps up to `POOL_CONNECTIONS` connections alive, so a batcher
   that grows to that many requests in flight does not open and close a connection per request.
+  The connections are split into shards of `SHARD_CONNECTIONS`, each its own httpcore pool:
+  httpcore walks every connection of a pool (with a `poll` system call for each idle one) twice
+  per request, under a lock the sync pool's threads share, so one pool of 128 connections spent
+  most of a request's time in that walk and its threads queued on the lock. A request goes to the
+  shard with the fewest requests waiting for their reply, so one caller at a time always reuses
+  the first shard's connection.
   HTTP/2 is offered whenever the optional `h2` package is installed (`pip install
   'paigo-sdk[http2]'`); servers that do not speak it (ALPN) keep HTTP/1.1.
 - **Whole-attempt deadline.** httpx's `timeout` bounds each socket operation, so a reply trickling
@@ -20,6 +26,7 @@ Three things live here, and nowhere else:
 from __future__ import annotations
 
 import contextlib
+import http.cookiejar
 import importlib.util
 import os
 import threading
@@ -44,9 +51,11 @@ __all__ = [
 POOL_CONNECTIONS: Final = 128
 """Connections a client's pool may hold open (and keep alive): the batcher's concurrency ceiling."""
 
-_LIMITS: Final = httpx.Limits(
-    max_connections=POOL_CONNECTIONS, max_keepalive_connections=POOL_CONNECTIONS
-)
+SHARD_CONNECTIONS: Final = 8
+"""Connections in each shard of a client's pool (see the module's docstring)."""
+
+_SHARDS: Final = POOL_CONNECTIONS // SHARD_CONNECTIONS
+_KEEPALIVE_EXPIRY: Final = 5.0
 
 
 def http2_available() -> bool:
@@ -151,6 +160,79 @@ class _DeadlineBackend(httpcore.NetworkBackend):
         self._inner.sleep(seconds)
 
 
+class _NoCookies(http.cookiejar.CookieJar):
+    """A cookie jar that keeps nothing: the Paigo API authenticates with a bearer token.
+
+    httpx's default jar takes one lock per reply to parse `Set-Cookie`; with many threads sharing
+    a client that lock was the busiest in the process.
+    """
+
+    def extract_cookies(self, response: Any, request: Any) -> None:  # noqa: ARG002
+        return None
+
+    def add_cookie_header(self, request: Any) -> None:  # noqa: ARG002
+        return None
+
+
+class _ShardedPool:
+    """httpcore pools side by side; each request goes to the shard with the fewest waiting."""
+
+    def __init__(self, shards: list[httpcore.ConnectionPool]) -> None:
+        self._shards = shards
+        self._waiting = [0] * len(shards)
+        self._lock = threading.Lock()
+
+    def handle_request(self, request: httpcore.Request) -> httpcore.Response:
+        waiting = self._waiting
+        with self._lock:
+            index = waiting.index(min(waiting))
+            waiting[index] += 1
+        try:
+            # The count drops when the reply's head arrived, not when its body is read: it only
+            # balances the shards, and each shard's own pool queues what exceeds its connections.
+            return self._shards[index].handle_request(request)
+        finally:
+            with self._lock:
+                waiting[index] -= 1
+
+    def close(self) -> None:
+        for shard in self._shards:
+            shard.close()
+
+    def __enter__(self) -> _ShardedPool:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class _AsyncShardedPool:
+    """The async twin of `_ShardedPool`; one event loop drives it, so its counts need no lock."""
+
+    def __init__(self, shards: list[httpcore.AsyncConnectionPool]) -> None:
+        self._shards = shards
+        self._waiting = [0] * len(shards)
+
+    async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
+        waiting = self._waiting
+        index = waiting.index(min(waiting))
+        waiting[index] += 1
+        try:
+            return await self._shards[index].handle_async_request(request)
+        finally:
+            waiting[index] -= 1
+
+    async def aclose(self) -> None:
+        for shard in self._shards:
+            await shard.aclose()
+
+    async def __aenter__(self) -> _AsyncShardedPool:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+
 def new_sync_http() -> httpx.Client:
     """Build the pool a `PaigoClient` owns: batcher-sized, deadline-bounded, HTTP/2 if offered.
 
@@ -158,19 +240,26 @@ def new_sync_http() -> httpx.Client:
         Nothing.
     """
     http2 = http2_available()
-    transport = httpx.HTTPTransport(limits=_LIMITS, http2=http2)
-    # httpx builds its httpcore pool without a way to pass a network backend; this replaces it
-    # with the same settings and the deadline backend (tests/sdk/test_transport.py guards it).
-    transport._pool = httpcore.ConnectionPool(
-        ssl_context=httpx.create_ssl_context(),
-        max_connections=_LIMITS.max_connections,
-        max_keepalive_connections=_LIMITS.max_keepalive_connections,
-        keepalive_expiry=_LIMITS.keepalive_expiry,
-        http1=True,
-        http2=http2,
-        network_backend=_DeadlineBackend(),
+    ssl_context = httpx.create_ssl_context()
+    transport = httpx.HTTPTransport(http2=http2)
+    # httpx builds its httpcore pool without a way to pass a network backend or to shard it;
+    # this replaces it with shards of the same settings over the deadline backend
+    # (tests/sdk/test_transport.py guards it).
+    transport._pool = _ShardedPool(  # type: ignore[assignment]
+        [
+            httpcore.ConnectionPool(
+                ssl_context=ssl_context,
+                max_connections=SHARD_CONNECTIONS,
+                max_keepalive_connections=SHARD_CONNECTIONS,
+                keepalive_expiry=_KEEPALIVE_EXPIRY,
+                http1=True,
+                http2=http2,
+                network_backend=_DeadlineBackend(),
+            )
+            for _ in range(_SHARDS)
+        ]
     )
-    return httpx.Client(transport=transport)
+    return httpx.Client(transport=transport, cookies=_NoCookies())
 
 
 def new_async_http() -> httpx.AsyncClient:
@@ -179,7 +268,23 @@ def new_async_http() -> httpx.AsyncClient:
     Raises:
         Nothing.
     """
-    return httpx.AsyncClient(limits=_LIMITS, http2=http2_available())
+    http2 = http2_available()
+    ssl_context = httpx.create_ssl_context()
+    transport = httpx.AsyncHTTPTransport(http2=http2)
+    transport._pool = _AsyncShardedPool(  # type: ignore[assignment]
+        [
+            httpcore.AsyncConnectionPool(
+                ssl_context=ssl_context,
+                max_connections=SHARD_CONNECTIONS,
+                max_keepalive_connections=SHARD_CONNECTIONS,
+                keepalive_expiry=_KEEPALIVE_EXPIRY,
+                http1=True,
+                http2=http2,
+            )
+            for _ in range(_SHARDS)
+        ]
+    )
+    return httpx.AsyncClient(transport=transport, cookies=_NoCookies())
 
 
 # -- fork safety -------------------------------------------------------------------------------

@@ -9,10 +9,20 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpcore
+import httpx
 import pytest
 
 from paigo_sdk import APITimeoutError, AsyncPaigoClient, PaigoClient
-from paigo_sdk._transport import _DeadlineBackend, new_sync_http
+from paigo_sdk._transport import (
+    POOL_CONNECTIONS,
+    SHARD_CONNECTIONS,
+    _AsyncShardedPool,
+    _DeadlineBackend,
+    _NoCookies,
+    _ShardedPool,
+    new_async_http,
+    new_sync_http,
+)
 from tests.sdk.batching.conftest import SimulatorServer, start_simulator_server
 
 ROUNDS = 150
@@ -75,9 +85,46 @@ def test_the_pool_is_built_with_the_deadline_backend() -> None:
     # Guards the one place that reaches into httpx: if httpx renames its pool, this fails.
     http = new_sync_http()
     pool = http._transport._pool  # type: ignore[attr-defined]
-    assert isinstance(pool, httpcore.ConnectionPool)
-    assert isinstance(pool._network_backend, _DeadlineBackend)
+    assert isinstance(pool, _ShardedPool)
+    assert len(pool._shards) * SHARD_CONNECTIONS == POOL_CONNECTIONS
+    for shard in pool._shards:
+        assert isinstance(shard, httpcore.ConnectionPool)
+        assert isinstance(shard._network_backend, _DeadlineBackend)
     http.close()
+
+
+def test_one_caller_at_a_time_reuses_one_connection(server: SimulatorServer) -> None:
+    # Shards are picked by the requests waiting on each, so a sequential caller stays on the
+    # first shard and its keep-alive connection instead of opening one connection per shard.
+    http = new_sync_http()
+    for _ in range(5):
+        http.get(f"{server.url}/_simulator/clock").raise_for_status()
+    pool = http._transport._pool  # type: ignore[attr-defined]
+    assert [len(shard.connections) for shard in pool._shards] == [1] + [0] * (len(pool._shards) - 1)
+    http.close()
+
+
+def test_the_sdk_pool_keeps_no_cookies() -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        cookie = request.headers.get("cookie")
+        return httpx.Response(200, headers={"set-cookie": "session=abc"}, json={"seen": cookie})
+
+    http = new_sync_http()
+    http._transport = httpx.MockTransport(answer)  # keep the SDK's jar, answer in process
+    http.get("http://paigo.test/one")
+    assert http.get("http://paigo.test/two").json() == {"seen": None}
+    assert len(http.cookies.jar) == 0
+    http.close()
+
+
+@pytest.mark.anyio
+async def test_the_async_pool_is_sharded_and_keeps_no_cookies() -> None:
+    http = new_async_http()
+    pool = http._transport._pool  # type: ignore[attr-defined]
+    assert isinstance(pool, _AsyncShardedPool)
+    assert all(isinstance(shard, httpcore.AsyncConnectionPool) for shard in pool._shards)
+    assert isinstance(http.cookies.jar, _NoCookies)
+    await http.aclose()
 
 
 class _Trickle(BaseHTTPRequestHandler):
