@@ -8,7 +8,6 @@ from simulator.api import replies, schemas, views
 from simulator.api.call import Call
 from simulator.api.dimensions import to_overrides
 from simulator.api.messages import ApiResponse
-from simulator.api.offerings import offering_view
 from simulator.api.parsing import BadRequest, Id
 from simulator.engine import Address, Customer, Discount, EnrollmentUsage, OverridesUpdate
 
@@ -37,7 +36,7 @@ __all__ = [
 
 def list_customers(call: Call) -> ApiResponse:
     """List every customer (Paigo: `GET /customers`)."""
-    data = [customer_view(call, c) for c in call.engine.list_customers()]
+    data = [views.customer(c) for c in call.engine.read_customers()]
     return replies.listing("Customers retrieved successfully", data)
 
 
@@ -71,8 +70,8 @@ def retrieve_customer(call: Call) -> ApiResponse:
     """
     customer_id = call.params["customerId"]
     call.require_customer(customer_id)
-    found = call.engine.retrieve_customer(customer_id)
-    return replies.one("Customer retrieved successfully", customer_view(call, found))
+    found = call.engine.read_customer(customer_id)
+    return replies.one("Customer retrieved successfully", views.customer(found))
 
 
 def update_customer(call: Call) -> ApiResponse:
@@ -115,11 +114,7 @@ def list_enrollments(call: Call) -> ApiResponse:
     """
     customer_id = call.params["customerId"]
     call.require_customer(customer_id)
-    enrollments = call.engine.list_enrollments(customer_id)
-    data = [
-        views.enrollment(e, offering_view(call, call.engine.retrieve_offering(e.offering_id)))
-        for e in enrollments
-    ]
+    data = [views.enrollment(e) for e in call.engine.read_enrollments(customer_id)]
     return replies.listing("Enrollments retrieved successfully", data)
 
 
@@ -313,12 +308,8 @@ def remove_child(call: Call) -> ApiResponse:
 
 
 def customer_view(call: Call, customer: Customer) -> dict[str, Any]:
-    """Render a customer with its current offering, enrollments and invoices embedded."""
-    return views.customer(
-        customer,
-        offerings=lambda oid: offering_view(call, call.engine.retrieve_offering(oid)),
-        invoices=call.engine.list_customer_invoices(customer.customer_id),
-    )
+    """Render a customer the engine already returned (its read model is fetched in one call)."""
+    return views.customer(call.engine.read_customer(customer.customer_id))
 
 
 def _usage(raw: list[dict[str, Any]]) -> list[EnrollmentUsage]:

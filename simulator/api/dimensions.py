@@ -10,10 +10,7 @@ from simulator.api.messages import ApiResponse
 from simulator.engine import (
     INFINITY,
     ConsumptionUnit,
-    Dimension,
     DimensionOverride,
-    Measurement,
-    NotFound,
     Tier,
     TierGroup,
 )
@@ -21,7 +18,6 @@ from simulator.engine import (
 __all__ = [
     "create_dimension",
     "delete_dimension",
-    "dimension_view",
     "list_dimensions",
     "retrieve_dimension",
     "to_engine_fields",
@@ -32,7 +28,7 @@ __all__ = [
 
 def list_dimensions(call: Call) -> ApiResponse:
     """List every dimension, oldest first (Paigo: `GET /dimensions`)."""
-    data = [dimension_view(call, d) for d in call.engine.list_dimensions()]
+    data = [views.dimension(d) for d in call.engine.read_dimensions()]
     return replies.listing("Dimensions retrieved successfully", data)
 
 
@@ -57,8 +53,8 @@ def retrieve_dimension(call: Call) -> ApiResponse:
     Raises:
         NotFound: no such dimension (`No Dimensions found with ID: <id>`).
     """
-    found = call.engine.retrieve_dimension(call.params["dimensionId"])
-    return replies.one("Dimension retrieved successfully", dimension_view(call, found))
+    found = call.engine.read_dimension(call.params["dimensionId"])
+    return replies.one("Dimension retrieved successfully", views.dimension(found))
 
 
 def update_dimension(call: Call) -> ApiResponse:
@@ -92,18 +88,6 @@ def delete_dimension(call: Call) -> ApiResponse:
 
 
 # ----------------------------------------------------------------------------- helpers
-
-
-def dimension_view(call: Call, dimension: Dimension) -> dict[str, Any]:
-    """Render a dimension with its measurement embedded."""
-    return views.dimension(dimension, lambda mid: _measurement_or_none(call, mid))
-
-
-def _measurement_or_none(call: Call, measurement_id: str) -> Measurement | None:
-    try:
-        return call.engine.retrieve_measurement(measurement_id)
-    except NotFound:
-        return None
 
 
 def to_tiers(raw: list[dict[str, Any]] | None) -> list[Tier] | None:

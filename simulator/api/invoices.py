@@ -5,14 +5,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import timedelta
-from typing import Any
 from urllib.parse import quote
 
 from simulator.api import replies, schemas, views
 from simulator.api.call import Call, Forbidden
 from simulator.api.messages import ApiResponse
 from simulator.api.parsing import BadRequest, String
-from simulator.engine import InvoiceItem, NotFound
+from simulator.engine import InvoiceItem
 
 __all__ = ["PDF_LINK_LIFETIME", "create_invoice", "download_invoice_pdf", "retrieve_invoice"]
 
@@ -86,9 +85,8 @@ def download_invoice_pdf(call: Call) -> ApiResponse:
         raise Forbidden
     if int(expires) < int(call.api.clock.now().timestamp()):
         raise BadRequest(["the invoice link has expired; fetch the invoice again for a new one"])
-    invoice = call.engine.retrieve_invoice(invoice_id)
-    customer = _customer_or_none(call, invoice.customer_id)
-    settings = call.engine.retrieve_settings()
+    document = call.engine.read_invoice_document(invoice_id)
+    settings = document.settings
     try:
         # Needs the "pdf" extra; imported on use.
         from simulator.pdf import UnsupportedTextError, render_invoice_pdf
@@ -96,10 +94,10 @@ def download_invoice_pdf(call: Call) -> ApiResponse:
         return replies.pdf_unavailable()
     try:
         content = render_invoice_pdf(
-            invoice,
-            customer,
+            document.invoice,
+            document.customer,
             settings.profile,
-            invoice_number=call.engine.invoice_number(invoice_id),
+            invoice_number=document.number,
             tax_rate=settings.tax_rate,
             logo=settings.invoice_image,
         )
@@ -108,13 +106,6 @@ def download_invoice_pdf(call: Call) -> ApiResponse:
     except UnsupportedTextError as exc:
         raise BadRequest([str(exc)]) from None
     return replies.pdf(content, f"invoice-{invoice_id}.pdf")
-
-
-def _customer_or_none(call: Call, customer_id: str) -> Any:
-    try:
-        return call.engine.retrieve_customer(customer_id)
-    except NotFound:
-        return None
 
 
 def _signed_url(call: Call, invoice_id: str) -> str:

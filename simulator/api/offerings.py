@@ -6,15 +6,13 @@ from typing import Any
 
 from simulator.api import replies, schemas, views
 from simulator.api.call import Call
-from simulator.api.dimensions import dimension_view, to_overrides
+from simulator.api.dimensions import to_overrides
 from simulator.api.messages import ApiResponse
-from simulator.engine import NotFound, Offering
 
 __all__ = [
     "create_offering",
     "delete_offering",
     "list_offerings",
-    "offering_view",
     "retrieve_offering",
     "update_offering",
 ]
@@ -22,7 +20,7 @@ __all__ = [
 
 def list_offerings(call: Call) -> ApiResponse:
     """List every offering with its dimensions embedded (Paigo: `GET /offerings`)."""
-    data = [offering_view(call, o) for o in call.engine.list_offerings()]
+    data = [views.offering(o) for o in call.engine.read_offerings()]
     return replies.listing("Offerings retrieved successfully", data)
 
 
@@ -47,8 +45,8 @@ def retrieve_offering(call: Call) -> ApiResponse:
     Raises:
         NotFound: no such offering (`Offering with ID: <id> not found`).
     """
-    found = call.engine.retrieve_offering(call.params["offeringId"])
-    return replies.one("Offering retrieved successfully", offering_view(call, found))
+    found = call.engine.read_offering(call.params["offeringId"])
+    return replies.one("Offering retrieved successfully", views.offering(found))
 
 
 def update_offering(call: Call) -> ApiResponse:
@@ -78,17 +76,6 @@ def delete_offering(call: Call) -> ApiResponse:
     return replies.ok(
         {"message": "Offering deleted successfully", "offeringId": deleted.offering_id}
     )
-
-
-def offering_view(call: Call, offering: Offering) -> dict[str, Any]:
-    """Render an offering with its dimensions embedded (dimensions deleted since are skipped)."""
-    dimensions = []
-    for dimension_id in offering.dimension_ids:
-        try:
-            dimensions.append(dimension_view(call, call.engine.retrieve_dimension(dimension_id)))
-        except NotFound:
-            continue
-    return views.offering(offering, dimensions)
 
 
 def _to_engine_fields(params: dict[str, Any]) -> dict[str, Any]:

@@ -1,5 +1,9 @@
 """Turn the engine's dataclasses into Paigo's wire objects, one explicit function per resource.
 
+A view takes a read model (`simulator.engine.reads`) when the wire object embeds other resources
+(a customer's offerings, an offering's dimensions): the engine resolves those in one call, and a
+view never calls back into the engine.
+
 Wire conventions: camelCase names; numeric strings as plain decimal strings; JSON numbers (as
 Decimal, written exactly) where the export says number; `"inf"` for infinite bounds; timestamps in
 millisecond ISO form (`2026-11-24T08:00:00.000Z`). Optional fields the engine does not hold are
@@ -15,17 +19,17 @@ from typing import Any
 from simulator.api.replies import wire_decimal, wire_number, wire_time
 from simulator.engine import (
     ChildLink,
-    Customer,
-    Dimension,
+    CustomerRead,
     DimensionOverride,
+    DimensionRead,
     Discount,
-    Enrollment,
+    EnrollmentRead,
     EntitlementExcess,
     Invoice,
     InvoiceLine,
     LedgerEntry,
     Measurement,
-    Offering,
+    OfferingRead,
     Overrides,
     Payment,
     Profile,
@@ -112,8 +116,9 @@ def measurement(m: Measurement) -> Wire:
     return out
 
 
-def dimension(d: Dimension, measurements: Callable[[str], Measurement | None]) -> Wire:
+def dimension(read: DimensionRead) -> Wire:
     """ReadDimensionResponseData; the measurement is embedded, as Paigo does."""
+    d = read.dimension
     out: Wire = {
         "dimensionId": d.dimension_id,
         "dimensionName": d.dimension_name,
@@ -131,10 +136,8 @@ def dimension(d: Dimension, measurements: Callable[[str], Measurement | None]) -
     _put(out, "overageAllowed", d.overage_allowed, lambda b: "true" if b else "false")
     _put(out, "consumptionPrice", d.consumption_price, wire_decimal)
     _put(out, "sampleType", d.sample_type)
-    if d.measurement_id is not None:
-        found = measurements(d.measurement_id)
-        if found is not None:
-            out["measurement"] = measurement(found)
+    if read.measurement is not None:
+        out["measurement"] = measurement(read.measurement)
     if d.tiers is not None:
         out["tiers"] = [tier(t) for t in d.tiers]
     if d.tiers_group_by_metadata is not None:
@@ -142,8 +145,9 @@ def dimension(d: Dimension, measurements: Callable[[str], Measurement | None]) -
     return out
 
 
-def offering(o: Offering, dimensions: list[Wire]) -> Wire:
-    """ReadOfferingResponseData; `dimensions` are the already-rendered dimension objects."""
+def offering(read: OfferingRead) -> Wire:
+    """ReadOfferingResponseData, its dimensions embedded."""
+    o = read.offering
     out: Wire = {
         "offeringId": o.offering_id,
         "offeringName": o.offering_name,
@@ -152,7 +156,7 @@ def offering(o: Offering, dimensions: list[Wire]) -> Wire:
         "billingCycle": o.billing_cycle or "",
         "currency": o.currency,
         "offeringVisibility": o.offering_visibility,
-        "dimensions": dimensions,
+        "dimensions": [dimension(d) for d in read.dimensions],
         "dimensionOverrides": [dimension_override(x) for x in o.dimension_overrides],
         "metadata": o.metadata,
         "minimumCharge": None if o.minimum_charge is None else wire_decimal(o.minimum_charge),
@@ -183,10 +187,11 @@ def overrides(o: Overrides) -> Wire:
     return out
 
 
-def enrollment(e: Enrollment, offering_view: Wire) -> Wire:
+def enrollment(read: EnrollmentRead) -> Wire:
     """CustomerEnrollmentResponseData."""
+    e = read.enrollment
     return {
-        "offering": offering_view,
+        "offering": offering(read.offering),
         "offeringEnrollmentDate": wire_time(e.enrollment_date),
         "overrides": overrides(e.overrides),
     }
@@ -197,13 +202,14 @@ def child(link: ChildLink) -> Wire:
     return {"childId": link.child_id, "parentId": link.parent_id, "billParent": link.bill_parent}
 
 
-def customer(c: Customer, *, offerings: Callable[[str], Wire], invoices: list[Invoice]) -> Wire:
+def customer(read: CustomerRead) -> Wire:
     """ReadCustomerResponseData (also used for the list, ReadAllCustomersResponseData).
 
     `offering` is the current enrollment's offering, or `{}` when the customer is not enrolled;
     the deprecated `offeringId`, `offeringEnrollmentDate` and free-trial dates are left out then
     (the export types them as optional, non-nullable strings).
     """
+    c = read.customer
     current = c.current_enrollment
     out: Wire = {
         "customerId": c.customer_id,
@@ -216,10 +222,10 @@ def customer(c: Customer, *, offerings: Callable[[str], Wire], invoices: list[In
         "currency": c.currency,
         "metadata": c.metadata,
         "creditBalance": wire_decimal(c.balance),
-        "offering": offerings(current.offering_id) if current is not None else {},
-        "enrollments": [enrollment(e, offerings(e.offering_id)) for e in c.active_enrollments],
+        "offering": offering(read.offering) if read.offering is not None else {},
+        "enrollments": [enrollment(e) for e in read.enrollments],
         "children": [child(link) for link in c.children],
-        "invoices": [invoice(i, include_customer=False) for i in invoices],
+        "invoices": [invoice(i, include_customer=False) for i in read.invoices],
     }
     if current is not None:
         out["offeringId"] = current.offering_id

@@ -30,6 +30,13 @@ from simulator.engine.operations import (
 )
 from simulator.engine.operations._shared import Metadata
 from simulator.engine.operations.runner import operation
+from simulator.engine.reads import (
+    CustomerRead,
+    DimensionRead,
+    EnrollmentRead,
+    InvoiceDocument,
+    OfferingRead,
+)
 from simulator.engine.state import (
     INFINITY,
     UNSET,
@@ -80,24 +87,29 @@ __all__ = [
     "Conflict",
     "ConsumptionUnit",
     "Customer",
+    "CustomerRead",
     "Dimension",
     "DimensionOverride",
+    "DimensionRead",
     "Discount",
     "Engine",
     "EngineError",
     "EngineOptions",
     "EngineSnapshot",
     "Enrollment",
+    "EnrollmentRead",
     "EnrollmentUsage",
     "EntitlementExcess",
     "Invalid",
     "Invoice",
+    "InvoiceDocument",
     "InvoiceItem",
     "InvoiceLine",
     "LedgerEntry",
     "Measurement",
     "NotFound",
     "Offering",
+    "OfferingRead",
     "Overrides",
     "OverridesUpdate",
     "Payment",
@@ -245,6 +257,10 @@ class Engine:
 
     retrieve_dimension = operation(catalog_ops.retrieve_dimension)
 
+    read_dimensions = operation(catalog_ops.read_dimensions)
+
+    read_dimension = operation(catalog_ops.read_dimension)
+
     update_dimension = operation(catalog_ops.update_dimension)
 
     delete_dimension = operation(catalog_ops.delete_dimension)
@@ -256,6 +272,10 @@ class Engine:
     list_offerings = operation(catalog_ops.list_offerings)
 
     retrieve_offering = operation(catalog_ops.retrieve_offering)
+
+    read_offerings = operation(catalog_ops.read_offerings)
+
+    read_offering = operation(catalog_ops.read_offering)
 
     update_offering = operation(catalog_ops.update_offering)
 
@@ -280,6 +300,12 @@ class Engine:
     list_customers = operation(customers_ops.list_customers)
 
     retrieve_customer = operation(customers_ops.retrieve_customer)
+
+    read_customers = operation(customers_ops.read_customers)
+
+    read_customer = operation(customers_ops.read_customer)
+
+    read_enrollments = operation(customers_ops.read_enrollments)
 
     update_customer = operation(customers_ops.update_customer)
 
@@ -385,6 +411,8 @@ class Engine:
     retrieve_invoice = operation(invoices_ops.retrieve_invoice)
 
     invoice_number = operation(invoices_ops.invoice_number)
+
+    read_invoice_document = operation(invoices_ops.read_invoice_document)
 
     approve_invoice = operation(invoices_ops.approve_invoice)
 

@@ -6,7 +6,7 @@ import copy
 import dataclasses
 from decimal import Decimal
 
-from simulator.engine import catalog
+from simulator.engine import catalog, reads
 from simulator.engine.context import Ctx
 from simulator.engine.operations._shared import Metadata, given, raise_if
 from simulator.engine.state import (
@@ -82,6 +82,20 @@ def create_dimension(
 def list_dimensions(ctx: Ctx) -> list[Dimension]:
     """Return every dimension, oldest first."""
     return list(ctx.state.dimensions.values())
+
+
+def read_dimensions(ctx: Ctx) -> list[reads.DimensionRead]:
+    """Return every dimension with its measurement, oldest first (the read model of the list)."""
+    return [reads.dimension_read(ctx.state, d) for d in ctx.state.dimensions.values()]
+
+
+def read_dimension(ctx: Ctx, dimension_id: str) -> reads.DimensionRead:
+    """Return one dimension with its measurement.
+
+    Raises:
+        NotFound: no such dimension.
+    """
+    return reads.dimension_read(ctx.state, catalog.get_dimension(ctx.state, dimension_id))
 
 
 def retrieve_dimension(ctx: Ctx, dimension_id: str) -> Dimension:
@@ -212,6 +226,20 @@ def create_offering(
 def list_offerings(ctx: Ctx) -> list[Offering]:
     """Return every offering, oldest first."""
     return list(ctx.state.offerings.values())
+
+
+def read_offerings(ctx: Ctx) -> list[reads.OfferingRead]:
+    """Return every offering with its dimensions, oldest first (the read model of the list)."""
+    return [reads.offering_read(ctx.state, o) for o in ctx.state.offerings.values()]
+
+
+def read_offering(ctx: Ctx, offering_id: str) -> reads.OfferingRead:
+    """Return one offering with its dimensions.
+
+    Raises:
+        NotFound: no such offering.
+    """
+    return reads.offering_read(ctx.state, catalog.get_offering(ctx.state, offering_id))
 
 
 def retrieve_offering(ctx: Ctx, offering_id: str) -> Offering:

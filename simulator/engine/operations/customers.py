@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Final
 
 from simulator import wire
-from simulator.engine import catalog, customers, ingest
+from simulator.engine import catalog, customers, ingest, reads
 from simulator.engine.context import Ctx
 from simulator.engine.cycles import close_due
 from simulator.engine.errors import Invalid
@@ -135,6 +135,33 @@ def _enact(ctx: Ctx, plan: customers.EnrollmentPlan) -> list[Invoice]:
 def list_customers(ctx: Ctx) -> list[Customer]:
     """Return every customer, oldest first."""
     return list(ctx.state.customers.values())
+
+
+def read_customers(ctx: Ctx) -> list[reads.CustomerRead]:
+    """Return every customer's read model, oldest first.
+
+    Raises:
+        NotFound: an enrolled offering no longer exists.
+    """
+    return [reads.customer_read(ctx.state, c) for c in ctx.state.customers.values()]
+
+
+def read_customer(ctx: Ctx, customer_id: str) -> reads.CustomerRead:
+    """Return the customer with its offerings, enrollments and invoices resolved.
+
+    Raises:
+        NotFound: no such customer, or an enrolled offering no longer exists.
+    """
+    return reads.customer_read(ctx.state, customers.get_customer(ctx, customer_id))
+
+
+def read_enrollments(ctx: Ctx, customer_id: str) -> tuple[reads.EnrollmentRead, ...]:
+    """Return the customer's active enrollments with their offerings, oldest first.
+
+    Raises:
+        NotFound: no such customer, or an enrolled offering no longer exists.
+    """
+    return reads.enrollment_reads(ctx.state, customers.get_customer(ctx, customer_id))
 
 
 def retrieve_customer(ctx: Ctx, customer_id: str) -> Customer:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from simulator import wire
-from simulator.engine import customers, invoicing
+from simulator.engine import customers, invoicing, reads
 from simulator.engine.context import Ctx
 from simulator.engine.errors import Invalid, NotFound
 from simulator.engine.operations._shared import raise_if
@@ -121,6 +121,21 @@ def invoice_number(ctx: Ctx, invoice_id: str) -> str:
     invoice = _invoice(ctx, invoice_id)
     sequence = list(ctx.state.invoices).index(invoice_id) + 1
     return f"INV-{invoice.invoice_date.year}-{sequence:05d}"
+
+
+def read_invoice_document(ctx: Ctx, invoice_id: str) -> reads.InvoiceDocument:
+    """Return what a printed invoice shows: the invoice, its number, customer and settings.
+
+    Raises:
+        NotFound: no such invoice.
+    """
+    invoice = _invoice(ctx, invoice_id)
+    return reads.InvoiceDocument(
+        invoice=invoice,
+        number=invoice_number(ctx, invoice_id),
+        customer=ctx.state.customers.get(invoice.customer_id),
+        settings=ctx.state.settings,
+    )
 
 
 def approve_invoice(ctx: Ctx, invoice_id: str) -> Invoice:

@@ -111,7 +111,7 @@ def test_unexpected_errors_become_a_generic_500(
     def explode() -> list[object]:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(api.engine, "list_dimensions", explode)
+    monkeypatch.setattr(api.engine, "read_dimensions", explode)
     reply = client.get("/dimensions")
     assert reply.status == 500
     assert reply.json == {"statusCode": 500, "message": "Internal server error"}
