@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -58,7 +58,7 @@ def test_reads_with_embedded_resources_make_one_engine_call(engine_calls: list[i
         client.customers.enrollment.update(
             customer.customer_id, offering_id=offerings[1].offering_id
         )
-        reads = {
+        reads: dict[str, Callable[[], object]] = {
             "customer": lambda: client.customers.retrieve(customer.customer_id),
             "customers": client.customers.list,
             "enrollments": lambda: client.customers.enrollment.retrieve(customer.customer_id),
