@@ -75,6 +75,13 @@ class PendingWork:
             )
         return found
 
+    def objects(self) -> list[Any]:
+        """Return the live holders themselves, in registration order (reconciliation reads their
+        ledgers)."""
+        with self._lock:
+            entries = list(self._entries)
+        return [holder for holder in (entry[0]() for entry in entries) if holder is not None]
+
     def __repr__(self) -> str:
         return f"PendingWork({len(self.holders())} holders)"
 

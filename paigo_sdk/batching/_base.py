@@ -9,24 +9,27 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Final
 
+from paigo_sdk.batching._ledger import FileLedger, LedgerSource, MemoryLedger, tally
 from paigo_sdk.batching._outbox import Durability, Outbox
 from paigo_sdk.batching._pace import ConcurrencyLimit, StallAlarm
 from paigo_sdk.batching._planner import (
     OutcomeLedger,
     RawRecord,
     RetryPlan,
+    WireRecord,
     check_key,
     check_record,
     is_plain_decimal,
     new_key_prefix,
 )
+from paigo_sdk.batching._rollup import RollupRules, roll_up
 from paigo_sdk.batching.report import DeliveryStats, RecordOutcome
-from paigo_sdk.errors import ClientValidationError
+from paigo_sdk.errors import ClientValidationError, NotFoundError
 
 __all__ = [
     "DEFAULT_MAX_BATCH",
@@ -94,6 +97,8 @@ class BatcherSettings:
         exit_timeout: float,
         stall_after: float,
         on_stall: Callable[[DeliveryStats], object] | None,
+        ledger: bool = False,
+        rollup: bool = False,
     ) -> None:
         fixed = concurrency is not None
         if (
@@ -149,6 +154,8 @@ class BatcherSettings:
         self.on_delivered = on_delivered
         self.on_error = on_error
         self.exit_timeout = exit_timeout
+        self.ledger = bool(ledger)
+        self.rollup = bool(rollup)
 
 
 class RecordQueue:
@@ -189,6 +196,7 @@ class RecordQueue:
             deque() if self.outbox is not None and settings.durability == "batch" else None
         )
         self._store_lock = threading.Lock()
+        self._init_ledger_and_rollup(settings)
         if self.outbox is not None:
             # Recovery: whatever a previous batcher left on disk is sent first, with its keys.
             recovered = self.outbox.pending()
@@ -199,6 +207,97 @@ class RecordQueue:
                     settings.outbox_path,
                 )
                 self._queue.extend(recovered)
+
+    def _init_ledger_and_rollup(self, settings: BatcherSettings) -> None:
+        # The ledger lives in the outbox file when there is one (so it survives restarts and
+        # each record is counted in the transaction that deletes it), in memory otherwise.
+        self._memory_ledger: MemoryLedger | None = None
+        self.usage_ledger: LedgerSource | None = None
+        """What this batcher counted as acknowledged; None unless created with `ledger=True`."""
+        if settings.ledger and self.outbox is not None:
+            self.usage_ledger = FileLedger(self.outbox.path)
+        elif settings.ledger:
+            self._memory_ledger = MemoryLedger()
+            self.usage_ledger = self._memory_ledger
+        self._rollup_rules = RollupRules() if settings.rollup else None
+        # Keys of records handed back to the queue after an attempt: they may have reached
+        # Paigo already, so they are never combined into a record with another key.
+        self._attempted: set[str] = set()
+
+    def _count_acknowledged(self, records: Sequence[WireRecord]) -> None:
+        """Forget acknowledged records in the outbox and count them in the ledger.
+
+        With both, one transaction does the two, so a record is counted once even if it is
+        resent after a crash. A failure is logged: the records stay in the outbox, and the next
+        batcher on the file resends them (answered as replays) and counts them then.
+        """
+        if not records:
+            return
+        try:
+            if self.settings.ledger and self.outbox is not None:
+                self.outbox.acknowledge(records, tally(records))
+            elif self.outbox is not None:
+                self.outbox.remove(records)
+            if self._memory_ledger is not None:
+                self._memory_ledger.add(tally(records))
+        except Exception:
+            logger.exception("could not delete delivered usage records from the outbox")
+
+    def _combinable(self, key: str) -> bool:
+        # Only keys this batcher generated in this process, never sent: records recovered from
+        # an outbox, keyed by the application, or handed back after an attempt keep their keys.
+        return key.startswith(self._key_prefix) and key not in self._attempted
+
+    def _handed_back(self, raws: Sequence[RawRecord]) -> None:
+        """Remember records returned to the queue after an attempt (rollup leaves them alone)."""
+        if self._rollup_rules is not None:
+            self._attempted.update(raw[0] for raw in raws)
+
+    def _dimensions_to_read(self, records: Sequence[WireRecord]) -> set[str]:
+        """The dimensions whose configuration rollup still needs; empty without rollup."""
+        rules = self._rollup_rules
+        if rules is None or len(records) < 2:
+            return set()
+        return rules.missing((r.dimension_id for r in records), _monotonic())
+
+    def _learn_dimension(self, dimension_id: str, dimension: object, error: object) -> None:
+        """Keep what reading one dimension told rollup (`error` is the exception, if any)."""
+        rules = self._rollup_rules
+        if rules is None:
+            return
+        if error is None:
+            rules.learn(
+                dimension_id,
+                getattr(dimension, "aggregation_method", None),
+                getattr(dimension, "payment_schedule", None),
+            )
+        elif isinstance(error, NotFoundError | ClientValidationError):
+            rules.learn_not_combinable(dimension_id)
+        else:
+            logger.debug("could not read dimension %s for rollup: %s", dimension_id, error)
+            rules.learn_failed(dimension_id, _monotonic())
+
+    def _roll_up(self, records: list[WireRecord]) -> list[WireRecord]:
+        """Combine what rollup may combine; with an outbox, swap the records there first.
+
+        When the outbox cannot be changed, the records are sent as they are.
+        """
+        rules = self._rollup_rules
+        if rules is None or len(records) < 2:
+            return records
+        plan = roll_up(records, rules, self._combinable)
+        combined = [c for c in plan if c.combined]
+        if not combined:
+            return records
+        if self.outbox is not None:
+            try:
+                self.outbox.replace(
+                    [m for c in combined for m in c.members], [c.record.raw() for c in combined]
+                )
+            except Exception:
+                logger.exception("could not write combined usage records; sending them apart")
+                return records
+        return [c.record for c in plan]
 
     def _new_pace(self) -> None:
         """Start the adaptive concurrency, the in-flight ages and the stall alarm afresh."""
@@ -246,6 +345,9 @@ class RecordQueue:
         self._key_counter = itertools.count()
         self.ledger = OutcomeLedger()
         self._store_lock = threading.Lock()
+        if self._memory_ledger is not None:
+            self._memory_ledger.after_fork_in_child()
+        self._attempted = set()
         if self.outbox is not None:
             self.outbox.after_fork_in_child()
         if self._unstored is not None:

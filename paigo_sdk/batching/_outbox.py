@@ -16,6 +16,9 @@ Durability levels:
   last `flush_interval` before a crash may be lost; a power failure may also lose the last commits
   not yet checkpointed. A process crash alone loses nothing that was written.
 
+With a ledger, the same file also holds the `usage_ledger` table (see
+`paigo_sdk.batching._ledger`): an acknowledged record is deleted and counted in one transaction.
+
 One batcher per file at a time: two live batchers on one file would both resend its pending
 records. A child process after `fork` does not read its parent's records (it opens a connection of
 its own and only writes and deletes its own rows).
@@ -27,12 +30,20 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final, Literal
 
 from paigo_sdk import _json
+from paigo_sdk.batching._ledger import (
+    LedgerBucket,
+    LedgerKey,
+    ledger_table_add,
+    ledger_table_buckets,
+    ledger_table_create,
+)
 from paigo_sdk.batching._planner import RawRecord, WireRecord, format_timestamp, to_datetime
 from paigo_sdk.errors import ClientValidationError
 
@@ -111,6 +122,7 @@ class Outbox:
         full = self.durability == "sync"
         connection.execute(f"PRAGMA synchronous = {'FULL' if full else 'NORMAL'}")
         connection.execute(_SCHEMA)
+        ledger_table_create(connection)
         return connection
 
     def put(self, records: Sequence[RawRecord], *, skip_invalid: bool = False) -> None:
@@ -157,6 +169,56 @@ class Outbox:
                 self._connection.execute("ROLLBACK")
                 raise
             self._connection.execute("COMMIT")
+
+    def acknowledge(
+        self,
+        records: Iterable[WireRecord],
+        counted: Mapping[LedgerKey, tuple[int, Decimal]],
+    ) -> None:
+        """Delete acknowledged records and add their tally to the ledger, in one transaction.
+
+        Either both happen or neither does, so a record resent after a crash (and answered as a
+        replay) is counted once.
+        """
+        keys = [(record.customer_id, record.key) for record in records]
+        if not keys and not counted:
+            return
+        with self._lock:
+            self._connection.execute("BEGIN IMMEDIATE")
+            try:
+                self._connection.executemany(_DELETE, keys)
+                ledger_table_add(self._connection, counted)
+            except BaseException:
+                self._connection.execute("ROLLBACK")
+                raise
+            self._connection.execute("COMMIT")
+
+    def replace(self, members: Iterable[WireRecord], combined: Sequence[RawRecord]) -> None:
+        """Swap records for the records that combine them, in one transaction.
+
+        After a crash the file then holds the combined records with their own keys, so a resend
+        is a replay of what was already sent, never a second, differently combined record.
+
+        Raises:
+            ClientValidationError: when a combined record's metadata cannot be written as JSON
+                (then nothing changes).
+        """
+        rows = [_row(raw) for raw in combined]
+        keys = [(record.customer_id, record.key) for record in members]
+        with self._lock:
+            self._connection.execute("BEGIN IMMEDIATE")
+            try:
+                self._connection.executemany(_DELETE, keys)
+                self._connection.executemany(_INSERT, rows)
+            except BaseException:
+                self._connection.execute("ROLLBACK")
+                raise
+            self._connection.execute("COMMIT")
+
+    def ledger_buckets(self, start: datetime, end: datetime) -> list[LedgerBucket]:
+        """Return the ledger's buckets whose hour starts in `[start, end)`."""
+        with self._lock:
+            return ledger_table_buckets(self._connection, start, end)
 
     def pending(self) -> list[RawRecord]:
         """Return every record still in the file, oldest first, as raw tuples."""

@@ -80,6 +80,8 @@ class AsyncUsageBatcher(RecordQueue):
         exit_timeout: float = 10.0,
         stall_after: float = DEFAULT_STALL_AFTER,
         on_stall: Callable[[DeliveryStats], object] | None = None,
+        ledger: bool = False,
+        rollup: bool = False,
     ) -> None:
         settings = BatcherSettings(
             max_batch=max_batch,
@@ -100,6 +102,8 @@ class AsyncUsageBatcher(RecordQueue):
             exit_timeout=exit_timeout,
             stall_after=stall_after,
             on_stall=on_stall,
+            ledger=ledger,
+            rollup=rollup,
         )
         self._client = client.with_options(max_retries=0)
         # Registered without a flush: draining needs this batcher's event loop.
@@ -341,7 +345,9 @@ class AsyncUsageBatcher(RecordQueue):
         ):
             return None
         self._draining = True
-        count = min(queued, self._max_batch if self._wire_batches else 1)
+        # Rollup combines what one unit holds, so it takes as much as a wire batch would.
+        whole = self._wire_batches or self._rollup_rules is not None
+        count = min(queued, self._max_batch if whole else 1)
         records = [self._queue.popleft() for _ in range(count)]
         self._in_flight += count
         self._flying[id(records)] = min(record[6] for record in records)
@@ -367,6 +373,7 @@ class AsyncUsageBatcher(RecordQueue):
             logger.exception("usage batcher worker failed; records kept queued")
             returned, pause = list(raws), True
         finally:
+            self._handed_back(returned)
             self._queue.extendleft(reversed(returned))
             self._in_flight -= len(raws)
             self._flying.pop(id(raws), None)
@@ -386,6 +393,7 @@ class AsyncUsageBatcher(RecordQueue):
                 unsendable,
             )
             records = [record for record in records if record.error is None]
+        records = await self._rolled_up(records)
         if self._wire_batches:
             for chunk in plan_chunks(
                 records,
@@ -397,6 +405,21 @@ class AsyncUsageBatcher(RecordQueue):
         else:
             for record in records:
                 await self._send_one(record, returned)
+
+    async def _rolled_up(self, records: list[WireRecord]) -> list[WireRecord]:
+        """Combine records before sending (with `rollup=True`), reading new dimensions once."""
+        for dimension_id in self._dimensions_to_read(records):
+            try:
+                dimension = await self._client.dimensions.retrieve(dimension_id)
+            except Exception as error:
+                self._learn_dimension(dimension_id, None, error)
+            else:
+                self._learn_dimension(dimension_id, dimension, None)
+        if self._rollup_rules is None or len(records) < 2:
+            return records
+        if self.outbox is None:
+            return self._roll_up(records)
+        return await asyncio.to_thread(self._roll_up, records)
 
     async def _send_one(self, record: WireRecord, returned: list[RawRecord]) -> bool:
         usage = self._client.usage
@@ -525,11 +548,14 @@ class AsyncUsageBatcher(RecordQueue):
             logger.exception("could not delete delivered usage records from the outbox")
 
     async def _acknowledge(self, records: Sequence[WireRecord], replays: Sequence[bool]) -> None:
-        """Count acknowledged records and forget them in the outbox.
+        """Count acknowledged records, forget them in the outbox, and add them to the ledger.
 
         Outcome objects are only built when a callback wants them: this is the common path.
         """
-        await self._forget(records)
+        if self.outbox is None:
+            self._count_acknowledged(records)
+        else:
+            await asyncio.to_thread(self._count_acknowledged, records)
         self.ledger.acknowledged(len(records), sum(replays))
         if self.settings.on_delivered is not None:
             call_back(

@@ -84,6 +84,12 @@ class UsageBatcher(RecordQueue):
         stall_after: the stall alarm fires (a WARNING log line and `on_stall`) when the oldest
             pending record is older than this many `flush_interval`s.
         on_stall: called on a background thread with `stats()` when the alarm fires.
+        ledger: keep a ledger of acknowledged records (count and exact sum per customer x
+            dimension x UTC hour), in the outbox file when there is one, for
+            `client.usage.reconcile`; see `paigo_sdk.reconcile`.
+        rollup: combine records before sending where the dimension's aggregation makes it exact
+            (`sum`, `max`, `min`, `last`; one customer, dimension, UTC hour and metadata map),
+            so fewer requests carry the same invoices; see `paigo_sdk.batching._rollup`.
 
     Raises:
         ClientValidationError: for invalid options.
@@ -112,6 +118,8 @@ class UsageBatcher(RecordQueue):
         exit_timeout: float = 10.0,
         stall_after: float = DEFAULT_STALL_AFTER,
         on_stall: Callable[[DeliveryStats], object] | None = None,
+        ledger: bool = False,
+        rollup: bool = False,
     ) -> None:
         settings = BatcherSettings(
             max_batch=max_batch,
@@ -132,6 +140,8 @@ class UsageBatcher(RecordQueue):
             exit_timeout=exit_timeout,
             stall_after=stall_after,
             on_stall=on_stall,
+            ledger=ledger,
+            rollup=rollup,
         )
         self._client = client.with_options(max_retries=0)
         work = getattr(client, "_pending_work", None)  # absent on stand-in clients
@@ -411,7 +421,9 @@ class UsageBatcher(RecordQueue):
                 return None
             # A send was triggered: keep taking until the queue is empty.
             self._draining = True
-            count = min(queued, self._max_batch if self._wire_batches else 1)
+            # Rollup combines what one unit holds, so it takes as much as a wire batch would.
+            whole = self._wire_batches or self._rollup_rules is not None
+            count = min(queued, self._max_batch if whole else 1)
             records = [self._queue.popleft() for _ in range(count)]
             self._in_flight += count
             self._flying[id(records)] = min(record[6] for record in records)
@@ -440,6 +452,7 @@ class UsageBatcher(RecordQueue):
             logger.exception("usage batcher worker failed; records kept queued")
             returned, pause = list(raws), True
         finally:
+            self._handed_back(returned)
             with self._lock:
                 self._queue.extendleft(reversed(returned))
                 self._in_flight -= len(raws)
@@ -461,6 +474,7 @@ class UsageBatcher(RecordQueue):
                 unsendable,
             )
             records = [record for record in records if record.error is None]
+        records = self._rolled_up(records)
         if self._wire_batches:
             for chunk in plan_chunks(
                 records,
@@ -472,6 +486,17 @@ class UsageBatcher(RecordQueue):
         else:
             for record in records:
                 self._send_one(record, returned)
+
+    def _rolled_up(self, records: list[WireRecord]) -> list[WireRecord]:
+        """Combine records before sending (with `rollup=True`), reading new dimensions once."""
+        for dimension_id in self._dimensions_to_read(records):
+            try:
+                dimension = self._client.dimensions.retrieve(dimension_id)
+            except Exception as error:
+                self._learn_dimension(dimension_id, None, error)
+            else:
+                self._learn_dimension(dimension_id, dimension, None)
+        return self._roll_up(records)
 
     def _send_one(self, record: WireRecord, returned: list[RawRecord]) -> bool:
         usage = self._client.usage
@@ -598,11 +623,11 @@ class UsageBatcher(RecordQueue):
             logger.exception("could not delete delivered usage records from the outbox")
 
     def _acknowledge(self, records: Sequence[WireRecord], replays: Sequence[bool]) -> None:
-        """Count acknowledged records and forget them in the outbox.
+        """Count acknowledged records, forget them in the outbox, and add them to the ledger.
 
         Outcome objects are only built when a callback wants them: this is the common path.
         """
-        self._forget(records)
+        self._count_acknowledged(records)
         with self._lock:
             self.ledger.acknowledged(len(records), sum(replays))
         if self.settings.on_delivered is not None:

@@ -14,7 +14,16 @@ from paigo_sdk._operations import RECORD_USAGE, RECORD_USAGE_BATCH
 from paigo_sdk._request_options import Body, Headers, Query
 from paigo_sdk._sentinels import NOT_GIVEN
 from paigo_sdk._wire import MAX_BATCH_SIZE
+from paigo_sdk.batching._ledger import LedgerBucket
 from paigo_sdk.errors import ClientValidationError
+from paigo_sdk.reconcile import (
+    ReconcileReport,
+    compare,
+    ledger_sources,
+    local_buckets,
+    remote_buckets,
+    whole_hours,
+)
 from paigo_sdk.resources._base import AsyncResource, SyncResource, build_params
 from paigo_sdk.types import (
     DecimalInput,
@@ -177,6 +186,64 @@ class AsyncUsage(AsyncResource):
             timeout=timeout,
         )
 
+    async def reconcile(
+        self,
+        *,
+        start: datetime,
+        end: datetime,
+        ledger: object = None,
+        customer_ids: Sequence[str] | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
+    ) -> ReconcileReport:
+        """Compare what the batchers sent with what Paigo stored, bucket by bucket.
+
+        Reads the ledgers (records and exact sum acknowledged per customer x dimension x UTC
+        hour; see `batcher(ledger=True)`) and the raw records of each customer's usage view over
+        the same whole hours, and returns every bucket where the record counts or the sums
+        differ. Run it after `flush()`: records still in flight are not in the ledger yet.
+
+        Args:
+            start: the window's start, rounded down to its UTC hour; timezone-aware.
+            end: the window's end, rounded down to its UTC hour (the hour holding it is not
+                complete); timezone-aware, not in the future.
+            ledger: what to compare: a batcher, a ledger, or the path of a batcher's outbox file;
+                by default the ledgers of this client's batchers (those not yet garbage
+                collected, open or closed).
+            customer_ids: compare these customers only; by default every customer the ledgers
+                hold in the window.
+            extra_headers: sent with each usage view request (one per customer).
+
+        Raises:
+            ClientValidationError: for a naive datetime, a window without a whole hour, or no
+                ledger to compare.
+            FileNotFoundError: when an outbox path does not exist.
+            BadRequestError: when Paigo refuses the window (an end in the future).
+            NotFoundError: when a customer does not exist.
+            APIStatusError: for other error replies.
+            APIConnectionError: when no reply arrives after the retries.
+        """
+        first, stop = whole_hours(start, end)
+        sources = ledger_sources(self._client, ledger)
+        local, customers = local_buckets(sources, first, stop, customer_ids)
+        remote: list[LedgerBucket] = []
+        for customer_id in customers:
+            usage = await self._client.customers.retrieve_usage(
+                customer_id,
+                aggregation_interval="none",
+                start_time=first,
+                end_time=stop,
+                ignore_enrollment_date=True,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+                timeout=timeout,
+            )
+            remote.extend(remote_buckets(customer_id, usage, first, stop))
+        return compare(local, remote, start=first, end=stop, customers=customers)
+
     def batcher(self, **options: Any) -> AsyncUsageBatcher:
         """Return a background batcher that delivers usage records through this client.
 
@@ -297,6 +364,64 @@ class Usage(SyncResource):
             headers=headers,
             timeout=timeout,
         )
+
+    def reconcile(
+        self,
+        *,
+        start: datetime,
+        end: datetime,
+        ledger: object = None,
+        customer_ids: Sequence[str] | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout = NOT_GIVEN,
+    ) -> ReconcileReport:
+        """Compare what the batchers sent with what Paigo stored, bucket by bucket.
+
+        Reads the ledgers (records and exact sum acknowledged per customer x dimension x UTC
+        hour; see `batcher(ledger=True)`) and the raw records of each customer's usage view over
+        the same whole hours, and returns every bucket where the record counts or the sums
+        differ. Run it after `flush()`: records still in flight are not in the ledger yet.
+
+        Args:
+            start: the window's start, rounded down to its UTC hour; timezone-aware.
+            end: the window's end, rounded down to its UTC hour (the hour holding it is not
+                complete); timezone-aware, not in the future.
+            ledger: what to compare: a batcher, a ledger, or the path of a batcher's outbox file;
+                by default the ledgers of this client's batchers (those not yet garbage
+                collected, open or closed).
+            customer_ids: compare these customers only; by default every customer the ledgers
+                hold in the window.
+            extra_headers: sent with each usage view request (one per customer).
+
+        Raises:
+            ClientValidationError: for a naive datetime, a window without a whole hour, or no
+                ledger to compare.
+            FileNotFoundError: when an outbox path does not exist.
+            BadRequestError: when Paigo refuses the window (an end in the future).
+            NotFoundError: when a customer does not exist.
+            APIStatusError: for other error replies.
+            APIConnectionError: when no reply arrives after the retries.
+        """
+        first, stop = whole_hours(start, end)
+        sources = ledger_sources(self._client, ledger)
+        local, customers = local_buckets(sources, first, stop, customer_ids)
+        remote: list[LedgerBucket] = []
+        for customer_id in customers:
+            usage = self._client.customers.retrieve_usage(
+                customer_id,
+                aggregation_interval="none",
+                start_time=first,
+                end_time=stop,
+                ignore_enrollment_date=True,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+                timeout=timeout,
+            )
+            remote.extend(remote_buckets(customer_id, usage, first, stop))
+        return compare(local, remote, start=first, end=stop, customers=customers)
 
     def batcher(self, **options: Any) -> UsageBatcher:
         """Return a background batcher that delivers usage records through this client.
