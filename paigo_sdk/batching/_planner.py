@@ -1,7 +1,8 @@
 """Decide, without any I/O, how queued usage records are keyed, chunked, retried and reported.
 
-The threaded and asyncio batchers only move data: every decision they take comes from here, so the
-two drivers cannot disagree.
+These are the building blocks of `paigo_sdk.batching._core`, which strings them into the steps of
+delivering one unit; the threaded and asyncio batchers only perform those steps, so the two
+drivers cannot disagree.
 
 A record travels in two shapes:
 

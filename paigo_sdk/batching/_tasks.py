@@ -8,7 +8,7 @@ import contextlib
 import os
 import time
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from types import TracebackType
@@ -25,18 +25,20 @@ from paigo_sdk.batching._base import (
     log_outcomes,
     logger,
 )
+from paigo_sdk.batching._core import (
+    BeforeSend,
+    DeliveryCore,
+    Finish,
+    Pause,
+    Reply,
+    Send,
+    Steps,
+    single_arguments,
+)
 from paigo_sdk.batching._outbox import Durability
 from paigo_sdk.batching._pace import DEFAULT_MAX_CONCURRENCY
-from paigo_sdk.batching._planner import (
-    Attempt,
-    RawRecord,
-    WireRecord,
-    classify,
-    outcome,
-    plan_chunks,
-    prepare,
-)
-from paigo_sdk.batching.report import DeliveryReport, DeliveryStats, OutcomeKind, RecordOutcome
+from paigo_sdk.batching._planner import RawRecord, WireRecord
+from paigo_sdk.batching.report import DeliveryReport, DeliveryStats, RecordOutcome
 from paigo_sdk.errors import BatcherClosedError, QueueFullError
 
 if TYPE_CHECKING:
@@ -110,10 +112,10 @@ class AsyncUsageBatcher(RecordQueue):
         work = getattr(client, "_pending_work", None)  # absent on stand-in clients
         if work is not None:
             work.register(self, _undelivered)
-        self._wire_batches = wire_batches
         self._init_tasks()
         self._init_queue(settings, getattr(client, "_clock", None))
         self._new_pace()
+        self._new_core()
         _LIVE.add(self)
 
     def _init_tasks(self) -> None:
@@ -346,7 +348,7 @@ class AsyncUsageBatcher(RecordQueue):
             return None
         self._draining = True
         # Rollup combines what one unit holds, so it takes as much as a wire batch would.
-        whole = self._wire_batches or self._rollup_rules is not None
+        whole = self._core.wire_batches or self._rollup_rules is not None
         count = min(queued, self._max_batch if whole else 1)
         records = [self._queue.popleft() for _ in range(count)]
         self._in_flight += count
@@ -368,7 +370,7 @@ class AsyncUsageBatcher(RecordQueue):
                 logger.exception("could not write usage records to the outbox; kept queued")
                 returned, pause = list(raws), True
             else:
-                await self._send_all(raws, returned)
+                returned = await self._drive(self._core.deliver(raws))
         except Exception:
             logger.exception("usage batcher worker failed; records kept queued")
             returned, pause = list(raws), True
@@ -381,30 +383,29 @@ class AsyncUsageBatcher(RecordQueue):
         if pause:
             await self._sleep(self.settings.flush_interval)
 
-    async def _send_all(self, raws: list[RawRecord], returned: list[RawRecord]) -> None:
-        records = [prepare(raw, stored=self.outbox is not None) for raw in raws]
-        unsendable = [record for record in records if record.error is not None]
-        if unsendable:
-            await self._settle(
-                [
-                    outcome(r, OutcomeKind.REJECTED, Attempt(False, messages=(r.error or "",)))
-                    for r in unsendable
-                ],
-                unsendable,
-            )
-            records = [record for record in records if record.error is None]
-        records = await self._rolled_up(records)
-        if self._wire_batches:
-            for chunk in plan_chunks(
-                records,
-                max_count=self.settings.wire_chunk,
-                max_bytes=self.settings.max_batch_bytes,
-                max_key_bytes=self.settings.max_key_bytes,
-            ):
-                await self._send_chunk(chunk, returned)
-        else:
-            for record in records:
-                await self._send_one(record, returned)
+    async def _drive(self, steps: Steps) -> list[RawRecord]:
+        """Perform the core's steps for one unit on this loop; return the records to requeue."""
+        answer: object = None
+        while True:
+            try:
+                step = steps.send(answer)
+            except StopIteration as done:
+                returned: list[RawRecord] = done.value
+                return returned
+            if isinstance(step, Send):
+                answer = await self._send(step)
+            elif isinstance(step, BeforeSend):
+                answer = await self._rolled_up(step.records)
+            elif isinstance(step, Pause):
+                logger.debug(
+                    "usage delivery failed (status %s); retrying in %.2fs",
+                    step.attempt.status_code,
+                    step.seconds,
+                )
+                answer = not await self._sleep(step.seconds)
+            else:
+                await self._finish(step)
+                answer = None
 
     async def _rolled_up(self, records: list[WireRecord]) -> list[WireRecord]:
         """Combine records before sending (with `rollup=True`), reading new dimensions once."""
@@ -421,95 +422,42 @@ class AsyncUsageBatcher(RecordQueue):
             return self._roll_up(records)
         return await asyncio.to_thread(self._roll_up, records)
 
-    async def _send_one(self, record: WireRecord, returned: list[RawRecord]) -> bool:
+    async def _send(self, step: Send) -> Reply:
         usage = self._client.usage
-        started = time.monotonic()
-        attempts = 0
-        while True:
-            attempts += 1
-            self.ledger.sent += 1
-            sent_at = time.monotonic()
-            try:
-                result = await usage.record(
-                    customer_id=record.customer_id,
-                    dimension_id=record.dimension_id,
-                    record_value=record.body["recordValue"],
-                    timestamp=record.body["timestamp"],
-                    metadata=record.metadata,
-                    idempotency_key=record.key,
+        try:
+            if step.batch:
+                result: object = await usage.record_batch(
+                    [record.body for record in step.records],
+                    idempotency_keys=[record.key for record in step.records],
                 )
-            except Exception as error:
-                attempt = classify(error)
-                self._paced(attempt, sent_at)
-                if not attempt.transient:
-                    await self._settle([outcome(record, OutcomeKind.REJECTED, attempt)], [record])
-                    return False
-                if not await self._pause(attempt, attempts, started):
-                    if self._stopping():
-                        returned.append(record.raw())
-                    else:
-                        await self._settle(
-                            [outcome(record, OutcomeKind.EXPIRED, attempt)], [record]
-                        )
-                    return False
-                continue
-            self._paced(None, sent_at)
-            await self._acknowledge([record], [result.idempotent_replayed])
-            return True
+            else:
+                result = await usage.record(**single_arguments(step.records[0]))
+        except Exception as error:
+            return Reply(error=error)
+        return Reply(result)
 
-    async def _send_chunk(self, chunk: list[WireRecord], returned: list[RawRecord]) -> None:
-        if len(chunk) == 1 or not self._wire_batches:
-            for record in chunk:
-                await self._send_one(record, returned)
-            return
-        usage = self._client.usage
-        started = time.monotonic()
-        attempts = 0
-        while True:
-            attempts += 1
-            self.ledger.sent += 1
-            sent_at = time.monotonic()
+    async def _finish(self, step: Finish) -> None:
+        """Count and forget finished records, log failures, run callbacks, add workers."""
+        if step.acknowledged:
+            if self.outbox is None:
+                self._count_acknowledged(step.acknowledged)
+            else:
+                await asyncio.to_thread(self._count_acknowledged, step.acknowledged)
+        if step.forget and self.outbox is not None:
             try:
-                result = await usage.record_batch(
-                    [record.body for record in chunk],
-                    idempotency_keys=[record.key for record in chunk],
-                )
-            except Exception as error:
-                attempt = classify(error)
-                self._paced(attempt, sent_at)
-                if not attempt.transient:
-                    accepted = [await self._send_one(record, returned) for record in chunk]
-                    if all(accepted) and attempt.status_code is not None:
-                        # The server refused the array but takes each of its records.
-                        self._stop_wire_batches()
-                    return
-                if not await self._pause(attempt, attempts, started):
-                    if self._stopping():
-                        returned.extend(record.raw() for record in chunk)
-                    else:
-                        await self._settle(
-                            [outcome(r, OutcomeKind.EXPIRED, attempt) for r in chunk], chunk
-                        )
-                    return
-                continue
-            self._paced(None, sent_at)
-            statuses = [item.status for item in result.results]
-            replays = [
-                index < len(statuses) and statuses[index] == "replayed"
-                for index in range(len(chunk))
-            ]
-            await self._acknowledge(chunk, replays)
-            return
-
-    def _paced(self, attempt: Attempt | None, sent_at: float) -> None:
-        """Let the concurrency limit learn from one request's outcome (None: a success)."""
-        if attempt is None:
-            before = self._pace.limit
-            self._pace.succeeded(time.monotonic() - sent_at)
-            if self._pace.limit > before:
-                self._grow()
-        elif attempt.congestion:
-            self._pace.congested()
+                await asyncio.to_thread(self.outbox.remove, step.forget)
+            except Exception:
+                # Only means a later replay, which the record's key makes idempotent.
+                logger.exception("could not delete delivered usage records from the outbox")
+        if step.warning is not None:
+            logger.warning(step.warning)
+        if step.failed:
+            log_outcomes(list(step.failed))
+            call_back(self.settings.on_error, list(step.failed))
+        if step.delivered:
+            call_back(self.settings.on_delivered, list(step.delivered))
+        if step.grew:
+            self._grow()
 
     def _stopping(self) -> bool:
         return self._stop is not None and self._stop.is_set()
@@ -521,74 +469,20 @@ class AsyncUsageBatcher(RecordQueue):
             await asyncio.wait_for(stop.wait(), delay)
         return stop.is_set()
 
-    def _stop_wire_batches(self) -> None:
-        if self._wire_batches:
-            logger.warning("the server does not accept usage batches; sending singly")
-        self._wire_batches = False
-
-    async def _pause(self, attempt: Attempt, attempts: int, started: float) -> bool:
-        if self._stopping():
-            return False
-        delay = self.settings.retry.delay(attempts, attempt.retry_after, time.monotonic() - started)
-        if delay is None:
-            return False
-        self.ledger.retried += 1
-        logger.debug(
-            "usage delivery failed (status %s); retrying in %.2fs", attempt.status_code, delay
+    def _new_core(self) -> None:
+        self._core = DeliveryCore(
+            self.settings,
+            self.ledger,
+            self._pace,
+            stored=self.outbox is not None,
+            stopping=self._stopping,
         )
-        return not await self._sleep(delay)
-
-    async def _forget(self, records: Sequence[WireRecord]) -> None:
-        """Delete finished records from the outbox; a failure only means a later replay."""
-        if self.outbox is None or not records:
-            return
-        try:
-            await asyncio.to_thread(self.outbox.remove, records)
-        except Exception:
-            logger.exception("could not delete delivered usage records from the outbox")
-
-    async def _acknowledge(self, records: Sequence[WireRecord], replays: Sequence[bool]) -> None:
-        """Count acknowledged records, forget them in the outbox, and add them to the ledger.
-
-        Outcome objects are only built when a callback wants them: this is the common path.
-        """
-        if self.outbox is None:
-            self._count_acknowledged(records)
-        else:
-            await asyncio.to_thread(self._count_acknowledged, records)
-        self.ledger.acknowledged(len(records), sum(replays))
-        if self.settings.on_delivered is not None:
-            call_back(
-                self.settings.on_delivered,
-                [
-                    outcome(r, OutcomeKind.REPLAYED if replayed else OutcomeKind.DELIVERED)
-                    for r, replayed in zip(records, replays, strict=True)
-                ],
-            )
-
-    async def _settle(self, outcomes: list[RecordOutcome], records: Sequence[WireRecord]) -> None:
-        delivered = [o for o in outcomes if o.ok]
-        failed = [o for o in outcomes if not o.ok]
-        if self.outbox is not None:
-            final = [
-                r
-                for r, o in zip(records, outcomes, strict=True)
-                if o.kind is not OutcomeKind.EXPIRED
-            ]
-            await self._forget(final)
-        if delivered:
-            replayed = sum(1 for o in delivered if o.kind is OutcomeKind.REPLAYED)
-            self.ledger.acknowledged(len(delivered), replayed)
-        if failed:
-            self.ledger.refused(failed)
-            log_outcomes(failed)
-        call_back(self.settings.on_delivered, delivered)
-        call_back(self.settings.on_error, failed)
 
     def _after_fork_in_child(self) -> None:
         self._init_tasks()
         self._reset_queue_after_fork()
         self._new_pace()
+        self._new_core()
 
 
 async def _work(reference: weakref.ref[AsyncUsageBatcher], number: int) -> None:

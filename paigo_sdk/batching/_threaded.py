@@ -8,7 +8,7 @@ import os
 import threading
 import time
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from types import TracebackType
@@ -25,18 +25,20 @@ from paigo_sdk.batching._base import (
     log_outcomes,
     logger,
 )
+from paigo_sdk.batching._core import (
+    BeforeSend,
+    DeliveryCore,
+    Finish,
+    Pause,
+    Reply,
+    Send,
+    Steps,
+    single_arguments,
+)
 from paigo_sdk.batching._outbox import Durability
 from paigo_sdk.batching._pace import DEFAULT_MAX_CONCURRENCY
-from paigo_sdk.batching._planner import (
-    Attempt,
-    RawRecord,
-    WireRecord,
-    classify,
-    outcome,
-    plan_chunks,
-    prepare,
-)
-from paigo_sdk.batching.report import DeliveryReport, DeliveryStats, OutcomeKind, RecordOutcome
+from paigo_sdk.batching._planner import RawRecord, WireRecord
+from paigo_sdk.batching.report import DeliveryReport, DeliveryStats, RecordOutcome
 from paigo_sdk.errors import BatcherClosedError, QueueFullError
 
 if TYPE_CHECKING:
@@ -147,7 +149,6 @@ class UsageBatcher(RecordQueue):
         work = getattr(client, "_pending_work", None)  # absent on stand-in clients
         if work is not None:
             work.register(self, _undelivered, UsageBatcher.flush)
-        self._wire_batches = wire_batches
         # Under uWSGI without enable-threads, threads the application starts never run: the
         # batcher then delivers on the caller's thread, in add() (every max_batch records),
         # flush() and close().
@@ -157,6 +158,7 @@ class UsageBatcher(RecordQueue):
         self._init_threads()
         self._init_queue(settings, getattr(client, "_clock", None))
         self._new_pace()
+        self._new_core()
         if self._queue:
             self._start()
         _LIVE.add(self)
@@ -422,7 +424,7 @@ class UsageBatcher(RecordQueue):
             # A send was triggered: keep taking until the queue is empty.
             self._draining = True
             # Rollup combines what one unit holds, so it takes as much as a wire batch would.
-            whole = self._wire_batches or self._rollup_rules is not None
+            whole = self._core.wire_batches or self._rollup_rules is not None
             count = min(queued, self._max_batch if whole else 1)
             records = [self._queue.popleft() for _ in range(count)]
             self._in_flight += count
@@ -445,7 +447,7 @@ class UsageBatcher(RecordQueue):
                 logger.exception("could not write usage records to the outbox; kept queued")
                 returned, pause = list(raws), True
                 return
-            self._send_all(raws, returned)
+            returned = self._drive(self._core.deliver(raws))
         except Exception:
             # A bug must not kill the worker. Records settled before it may be sent again;
             # their keys make that an idempotent replay.
@@ -462,30 +464,29 @@ class UsageBatcher(RecordQueue):
             if pause:
                 self._stop.wait(self.settings.flush_interval)
 
-    def _send_all(self, raws: list[RawRecord], returned: list[RawRecord]) -> None:
-        records = [prepare(raw, stored=self.outbox is not None) for raw in raws]
-        unsendable = [record for record in records if record.error is not None]
-        if unsendable:
-            self._settle(
-                [
-                    outcome(r, OutcomeKind.REJECTED, Attempt(False, messages=(r.error or "",)))
-                    for r in unsendable
-                ],
-                unsendable,
-            )
-            records = [record for record in records if record.error is None]
-        records = self._rolled_up(records)
-        if self._wire_batches:
-            for chunk in plan_chunks(
-                records,
-                max_count=self.settings.wire_chunk,
-                max_bytes=self.settings.max_batch_bytes,
-                max_key_bytes=self.settings.max_key_bytes,
-            ):
-                self._send_chunk(chunk, returned)
-        else:
-            for record in records:
-                self._send_one(record, returned)
+    def _drive(self, steps: Steps) -> list[RawRecord]:
+        """Perform the core's steps for one unit, blocking; return the records to requeue."""
+        answer: object = None
+        while True:
+            try:
+                step = steps.send(answer)
+            except StopIteration as done:
+                returned: list[RawRecord] = done.value
+                return returned
+            if isinstance(step, Send):
+                answer = self._send(step)
+            elif isinstance(step, BeforeSend):
+                answer = self._rolled_up(step.records)
+            elif isinstance(step, Pause):
+                logger.debug(
+                    "usage delivery failed (status %s); retrying in %.2fs",
+                    step.attempt.status_code,
+                    step.seconds,
+                )
+                answer = not self._stop.wait(step.seconds)
+            else:
+                self._finish(step)
+                answer = None
 
     def _rolled_up(self, records: list[WireRecord]) -> list[WireRecord]:
         """Combine records before sending (with `rollup=True`), reading new dimensions once."""
@@ -498,174 +499,56 @@ class UsageBatcher(RecordQueue):
                 self._learn_dimension(dimension_id, dimension, None)
         return self._roll_up(records)
 
-    def _send_one(self, record: WireRecord, returned: list[RawRecord]) -> bool:
+    def _send(self, step: Send) -> Reply:
         usage = self._client.usage
-        started = time.monotonic()
-        attempts = 0
-        while True:
-            attempts += 1
-            sent_at = self._sending()
-            try:
-                result = usage.record(
-                    customer_id=record.customer_id,
-                    dimension_id=record.dimension_id,
-                    record_value=record.body["recordValue"],
-                    timestamp=record.body["timestamp"],
-                    metadata=record.metadata,
-                    idempotency_key=record.key,
-                )
-            except Exception as error:
-                attempt = classify(error)
-                self._paced(attempt, sent_at)
-                if not attempt.transient:
-                    self._settle([outcome(record, OutcomeKind.REJECTED, attempt)], [record])
-                    return False
-                if not self._pause(attempt, attempts, started):
-                    if self._stop.is_set():
-                        returned.append(record.raw())
-                    else:
-                        self._settle([outcome(record, OutcomeKind.EXPIRED, attempt)], [record])
-                    return False
-                continue
-            self._paced(None, sent_at)
-            self._acknowledge([record], [result.idempotent_replayed])
-            return True
-
-    def _send_chunk(self, chunk: list[WireRecord], returned: list[RawRecord]) -> None:
-        if len(chunk) == 1 or not self._wire_batches:
-            for record in chunk:
-                self._send_one(record, returned)
-            return
-        usage = self._client.usage
-        started = time.monotonic()
-        attempts = 0
-        while True:
-            attempts += 1
-            sent_at = self._sending()
-            try:
-                result = usage.record_batch(
-                    [record.body for record in chunk],
-                    idempotency_keys=[record.key for record in chunk],
-                )
-            except Exception as error:
-                attempt = classify(error)
-                self._paced(attempt, sent_at)
-                if not attempt.transient:
-                    # Find the bad records: the server stored nothing of this chunk.
-                    accepted = [self._send_one(record, returned) for record in chunk]
-                    if all(accepted) and attempt.status_code is not None:
-                        # The server refused the array but takes each of its records: it does
-                        # not accept arrays at all (Paigo v1.10 documents single records only).
-                        self._stop_wire_batches()
-                    return
-                if not self._pause(attempt, attempts, started):
-                    if self._stop.is_set():
-                        returned.extend(record.raw() for record in chunk)
-                    else:
-                        self._settle(
-                            [outcome(r, OutcomeKind.EXPIRED, attempt) for r in chunk], chunk
-                        )
-                    return
-                continue
-            self._paced(None, sent_at)
-            statuses = [item.status for item in result.results]
-            replays = [
-                index < len(statuses) and statuses[index] == "replayed"
-                for index in range(len(chunk))
-            ]
-            self._acknowledge(chunk, replays)
-            return
-
-    def _sending(self) -> float:
-        """Count one request about to be sent; return when it started."""
-        with self._lock:
-            self.ledger.sent += 1
-        return time.monotonic()
-
-    def _paced(self, attempt: Attempt | None, sent_at: float) -> None:
-        """Let the concurrency limit learn from one request's outcome (None: a success)."""
-        with self._lock:
-            if attempt is None:
-                before = self._pace.limit
-                self._pace.succeeded(time.monotonic() - sent_at)
-                if self._pace.limit > before:
-                    self._grow()
-            elif attempt.congestion:
-                self._pace.congested()
-
-    def _stop_wire_batches(self) -> None:
-        # Several workers may learn this at once; log it once.
-        if self._wire_batches:
-            logger.warning("the server does not accept usage batches; sending records singly")
-        self._wire_batches = False
-
-    def _pause(self, attempt: Attempt, attempts: int, started: float) -> bool:
-        """Wait before the next attempt; False to give up (deadline passed or stopping)."""
-        if self._stop.is_set():
-            return False
-        delay = self.settings.retry.delay(attempts, attempt.retry_after, time.monotonic() - started)
-        if delay is None:
-            return False
-        with self._lock:
-            self.ledger.retried += 1
-        logger.debug(
-            "usage delivery failed (status %s); retrying in %.2fs", attempt.status_code, delay
-        )
-        return not self._stop.wait(delay)
-
-    def _forget(self, records: Sequence[WireRecord]) -> None:
-        """Delete finished records from the outbox; a failure only means a later replay."""
-        if self.outbox is None or not records:
-            return
         try:
-            self.outbox.remove(records)
-        except Exception:
-            logger.exception("could not delete delivered usage records from the outbox")
+            if step.batch:
+                result: object = usage.record_batch(
+                    [record.body for record in step.records],
+                    idempotency_keys=[record.key for record in step.records],
+                )
+            else:
+                result = usage.record(**single_arguments(step.records[0]))
+        except Exception as error:
+            return Reply(error=error)
+        return Reply(result)
 
-    def _acknowledge(self, records: Sequence[WireRecord], replays: Sequence[bool]) -> None:
-        """Count acknowledged records, forget them in the outbox, and add them to the ledger.
+    def _finish(self, step: Finish) -> None:
+        """Count and forget finished records, log failures, run callbacks, add workers."""
+        if step.acknowledged:
+            self._count_acknowledged(step.acknowledged)
+        if step.forget and self.outbox is not None:
+            try:
+                self.outbox.remove(step.forget)
+            except Exception:
+                # Only means a later replay, which the record's key makes idempotent.
+                logger.exception("could not delete delivered usage records from the outbox")
+        if step.warning is not None:
+            logger.warning(step.warning)
+        if step.failed:
+            log_outcomes(list(step.failed))
+            call_back(self.settings.on_error, list(step.failed))
+        if step.delivered:
+            call_back(self.settings.on_delivered, list(step.delivered))
+        if step.grew:
+            with self._lock:
+                self._grow()
 
-        Outcome objects are only built when a callback wants them: this is the common path.
-        """
-        self._count_acknowledged(records)
-        with self._lock:
-            self.ledger.acknowledged(len(records), sum(replays))
-        if self.settings.on_delivered is not None:
-            call_back(
-                self.settings.on_delivered,
-                [
-                    outcome(r, OutcomeKind.REPLAYED if replayed else OutcomeKind.DELIVERED)
-                    for r, replayed in zip(records, replays, strict=True)
-                ],
-            )
-
-    def _settle(self, outcomes: list[RecordOutcome], records: Sequence[WireRecord]) -> None:
-        """Count final outcomes, forget finished records in the outbox, and run callbacks."""
-        delivered = [o for o in outcomes if o.ok]
-        failed = [o for o in outcomes if not o.ok]
-        if self.outbox is not None:
-            # Expired records stay on disk: a later batcher on this file will try them again.
-            final = [
-                r
-                for r, o in zip(records, outcomes, strict=True)
-                if o.kind is not OutcomeKind.EXPIRED
-            ]
-            self._forget(final)
-        with self._lock:
-            if delivered:
-                replayed = sum(1 for o in delivered if o.kind is OutcomeKind.REPLAYED)
-                self.ledger.acknowledged(len(delivered), replayed)
-            if failed:
-                self.ledger.refused(failed)
-        if failed:
-            log_outcomes(failed)
-        call_back(self.settings.on_delivered, delivered)
-        call_back(self.settings.on_error, failed)
+    def _new_core(self) -> None:
+        self._core = DeliveryCore(
+            self.settings,
+            self.ledger,
+            self._pace,
+            stored=self.outbox is not None,
+            stopping=self._stop.is_set,
+            guard=self._lock,
+        )
 
     def _after_fork_in_child(self) -> None:
         self._init_threads()
         self._reset_queue_after_fork()
         self._new_pace()
+        self._new_core()
 
 
 def _work(reference: weakref.ref[UsageBatcher], generation: int, number: int) -> None:
