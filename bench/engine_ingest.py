@@ -1,7 +1,9 @@
 """Measure engine ingest: records per second in-process, and bytes per stored record.
 
 Usage: .venv/bin/python bench/engine_ingest.py [--records N] [--memory-records N]
-Prints one line per scenario. Not a test: figures depend on the machine.
+    [--entitlement-records N]
+Prints one line per scenario, and plain against entitlement ingest per aggregation interval.
+Not a test: figures depend on the machine.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import tracemalloc
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 
 from simulator.clock import ManualClock
 from simulator.engine import ConsumptionUnit, Engine, UsageInput
@@ -20,7 +23,9 @@ from simulator.engine import ConsumptionUnit, Engine, UsageInput
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def _engine() -> tuple[Engine, str, str]:
+def _engine(
+    *, interval: str = "hour", entitlement: Decimal | None = None
+) -> tuple[Engine, str, str]:
     clock = ManualClock(START + timedelta(days=27))
     engine = Engine(clock=clock, seed=1)
     engine.options.array_batches = True
@@ -31,6 +36,8 @@ def _engine() -> tuple[Engine, str, str]:
         rounding="ceiling",
         consumption_price=Decimal("0.08"),
         aggregation_method="sum",
+        aggregation_interval=interval,
+        usage_entitlement=entitlement,
     )
     o = engine.create_offering(offering_name="Pay-as-you-go", dimension_ids=[d.dimension_id])
     c = engine.create_customer(
@@ -83,6 +90,28 @@ def bench_single(n: int, *, keys: bool) -> float:
     return n / (time.process_time() - started)
 
 
+def bench_interval(n: int, *, interval: str, entitled: bool) -> float:
+    """One `record_usage` call per record into a dimension aggregated by `interval`; with
+    `entitled`, the dimension has an entitlement so every record updates the cycle's running
+    quantity (B6). The entitlement is never reached, so every record is checked."""
+    engine, cid, did = _engine(
+        interval=interval, entitlement=Decimal(10) ** 15 if entitled else None
+    )
+    inputs = _inputs(n, cid, did)
+    record = engine.record_usage
+    gc.collect()
+    started = time.process_time()
+    for item in inputs:
+        record(
+            customer_id=item.customer_id,
+            dimension_id=item.dimension_id,
+            record_value=item.record_value,
+            timestamp=item.timestamp,
+            metadata=item.metadata,
+        )
+    return n / (time.process_time() - started)
+
+
 def bench_batch(n: int, *, keys: bool, size: int = 1000) -> float:
     engine, cid, did = _engine()
     inputs = _inputs(n, cid, did)
@@ -123,6 +152,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--records", type=int, default=200_000)
     parser.add_argument("--memory-records", type=int, default=1_000_000)
+    parser.add_argument("--entitlement-records", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     n, r = args.records, args.repeats
@@ -135,6 +165,15 @@ def main() -> None:
     print(f"  record_usage_batch x1000    {rate:>10,.0f} records/s")
     rate = _best(lambda: bench_batch(n, keys=True), r)
     print(f"  record_usage_batch + keys   {rate:>10,.0f} records/s")
+    e = args.entitlement_records
+    print(f"entitlement (B6), {e} records, record_usage, best of {r}, CPU time")
+    for interval in ("hour", "day", "month"):
+        plain = _best(partial(bench_interval, e, interval=interval, entitled=False), r)
+        entitled = _best(partial(bench_interval, e, interval=interval, entitled=True), r)
+        print(
+            f"  {interval:<6} plain {plain:>10,.0f}  entitled {entitled:>10,.0f} records/s"
+            f"  ratio {entitled / plain:.2f}"
+        )
     m = args.memory_records
     print(f"memory (tracemalloc), {m} records stored")
     print(f"  without keys                {bytes_per_record(m, keys=False):>10.1f} bytes/record")

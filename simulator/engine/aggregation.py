@@ -15,7 +15,6 @@ from simulator.engine.state import TierGroup
 __all__ = [
     "BucketKey",
     "bucket_aggregates",
-    "bucket_quantity",
     "bucketer",
     "group_of",
     "increments",
@@ -138,22 +137,6 @@ def bucket_aggregates(
             for hour, agg in items:
                 add(meta_id, key_of(hour * HOUR_US), agg)
     return out
-
-
-def bucket_quantity(
-    series: Series, lo: int, hi: int, *, method: str, increment: Decimal, rounding: str
-) -> int:
-    """Return `q_b` of the one bucket `[lo, hi)`, every metadata id merged (B4)."""
-    merged: Agg | None = None
-    for buckets in bucket_aggregates(series, [(lo, hi)], "none").values():
-        for agg in buckets.values():
-            if merged is None:
-                merged = list(agg)
-            else:
-                merge(merged, agg)
-    if merged is None:
-        return 0
-    return increments(method_value(merged, method, series.scale), increment, rounding)
 
 
 def method_value(agg: Agg, method: str, scale: int) -> Decimal:

@@ -9,7 +9,6 @@ from typing import Any
 
 from simulator.engine.aggregation import (
     bucket_aggregates,
-    bucket_quantity,
     bucketer,
     increments,
     method_value,
@@ -19,7 +18,7 @@ from simulator.engine.context import Ctx
 from simulator.engine.customers import EnrollmentPlan, get_customer
 from simulator.engine.errors import Invalid, NotFound
 from simulator.engine.invoicing import issue_invoice, schedule, subtract
-from simulator.engine.metering import Series, merge, to_us, unscale
+from simulator.engine.metering import Agg, Series, merge, to_us, unscale
 from simulator.engine.pricing import effective_price, line, line_name
 from simulator.engine.state import (
     INFINITY,
@@ -140,9 +139,27 @@ def _after_store(
             # B9, B11: its bucket was already debited; stored and shown, reported as late.
             series.late.append(index)
     for enrollment, offering in entitled:
-        _check_entitlement(ctx, customer, dimension, enrollment, offering, timestamp)
+        _check_entitlement(ctx, customer, dimension, enrollment, offering)
     if rescheduled:
         schedule(ctx, customer)
+
+
+class _Running:
+    """The cycle's per-bucket aggregates and quantities of one (enrollment, dimension) (B4).
+
+    It reflects exactly the first `seen` records of the series at scale `scale`; a record
+    appended after them is folded into its bucket, anything else rebuilds from the rollups.
+    """
+
+    __slots__ = ("aggs", "keyers", "quantities", "scale", "seen", "total")
+
+    def __init__(self) -> None:
+        self.seen = -1
+        self.scale = -1
+        self.total = 0
+        self.aggs: dict[Any, Agg] = {}
+        self.quantities: dict[Any, int] = {}
+        self.keyers: list[tuple[int, int, Any]] = []
 
 
 def _running_quantity(
@@ -151,40 +168,58 @@ def _running_quantity(
     dimension: Dimension,
     enrollment: Enrollment,
     windows: list[tuple[int, int]],
-    ts: int,
 ) -> int:
-    """Return the cycle's quantity so far (B4), recomputing only the bucket a new record hit.
+    """Return the cycle's quantity so far (B4), updated by the series' newest record only.
 
-    Per-bucket quantities are cached for the call sequence; any change to the catalog or to
-    enrollments clears the cache, and a new cycle uses a new key.
+    Each record folds into its one bucket's aggregate and the running total moves by that
+    bucket's change, so a record costs the same whatever the interval and the number of records
+    before it. Kept for the call sequence; any change to the catalog or to enrollments clears
+    it, and a new cycle uses a new key.
     """
     interval, method = dimension.aggregation_interval, dimension.aggregation_method
     increment, rounding = dimension.usage_increment, dimension.rounding
     key = ("entitlement", enrollment.enrollment_id, dimension.dimension_id, tuple(windows))
-    cache: dict[Any, int] | None = ctx.followups.get(key)
-    if cache is None or interval == "none":
-        cache = {}
-        per_meta = bucket_aggregates(series, windows, interval)
-        merged: dict[Any, Any] = {}
-        for buckets in per_meta.values():
-            for bucket, agg in buckets.items():
-                found = merged.get(bucket)
-                if found is None:
-                    merged[bucket] = list(agg)
-                else:
-                    merge(found, agg)
-        for bucket, agg in merged.items():
-            cache[bucket] = increments(method_value(agg, method, series.scale), increment, rounding)
-        ctx.followups[key] = cache
-    else:
-        for lo, hi in windows:
+    running: _Running | None = ctx.followups.get(key)
+    count = len(series)
+    if running is not None and running.seen == count - 1 and running.scale == series.scale:
+        index = count - 1
+        ts, n = series.ts[index], series.value(index)
+        for lo, hi, key_of in running.keyers:
             if lo <= ts < hi:
-                bucket = bucketer(interval, lo, hi)(ts)
-                cache[bucket] = bucket_quantity(
-                    series, *bucket, method=method, increment=increment, rounding=rounding
-                )
+                bucket = key_of(ts)
+                agg = running.aggs.get(bucket)
+                if agg is None:
+                    agg = running.aggs[bucket] = [n, 1, n, n, ts, index, n]
+                else:
+                    merge(agg, [n, 1, n, n, ts, index, n])
+                q = increments(method_value(agg, method, series.scale), increment, rounding)
+                running.total += q - running.quantities.get(bucket, 0)
+                running.quantities[bucket] = q
                 break
-    return max(0, sum(cache.values()))
+        running.seen = count
+        return max(0, running.total)
+    # First record of the cycle seen here, or the series changed under the cache: rebuild.
+    running = ctx.followups[key] = _Running()
+    running.seen, running.scale = count, series.scale
+    live = [(lo, hi) for lo, hi in windows if lo < hi]
+    if interval == "none" and live:
+        # One bucket across every window, as `bucket_aggregates` makes it.
+        whole = bucketer("none", min(w[0] for w in live), max(w[1] for w in live))
+        running.keyers = [(lo, hi, whole) for lo, hi in live]
+    else:
+        running.keyers = [(lo, hi, bucketer(interval, lo, hi)) for lo, hi in live]
+    for buckets in bucket_aggregates(series, windows, interval).values():
+        for bucket, agg in buckets.items():
+            found = running.aggs.get(bucket)
+            if found is None:
+                running.aggs[bucket] = list(agg)  # rollups are shared: never merge into them
+            else:
+                merge(found, agg)
+    for bucket, agg in running.aggs.items():
+        q = increments(method_value(agg, method, series.scale), increment, rounding)
+        running.quantities[bucket] = q
+        running.total += q
+    return max(0, running.total)
 
 
 def _check_entitlement(
@@ -193,7 +228,6 @@ def _check_entitlement(
     dimension: Dimension,
     enrollment: Enrollment,
     offering: Offering,
-    timestamp: datetime,
 ) -> None:
     """Fire ENTITLEMENT events at 80% and 100% of the cycle's entitlement, once each (B6)."""
     price = effective_price(dimension, offering, enrollment)
@@ -216,7 +250,7 @@ def _check_entitlement(
             )
         )
     windows = [(to_us(a), to_us(b)) for a, b in subtract((start, end), holes)]
-    total = _running_quantity(ctx, series, dimension, enrollment, windows, to_us(timestamp))
+    total = _running_quantity(ctx, series, dimension, enrollment, windows)
     used = Decimal(total) * dimension.usage_increment
     for threshold, event in (
         (80, "usageEntitlementThresholdReached"),

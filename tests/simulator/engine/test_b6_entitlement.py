@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
-from simulator.engine import Engine
+from simulator.engine import Engine, WebhookDelivery
 
 JAN5 = datetime(2026, 1, 5, tzinfo=UTC)
 FEB = datetime(2026, 2, 1, tzinfo=UTC)
@@ -78,3 +79,28 @@ def test_b6_entitlement_webhooks_fire_once_at_80_and_100(engine: Engine, build, 
     clock.set(datetime(2026, 2, 2, tzinfo=UTC))
     build.usage(c, d, 90, clock.now())
     assert len(engine.webhook_deliveries()) == 3
+
+
+def test_b6_monthly_events_fire_at_the_exact_record(engine: Engine, build, clock) -> None:
+    # Entitlement 1,000 with a monthly bucket rounded up: 2,000 records of 0.5 in one January
+    # cycle, sent out of timestamp order with three metadata maps. The month's sum reaches 799.5
+    # (rounded up to 800, 80%) at record 1,599 and 999.5 (rounded up to 1,000) at record 1,999.
+    engine.subscribe_webhook(hook_url="https://hooks.example/e", webhook_type="ENTITLEMENT")
+    d = build.dimension("Storage", price="0.5", interval="month", usage_entitlement=Decimal(1000))
+    o = build.offering("Pro", d, offering_type="subscription", subscription_price=Decimal(20))
+    c = build.customer(o)
+    clock.set(datetime(2026, 1, 27, tzinfo=UTC))
+    regions = [{"region": r} for r in ("us", "eu", "ap")]
+    dispatched: list[WebhookDelivery] = []
+    engine.dispatcher = SimpleNamespace(dispatch=dispatched.append)  # read without an engine call
+    fired_at: list[tuple[int, str, str]] = []
+    for n in range(1, 2001):
+        slot = (n * 7) % 2000  # every slot of 15 minutes from Jan 5 once, out of order
+        build.usage(c, d, "0.5", JAN5 + timedelta(minutes=15 * slot), metadata=regions[n % 3])
+        if len(dispatched) > len(fired_at):
+            (new,) = dispatched[len(fired_at) :]
+            fired_at.append((n, new.payload["eventType"], new.payload["currentUsageTotal"]))
+    assert fired_at == [
+        (1599, "usageEntitlementThresholdReached", "800"),
+        (1999, "usageEntitlementLimitReached", "1000"),
+    ]
