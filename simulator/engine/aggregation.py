@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -15,6 +15,7 @@ from simulator.engine.state import TierGroup
 __all__ = [
     "BucketKey",
     "bucket_aggregates",
+    "bucket_quantity",
     "bucketer",
     "group_of",
     "increments",
@@ -233,6 +234,22 @@ def quantities(
             total = sum(_divide(agg[slot] * inc_d, den, rounding) for agg in buckets.values())
         out[key] = max(0, total)
     return out, unmatched
+
+
+def bucket_quantity(
+    method: str, scale: int, increment: Decimal, rounding: str
+) -> Callable[[Agg], int]:
+    """Return a function giving one bucket's `q_b` from its aggregate (B3, B4).
+
+    Every method but `average` reads a scaled integer, so `q_b` is one exact integer division;
+    `average` divides as Decimals (28 significant digits, B3). Same figures as `quantities`.
+    """
+    slot = _SLOTS.get(method)
+    if slot is None:
+        return lambda agg: increments(method_value(agg, method, scale), increment, rounding)
+    inc_n, inc_d = increment.as_integer_ratio()
+    den = inc_n * 10 ** (0 if method == "count" else scale)
+    return lambda agg: _divide(agg[slot] * inc_d, den, rounding)
 
 
 class _Merged(dict[BucketKey, Agg]):

@@ -8,20 +8,17 @@ from decimal import Decimal
 from typing import Any
 
 from simulator.engine.aggregation import (
-    bucket_aggregates,
-    bucketer,
     increments,
-    method_value,
 )
 from simulator.engine.catalog import get_dimension
 from simulator.engine.context import Ctx
 from simulator.engine.customers import EnrollmentPlan, get_customer
+from simulator.engine.entitlement import check_entitlement
 from simulator.engine.errors import Invalid, NotFound
-from simulator.engine.invoicing import issue_invoice, schedule, subtract
-from simulator.engine.metering import Agg, Series, merge, to_us, unscale
+from simulator.engine.invoicing import issue_invoice, schedule
+from simulator.engine.metering import Series, to_us, unscale
 from simulator.engine.pricing import effective_price, line, line_name
 from simulator.engine.state import (
-    INFINITY,
     Customer,
     Dimension,
     Enrollment,
@@ -31,7 +28,6 @@ from simulator.engine.state import (
 )
 from simulator.engine.topups import bucket_end
 from simulator.engine.visibility import note_arrival
-from simulator.engine.webhooks import emit, iso
 
 __all__ = ["record_batch", "record_one", "store_plan_usage", "store_record"]
 
@@ -139,142 +135,9 @@ def _after_store(
             # B9, B11: its bucket was already debited; stored and shown, reported as late.
             series.late.append(index)
     for enrollment, offering in entitled:
-        _check_entitlement(ctx, customer, dimension, enrollment, offering)
+        check_entitlement(ctx, customer, dimension, enrollment, offering, series)
     if rescheduled:
         schedule(ctx, customer)
-
-
-class _Running:
-    """The cycle's per-bucket aggregates and quantities of one (enrollment, dimension) (B4).
-
-    It reflects exactly the first `seen` records of the series at scale `scale`; a record
-    appended after them is folded into its bucket, anything else rebuilds from the rollups.
-    """
-
-    __slots__ = ("aggs", "keyers", "quantities", "scale", "seen", "total")
-
-    def __init__(self) -> None:
-        self.seen = -1
-        self.scale = -1
-        self.total = 0
-        self.aggs: dict[Any, Agg] = {}
-        self.quantities: dict[Any, int] = {}
-        self.keyers: list[tuple[int, int, Any]] = []
-
-
-def _running_quantity(
-    ctx: Ctx,
-    series: Series,
-    dimension: Dimension,
-    enrollment: Enrollment,
-    windows: list[tuple[int, int]],
-) -> int:
-    """Return the cycle's quantity so far (B4), updated by the series' newest record only.
-
-    Each record folds into its one bucket's aggregate and the running total moves by that
-    bucket's change, so a record costs the same whatever the interval and the number of records
-    before it. Kept for the call sequence; any change to the catalog or to enrollments clears
-    it, and a new cycle uses a new key.
-    """
-    interval, method = dimension.aggregation_interval, dimension.aggregation_method
-    increment, rounding = dimension.usage_increment, dimension.rounding
-    key = ("entitlement", enrollment.enrollment_id, dimension.dimension_id, tuple(windows))
-    running: _Running | None = ctx.followups.get(key)
-    count = len(series)
-    if running is not None and running.seen == count - 1 and running.scale == series.scale:
-        index = count - 1
-        ts, n = series.ts[index], series.value(index)
-        for lo, hi, key_of in running.keyers:
-            if lo <= ts < hi:
-                bucket = key_of(ts)
-                agg = running.aggs.get(bucket)
-                if agg is None:
-                    agg = running.aggs[bucket] = [n, 1, n, n, ts, index, n]
-                else:
-                    merge(agg, [n, 1, n, n, ts, index, n])
-                q = increments(method_value(agg, method, series.scale), increment, rounding)
-                running.total += q - running.quantities.get(bucket, 0)
-                running.quantities[bucket] = q
-                break
-        running.seen = count
-        return max(0, running.total)
-    # First record of the cycle seen here, or the series changed under the cache: rebuild.
-    running = ctx.followups[key] = _Running()
-    running.seen, running.scale = count, series.scale
-    live = [(lo, hi) for lo, hi in windows if lo < hi]
-    if interval == "none" and live:
-        # One bucket across every window, as `bucket_aggregates` makes it.
-        whole = bucketer("none", min(w[0] for w in live), max(w[1] for w in live))
-        running.keyers = [(lo, hi, whole) for lo, hi in live]
-    else:
-        running.keyers = [(lo, hi, bucketer(interval, lo, hi)) for lo, hi in live]
-    for buckets in bucket_aggregates(series, windows, interval).values():
-        for bucket, agg in buckets.items():
-            found = running.aggs.get(bucket)
-            if found is None:
-                running.aggs[bucket] = list(agg)  # rollups are shared: never merge into them
-            else:
-                merge(found, agg)
-    for bucket, agg in running.aggs.items():
-        q = increments(method_value(agg, method, series.scale), increment, rounding)
-        running.quantities[bucket] = q
-        running.total += q
-    return max(0, running.total)
-
-
-def _check_entitlement(
-    ctx: Ctx,
-    customer: Customer,
-    dimension: Dimension,
-    enrollment: Enrollment,
-    offering: Offering,
-) -> None:
-    """Fire ENTITLEMENT events at 80% and 100% of the cycle's entitlement, once each (B6)."""
-    price = effective_price(dimension, offering, enrollment)
-    entitlement = price.entitlement
-    if entitlement is None or entitlement == INFINITY or entitlement <= 0:
-        return
-    fired = enrollment.entitlement_fired.get(dimension.dimension_id, 0)
-    if fired >= 100:
-        return
-    series = ctx.state.usage.get(customer.customer_id, dimension.dimension_id)
-    assert series is not None
-    start = max(enrollment.cycle_start or enrollment.enrollment_date, enrollment.enrollment_date)
-    end = enrollment.cycle_end or (enrollment.enrollment_date + timedelta(days=36500))
-    holes = []
-    if enrollment.free_trial_end_date is not None:
-        holes.append(
-            (
-                enrollment.free_trial_start_date or enrollment.enrollment_date,
-                enrollment.free_trial_end_date,
-            )
-        )
-    windows = [(to_us(a), to_us(b)) for a, b in subtract((start, end), holes)]
-    total = _running_quantity(ctx, series, dimension, enrollment, windows)
-    used = Decimal(total) * dimension.usage_increment
-    for threshold, event in (
-        (80, "usageEntitlementThresholdReached"),
-        (100, "usageEntitlementLimitReached"),
-    ):
-        if fired < threshold and used * 100 >= entitlement * threshold:
-            fired = threshold
-            enrollment.entitlement_fired[dimension.dimension_id] = threshold
-            emit(
-                ctx,
-                "ENTITLEMENT",
-                {
-                    "timestamp": iso(ctx.now),
-                    "dimensionId": dimension.dimension_id,
-                    "customerId": customer.customer_id,
-                    "customerName": customer.customer_name,
-                    "email": customer.email,
-                    "entitlementLimit": format(entitlement, "f"),
-                    "currentUsageTotal": format(used, "f"),
-                    "eventType": event,
-                    "webhookType": "ENTITLEMENT",
-                },
-                offering_id=offering.offering_id,
-            )
 
 
 def _previous_value(ctx: Ctx, customer: Customer, dimension: Dimension) -> Decimal:

@@ -104,3 +104,40 @@ def test_b6_monthly_events_fire_at_the_exact_record(engine: Engine, build, clock
         (1599, "usageEntitlementThresholdReached", "800"),
         (1999, "usageEntitlementLimitReached", "1000"),
     ]
+
+
+def test_b6_events_fire_at_the_first_whole_increment_past_the_threshold(
+    engine: Engine, build, clock
+) -> None:
+    # Increment 3, entitlement 10: usage moves in steps of 3. 80 % (8) is first reached at
+    # 9 (3 increments) and 100 % (10) at 12 (4 increments), never at a fraction of a step.
+    engine.subscribe_webhook(hook_url="https://hooks.example/e", webhook_type="ENTITLEMENT")
+    d = build.dimension("Seats", increment="3", usage_entitlement=Decimal(10))
+    c = build.customer(build.offering("Team", d))
+    clock.set(JAN5 + timedelta(days=1))
+    totals = []
+    for hour in range(5):
+        build.usage(c, d, 3, JAN5 + timedelta(hours=hour))
+        totals.append([x.payload["currentUsageTotal"] for x in engine.webhook_deliveries()])
+    assert totals == [[], [], ["9"], ["9", "12"], ["9", "12"]]
+
+
+def test_b6_a_cycle_closed_by_a_usage_call_rearms_the_running_total(
+    engine: Engine, build, clock
+) -> None:
+    # The catch-up of a usage call closes January (B14) inside the same call sequence that
+    # kept January's running total: February starts again from zero.
+    engine.subscribe_webhook(hook_url="https://hooks.example/e", webhook_type="ENTITLEMENT")
+    d = build.dimension("Seats", interval="day", usage_entitlement=Decimal(10))
+    c = build.customer(build.offering("Team", d))
+    clock.set(datetime(2026, 1, 31, 12, tzinfo=UTC))
+    build.usage(c, d, 7, clock.now())
+    clock.set(datetime(2026, 2, 1, 1, tzinfo=UTC))
+    build.usage(c, d, 7, clock.now())
+    build.usage(c, d, 1, clock.now())
+    events = [
+        (x.payload["eventType"], x.payload["currentUsageTotal"])
+        for x in engine.webhook_deliveries()
+    ]
+    # 7 of 10 in January; in February 7 then 8 (80 %), not 14 and 15.
+    assert events == [("usageEntitlementThresholdReached", "8")]
