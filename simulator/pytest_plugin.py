@@ -1,7 +1,9 @@
 """pytest fixtures that give each test a fresh in-memory Paigo, and a guard against real Paigo.
 
 Fixtures: `paigo_sim` (a new `Simulator` on a `ManualClock` per test), `paigo_clock`,
-`paigo_client` and `async_paigo_client` (SDK clients already authenticated against it). The
+`paigo_client` and `async_paigo_client` (SDK clients already authenticated against it), and
+`paigo_target` (the parity kit: the test runs against the simulator and, with credentials, a real
+Paigo account, comparing reply shapes; `simulator.parity`). The
 `paigo_start(moment)` marker starts a test's clock at a fixed time; the `paigo_mock` marker sends
 every client the code under test builds without connection arguments to `paigo_sim`
 (`simulator.mock_paigo`).
@@ -16,11 +18,13 @@ ends with a `LateUsageWarning` naming how many.
 
 Production guard: a test may not reach Paigo's production hosts (`api.prod.paigo.tech`,
 `auth.paigo.tech`) unless it is marked `@pytest.mark.paigo_live` (or the project's `live`
-marker). Clients made by the fixtures are checked when created. Any other client is stopped when
-it resolves a production host name: the plugin installs one `sys.audit` hook per process that,
-while a test runs, refuses the `socket.getaddrinfo` event for those hosts and fails the test.
-This catches every HTTP library without patching httpx or sockets; a mocked transport (respx,
-`httpx.MockTransport`) never resolves names, so it is not affected.
+marker). A `paigo_live` test is skipped in CI (`CI` set) and when `PAIGO_CLIENT_ID` or
+`PAIGO_CLIENT_SECRET` is missing, with the reason. Clients made by the fixtures are checked when
+created. Any other client is stopped when it resolves a production host name: the plugin installs
+one `sys.audit` hook per process that, while a test runs, refuses the `socket.getaddrinfo` event
+for those hosts and fails the test. This catches every HTTP library without patching httpx or
+sockets; a mocked transport (respx, `httpx.MockTransport`) never resolves names, so it is not
+affected.
 
 The module imports nothing heavy at import time: pytest loads it for every test run.
 """
@@ -40,6 +44,7 @@ import pytest
 if TYPE_CHECKING:
     from paigo_sdk import AsyncPaigoClient, PaigoClient
     from simulator.clock import ManualClock
+    from simulator.parity import ParityTarget
     from simulator.remote import RemoteClock, RemoteSimulator
     from simulator.simulator import Simulator
 
@@ -50,6 +55,9 @@ PRODUCTION_HOSTS: Final = frozenset({"api.prod.paigo.tech", "auth.paigo.tech"})
 _LIVE_MARKERS: Final = ("paigo_live", "live")
 _URL_OPTION: Final = "--paigo-simulator-url"
 _TOKEN_OPTION: Final = "--paigo-simulator-admin-token"
+_PARITY_OPTION: Final = "--paigo-parity-dir"
+_PARITY_INI: Final = "paigo_parity_dir"
+_PARITY_DEFAULT: Final = "parity-snapshots"
 
 
 class PaigoProductionAccessError(RuntimeError):
@@ -60,7 +68,7 @@ class PaigoProductionAccessError(RuntimeError):
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    """Add the `--paigo-simulator-url` and `--paigo-simulator-admin-token` options."""
+    """Add `--paigo-simulator-url`, `--paigo-simulator-admin-token` and the parity folder."""
     group = parser.getgroup("paigo-simulator", "Paigo simulator")
     group.addoption(
         _URL_OPTION,
@@ -74,14 +82,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="TOKEN",
         help="admin token of that server's /_simulator/ routes, if it requires one",
     )
+    group.addoption(
+        _PARITY_OPTION,
+        default=None,
+        metavar="DIR",
+        help=f"folder of the paigo_target snapshots (default: the {_PARITY_INI} ini value)",
+    )
+    parser.addini(
+        _PARITY_INI,
+        default=_PARITY_DEFAULT,
+        help="folder of the paigo_target snapshots, relative to the rootdir",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     """Register the `paigo_live` and `paigo_start` markers and install the production guard."""
     config.addinivalue_line(
         "markers",
-        "paigo_live: allow this test to reach Paigo's production service "
-        "(api.prod.paigo.tech, auth.paigo.tech)",
+        "paigo_live: a test that talks to a real Paigo account: it may reach Paigo's production "
+        "service (api.prod.paigo.tech, auth.paigo.tech), and it is skipped in CI and when "
+        "PAIGO_CLIENT_ID or PAIGO_CLIENT_SECRET is not set",
     )
     config.addinivalue_line(
         "markers",
@@ -180,6 +200,18 @@ def pytest_runtest_makereport(item: pytest.Item) -> Any:
     if report.when == "call":
         item.stash[_call_failed] = bool(report.failed)
     return report
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Skip a `paigo_live` test in CI or without Paigo credentials, saying why."""
+    if item.get_closest_marker("paigo_live") is None:
+        return
+    from simulator.parity.target import live_skip_reason
+
+    reason = live_skip_reason()
+    if reason is not None:
+        pytest.skip(reason)
 
 
 @pytest.fixture(autouse=True)
@@ -327,6 +359,37 @@ def async_paigo_client(paigo_sim: Simulator | RemoteSimulator) -> Iterator[Async
     client = paigo_sim.async_client()
     yield client
     _close_async(client)
+
+
+@pytest.fixture(
+    params=["simulator", pytest.param("live", marks=pytest.mark.paigo_live)],
+)
+def paigo_target(request: pytest.FixtureRequest) -> Iterator[ParityTarget]:
+    """One side of a parity run: each test using it runs once per side, `[simulator]` and `[live]`.
+
+    `paigo_target.client` is a `PaigoClient` for this test's `paigo_sim`, or for the Paigo
+    account named by `PAIGO_CLIENT_ID`, `PAIGO_CLIENT_SECRET` (and `PAIGO_API_URL`,
+    `PAIGO_AUTH_URL`). The live side is marked `paigo_live`, so it is skipped in CI and without
+    credentials. `paigo_target.check(name, reply)` stores a masked snapshot under
+    `--paigo-parity-dir` (ini `paigo_parity_dir`, default `parity-snapshots`) and fails the test
+    when the reply's shape differs from the other side's snapshot.
+    """
+    from simulator.parity import ParityTarget, SnapshotStore
+
+    folder = request.config.getoption(_PARITY_OPTION) or request.config.getini(_PARITY_INI)
+    store = SnapshotStore(request.config.rootpath / str(folder))
+    if request.param == "live":
+        from paigo_sdk import PaigoClient
+
+        client = PaigoClient()
+        try:
+            yield ParityTarget("live", client, store)
+        finally:
+            client.close()
+        return
+    simulator = request.getfixturevalue("paigo_sim")
+    with simulator.client() as sim_client:
+        yield ParityTarget("simulator", sim_client, store, simulator)
 
 
 def _close_async(client: AsyncPaigoClient) -> None:
