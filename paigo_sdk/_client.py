@@ -13,9 +13,10 @@ import logging
 import platform
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from types import TracebackType
-from typing import Any, Final, Self, TypeVar
+from typing import Any, Final, Self, TypeVar, cast
+from urllib.parse import urlsplit
 
 import httpx
 from pydantic import ValidationError
@@ -32,11 +33,18 @@ from paigo_sdk._config import (
     resolve_config,
 )
 from paigo_sdk._idempotency import IDEMPOTENCY_HEADER, check_idempotency_key, new_idempotency_key
+from paigo_sdk._in_process import InProcessTransport, in_process_transport
 from paigo_sdk._logs import redacted_headers, setup_logging_from_env
 from paigo_sdk._operations import Operation, unwrap
 from paigo_sdk._pending import PendingWork
 from paigo_sdk._request_options import Body, Headers, Query, merge_extras
-from paigo_sdk._response import ResponseWrapper, capture, capture_primary, streaming_requested
+from paigo_sdk._response import (
+    ResponseWrapper,
+    capture,
+    capture_primary,
+    capturing,
+    streaming_requested,
+)
 from paigo_sdk._retry import RetryClass, RetryPolicy, parse_retry_after
 from paigo_sdk._sentinels import NOT_GIVEN, NotGiven
 from paigo_sdk._transport import HttpPool, attempt_deadline, new_async_http, new_sync_http
@@ -364,6 +372,18 @@ class _BaseClient:
         return log
 
 
+@dataclass(frozen=True, slots=True)
+class _Arguments:
+    """What one call sends, the same on every attempt."""
+
+    path_params: Mapping[str, object] | None
+    query: Mapping[str, str | None] | None
+    json_body: Any
+    files: Mapping[str, Any] | None
+    headers: Mapping[str, str] | None
+    timeout: Timeout
+
+
 def _decode(response: httpx.Response) -> Any:
     if not response.content:
         return None
@@ -452,6 +472,9 @@ class PaigoClient(_BaseClient, SyncResources):
         else:
             # A pool the SDK builds is replaced in a forked child (see paigo_sdk._transport).
             self._pool = HttpPool(new_sync_http(), new_sync_http)
+        # A transport answering in this process is reached without httpx when it can be.
+        self._in_process = in_process_transport(transport, self._config.api_url)
+        self._host = urlsplit(self._config.api_url).netloc
         if target is not None and target.created is not None:
             target.created(self)
 
@@ -548,24 +571,103 @@ class PaigoClient(_BaseClient, SyncResources):
             extra_body=extra_body,
         )
         headers, retry_class = self._idempotency(op, headers, idempotency_key)
+        arguments = _Arguments(path_params, query, json_body, files, headers, timeout)
+        if not self._policy.retries_enabled:
+            # One attempt and nothing to retry: no retry controller is built for it.
+            return self._attempt(op, arguments, 1)
         retrying = self._policy.retrying(
             retry_class, sleep=self._sleep, now=self._clock.now, before_sleep=self._before_sleep(op)
         )
         for attempt in retrying:
             with attempt:
-                request = self._build_request(
-                    self._http,
-                    op,
-                    path_params=path_params,
-                    query=query,
-                    json_body=json_body,
-                    files=files,
-                    headers=headers,
-                    timeout=timeout,
-                )
-                response = self._send(op, request, attempt.retry_state.attempt_number)
-                return self._process_response(op, response)
+                return self._attempt(op, arguments, attempt.retry_state.attempt_number)
         raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
+
+    def _attempt(self, op: Operation[T], arguments: _Arguments, number: int) -> T:
+        """Send one attempt and read its reply, in-process when the request allows it.
+
+        Raises:
+            APIStatusError, APIConnectionError, APIResponseValidationError: as `_request`.
+        """
+        if self._in_process is not None:
+            answered, value = self._attempt_in_process(self._in_process, op, arguments)
+            if answered:
+                return value
+        request = self._build_request(
+            self._http,
+            op,
+            path_params=arguments.path_params,
+            query=arguments.query,
+            json_body=arguments.json_body,
+            files=arguments.files,
+            headers=arguments.headers,
+            timeout=arguments.timeout,
+        )
+        response = self._send(op, request, number)
+        return self._process_response(op, response)
+
+    def _attempt_in_process(
+        self, transport: InProcessTransport, op: Operation[T], arguments: _Arguments
+    ) -> tuple[bool, T]:
+        """Send one attempt through an in-process transport; (False, _) when it must not.
+
+        Raises:
+            APIStatusError, APIConnectionError, APIResponseValidationError: as `_request`.
+        """
+        token = self._auth.cache.current()
+        headers = arguments.headers or {}
+        if (
+            token is None  # the httpx path fetches one through the auth flow
+            or arguments.files is not None
+            or any(value is not None for value in (arguments.query or {}).values())
+            or any(name != IDEMPOTENCY_HEADER for name in headers)
+            or capturing()
+            or logger.isEnabledFor(logging.DEBUG)
+        ):
+            return False, cast(T, None)
+        url = self._config.api_url + op.format_path(arguments.path_params)
+        wire_headers = {
+            "host": self._host,
+            "accept": "application/json",
+            "user-agent": USER_AGENT,
+            "authorization": f"Bearer {token}",
+        }
+        content = b""
+        if arguments.json_body is not None:
+            content = _json.dumps(arguments.json_body).encode()
+            if len(content) > MAX_BODY_BYTES:
+                return False, cast(T, None)  # the httpx path refuses it with its message
+            wire_headers["content-type"] = "application/json"
+        for name, value in headers.items():
+            wire_headers[name.lower()] = value
+        try:
+            status, reply_headers, body = transport.handle_in_process(
+                op.method, url, wire_headers, content
+            )
+        except httpx.HTTPError as error:
+            raise self._connection_error(error, httpx.Request(op.method, url)) from error
+        if status == 401:
+            # As the auth flow does: forget the refused token, then fetch a fresh one and send
+            # again, through the httpx path.
+            self._auth.cache.invalidate(token)
+            return False, cast(T, None)
+        if status < 400:
+            try:
+                payload = unwrap(op.envelope, _json.loads(body) if body else None)
+                if op.response_headers and isinstance(payload, dict):
+                    replied = dict(reply_headers)  # the transport gives lower-case names
+                    payload = dict(payload)
+                    for header, wire_name in op.response_headers.items():
+                        if header.lower() in replied:
+                            payload[wire_name] = replied[header.lower()]
+                return True, op.adapter.validate_python(payload)
+            except (ValueError, RecursionError):  # pydantic's ValidationError is a ValueError
+                pass  # read again below, through the path that says what is wrong
+        request = httpx.Request(op.method, url, headers=wire_headers, content=content)
+        response = httpx.Response(
+            status, headers=list(reply_headers), content=body, request=request
+        )
+        return True, self._process_response(op, response)
 
     def _request_page(self, op: Operation[list[T]], **options: Any) -> SyncPage[T]:
         """Send a list operation and return its items as a `SyncPage`.

@@ -70,6 +70,11 @@ def capture_primary(response: httpx.Response) -> None:
         current.primary = response
 
 
+def capturing() -> bool:
+    """True inside a raw or streaming wrapper: the call's httpx replies are wanted."""
+    return _CAPTURE.get() is not None
+
+
 def streaming_requested() -> bool:
     """True inside `with_streaming_response`: a download must leave its body unread."""
     current = _CAPTURE.get()

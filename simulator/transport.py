@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -90,6 +91,35 @@ class SimulatorTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         if plan.latency > 0:
             await self._async_sleep(plan.latency)
         return self._answer(request, api_request, plan)
+
+    def handle_in_process(
+        self, method: str, url: str, headers: Mapping[str, str], body: bytes
+    ) -> tuple[int, Sequence[tuple[str, str]], bytes]:
+        """Answer one request given as plain values: what `PaigoClient` sends without httpx.
+
+        `headers` have lower-case names (`host` included) and `url` is already percent-encoded,
+        so the handler sees the request `handle_request` would give it.
+
+        Raises:
+            httpx.ReadTimeout: when a `hang` fault fires.
+            httpx.RemoteProtocolError: when a `drop` or `lost_response` fault fires.
+            httpx.ConnectError: when a `refuse` fault fires.
+        """
+        parts = urlsplit(url)
+        api_request = ApiRequest(
+            method=method.upper(),
+            path=decode_path(parts.path.encode("ascii")) or "/",
+            query=decode_query(parts.query.encode("ascii")),
+            headers=dict(headers),
+            body=body,
+        )
+        plan = self._plan(api_request)
+        if plan.latency > 0:
+            self._sleep(plan.latency)
+        answer = apply_fault(plan, api_request, self.handler.handle)
+        if isinstance(answer, NetworkFailure):
+            raise _NETWORK_ERRORS[answer.kind](answer.message)
+        return answer.status, answer.headers, answer.body
 
     def _plan(self, api_request: ApiRequest) -> FaultPlan:
         return FaultPlan() if self.faults is None else self.faults.prepare(api_request)

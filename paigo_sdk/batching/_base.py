@@ -307,6 +307,11 @@ class RecordQueue:
             maximum=settings.max_concurrency,
             fixed=settings.concurrency_fixed,
         )
+        client = getattr(self, "_client", None)
+        if not settings.concurrency_fixed and getattr(client, "_in_process", None) is not None:
+            # A server in this process has no I/O to overlap: a second worker only waits for
+            # the GIL and the server's lock, so one sends everything.
+            self._pace = ConcurrencyLimit(initial=1, maximum=1, fixed=True)
         # The oldest record of each unit in flight, by the unit's id (records leave the queue
         # while they fly, but they are still pending).
         self._flying: dict[int, float] = {}

@@ -1,0 +1,53 @@
+"""A short way to a server that answers in this process, for transports that offer one.
+
+A transport (such as the simulator's) may implement `InProcessTransport`: it answers a method,
+URL, headers and body with a status, headers and body, without httpx building a request, running
+its client machinery and wrapping a response. `PaigoClient` then sends a plain JSON request that
+way when nothing needs httpx's objects: no query string or files, no raw-response wrapper
+listening, no debug logging, a bearer token in the cache and only the headers the SDK itself
+sets. Every other request, a reply refusing the token, and every error reply take the ordinary
+httpx path or are read through it, so errors, retries and logs do not depend on the path taken.
+
+The transport raises the httpx exceptions a network would (`httpx.ReadTimeout` for a request that
+never gets an answer, and so on); the client maps them as it maps httpx's own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Final, Protocol, runtime_checkable
+from urllib.parse import urlsplit
+
+__all__ = ["InProcessTransport", "WireReply", "in_process_transport"]
+
+WireReply = tuple[int, Sequence[tuple[str, str]], bytes]
+"""A reply as an in-process transport gives it: status, headers (lower-case names), body."""
+
+# URLs made only of characters httpx sends as they are, so the server sees the same path.
+_PLAIN_URL: Final = re.compile(r"[A-Za-z0-9\-._~:/@!$&'()*+,;=%]*")
+
+
+@runtime_checkable
+class InProcessTransport(Protocol):
+    """A transport answering requests in this process, without httpx's request and response."""
+
+    def handle_in_process(
+        self, method: str, url: str, headers: Mapping[str, str], body: bytes
+    ) -> WireReply:
+        """Answer one request; `headers` have lower-case names and include `host`.
+
+        Raises:
+            httpx.TransportError: the failure a network would cause (a timeout, a dropped
+                connection, a refused one).
+        """
+        ...
+
+
+def in_process_transport(transport: object, api_url: str) -> InProcessTransport | None:
+    """Return `transport` when requests to `api_url` may take the in-process way, else None."""
+    if not isinstance(transport, InProcessTransport):
+        return None
+    if not _PLAIN_URL.fullmatch(api_url) or not urlsplit(api_url).netloc:
+        return None
+    return transport
