@@ -113,6 +113,7 @@ def test_options(api: Api, client: ApiClient) -> None:
         "arrayBatches": False,
         "failStripeCharges": False,
         "failStripeChargesFor": [],
+        "usageLagSeconds": 0,
     }
     reply = client.put(
         "/_simulator/options", json={"arrayBatches": True, "failStripeChargesFor": ["c1"]}
