@@ -28,8 +28,8 @@ def close_cycles_at(ctx: Ctx, customer: Customer, boundary: datetime) -> list[In
 
     The invoice holds the closed cycle's arrear usage and the next cycle's upfront items.
     """
-    # Top-up buckets due by the boundary are debited first, so a recharge they trigger is dated
-    # before the cycle's invoice (B11).
+    # Top-up buckets due by the boundary are debited first (B11), so their invoices come before
+    # the cycle's invoice in the order of issue.
     issued = process_topups(ctx, customer, boundary)
     lines: list[InvoiceLine] = []
     starts: list[datetime] = []
@@ -42,7 +42,7 @@ def close_cycles_at(ctx: Ctx, customer: Customer, boundary: datetime) -> list[In
         lines += arrear_lines(
             ctx, customer, enrollment, offering, (start, boundary), commit=True, minimum=True
         )
-        enrollment.entitlement_fired = {}
+        enrollment.entitlement_fired = {}  # the new cycle re-arms the ENTITLEMENT events (B6)
         window = cycle_bounds(offering.billing_cycle, boundary)
         if window is None:
             # The offering's cycle was removed or changed to topUp: no further cycles.
