@@ -35,12 +35,18 @@ from paigo_sdk import AsyncPaigoClient, PaigoClient
 from paigo_sdk.batching import AsyncUsageBatcher, UsageBatcher
 
 
-def start_server(latency: float) -> tuple[subprocess.Popen[str], dict[str, str]]:
+def start_server(
+    latency: float, *, array_batches: bool = False
+) -> tuple[subprocess.Popen[str], dict[str, str]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PAIGO_")}
     env["PYTHONUNBUFFERED"] = "1"
-    fault = f"kind=latency,latency={latency},method=POST,path=/usage"
+    command = [sys.executable, "-m", "simulator", "serve", "--port", "0"]
+    if latency > 0:
+        command += ["--fault", f"kind=latency,latency={latency},method=POST,path=/usage"]
+    if array_batches:
+        command.append("--array-batches")
     process = subprocess.Popen(
-        [sys.executable, "-m", "simulator", "serve", "--port", "0", "--fault", fault],
+        command,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -28,12 +28,23 @@ import time
 from collections.abc import Callable
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench.delivery_latency import catalog, client_options, start_server
 from paigo_sdk import PaigoClient
 from paigo_sdk.batching import UsageBatcher
+
+BATCHERS: list[tuple[str, dict[str, Any]]] = [
+    # Paigo takes one record per request: every event costs a request's worth of client work.
+    ("defaults", {}),
+    # Records of one customer, dimension, hour and metadata map combined before sending.
+    ("rollup=True", {"rollup": True}),
+    # Arrays of records, where the server takes them (the simulator with --array-batches).
+    ("wire_batches=True", {"wire_batches": True}),
+]
+"""The batcher settings timed, each against the same server."""
 
 
 class _Sink(BaseHTTPRequestHandler):
@@ -96,6 +107,12 @@ def main() -> int:
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--work-us", type=float, default=20.0)
+    parser.add_argument(
+        "--only-paigo",
+        action="append",
+        choices=[label for label, _ in BATCHERS],
+        help="time only these batcher settings (repeatable), without posthog and segment",
+    )
     args = parser.parse_args()
     logging.disable(logging.CRITICAL)
     print(f"Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs")
@@ -103,28 +120,36 @@ def main() -> int:
     work = calibrate(args.work_us)
     rows: list[tuple[str, float, float]] = []
 
-    process, env = start_server(0.0)
+    process, env = start_server(0.0, array_batches=True)
     try:
         client = PaigoClient(**client_options(env))
         customer, dimension = catalog(client, "tax")
-        batcher = UsageBatcher(client)
         value = Decimal("1.5")
-        rows.append(
-            (
-                "paigo_sdk UsageBatcher.add (delivering to serve)",
-                *tax(
-                    args.events,
-                    work,
-                    args.runs,
-                    lambda: batcher.add(customer, dimension, value, metadata={"region": "eu"}),
-                    lambda: print(f"  paigo: {batcher.close(timeout=120)}"),
-                ),
+        for label, options in BATCHERS:
+            if args.only_paigo and label not in args.only_paigo:
+                continue
+            batcher = UsageBatcher(client, **options)
+
+            def meter(batcher: UsageBatcher = batcher) -> object:
+                return batcher.add(customer, dimension, value, metadata={"region": "eu"})
+
+            def finish(batcher: UsageBatcher = batcher, label: str = label) -> None:
+                print(f"  paigo {label}: {batcher.stats()}")
+                print(f"  paigo {label}: {batcher.close(timeout=300)}")
+
+            rows.append(
+                (
+                    f"paigo_sdk UsageBatcher.add, {label}",
+                    *tax(args.events, work, args.runs, meter, finish),
+                )
             )
-        )
         client.close()
     finally:
         process.terminate()
         process.wait(30)
+    if args.only_paigo:
+        report(args, rows)
+        return 0
 
     port = 18_000 + os.getpid() % 1000
     sink = multiprocessing.Process(target=_serve_sink, args=(port,), daemon=True)
@@ -165,12 +190,16 @@ def main() -> int:
         )
     finally:
         sink.terminate()
-    print(f"events per run: {args.events}, runs: {args.runs}")
-    print(f"{'contender':50} {'loop µs/event':>14} {'tax µs/event':>13}")
-    for name, base, extra in rows:
-        print(f"{name:50} {base:>14.1f} {extra:>13.2f}")
-    print(f"load average after: {os.getloadavg()}")
+    report(args, rows)
     return 0
+
+
+def report(args: argparse.Namespace, rows: list[tuple[str, float, float]]) -> None:
+    print(f"events per run: {args.events}, runs: {args.runs}")
+    print(f"{'contender':58} {'loop µs/event':>14} {'tax µs/event':>13}")
+    for name, base, extra in rows:
+        print(f"{name:58} {base:>14.1f} {extra:>13.2f}")
+    print(f"load average after: {os.getloadavg()}")
 
 
 if __name__ == "__main__":

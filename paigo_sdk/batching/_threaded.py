@@ -46,6 +46,8 @@ if TYPE_CHECKING:
 
 __all__ = ["UsageBatcher"]
 
+_monotonic = time.monotonic
+
 
 class UsageBatcher(RecordQueue):
     """Queue usage records on the caller's thread and deliver them from worker threads.
@@ -177,6 +179,7 @@ class UsageBatcher(RecordQueue):
         self._draining = False
         self._blocked = 0
         self._started = False
+        self._hot = False
         self._generation = getattr(self, "_generation", 0) + 1
         self._threads: list[threading.Thread] = []
         self._workers = 0
@@ -206,12 +209,42 @@ class UsageBatcher(RecordQueue):
             BatcherClosedError: after `close()`.
             sqlite3.Error: when a `"sync"` outbox cannot be written (the record is not accepted).
         """
+        queue = self._queue
+        # The hot path: a started batcher without an outbox, exact types, a generated key and
+        # the default timestamp. It checks what `_make_record` checks, in one expression, and
+        # appends; everything else (and every error) takes the general path below.
+        if (
+            self._hot
+            and type(customer_id) is str
+            and customer_id
+            and type(dimension_id) is str
+            and dimension_id
+            and timestamp is None
+            and idempotency_key is None
+            and (type(value) is int or (type(value) is Decimal and value.is_finite()))
+            and (metadata is None or type(metadata) is dict)
+            and len(queue) < self._max_queue
+        ):
+            key = f"{self._key_prefix}{next(self._key_counter):x}"
+            queue.append(
+                (
+                    key,
+                    customer_id,
+                    dimension_id,
+                    value,
+                    self._now(),
+                    None if metadata is None else metadata.copy(),
+                    _monotonic(),
+                )
+            )
+            if (len(queue) >= self._max_batch or self._forced) and not self._wake.is_set():
+                self._wake.set()
+            return key
         if self._closed:
             raise BatcherClosedError("this usage batcher is closed")
         record = self._make_record(
             customer_id, dimension_id, value, timestamp, metadata, idempotency_key
         )
-        queue = self._queue
         if len(queue) >= self._max_queue and not self._make_room():
             return record[0]
         if self._sync_outbox is not None:
@@ -306,6 +339,7 @@ class UsageBatcher(RecordQueue):
         # -> closed: the workers are told to stop; whatever did not make it stays pending.
         with self._lock:
             self._closed = True
+            self._hot = False
             self._space.notify_all()
         report = self.flush(timeout)
         self._stop.set()
@@ -374,6 +408,9 @@ class UsageBatcher(RecordQueue):
             if self._started:
                 return
             self._started = True
+            # add() may take its hot path from now on (see there); never with an outbox,
+            # which must see every record, nor once closed.
+            self._hot = self.outbox is None and not self._closed
             reference = weakref.ref(self)
             keeper = threading.Thread(
                 target=_keep_house,
