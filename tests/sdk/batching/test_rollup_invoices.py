@@ -130,7 +130,7 @@ def _bill(config: Config, stream: list[Record], *, rollup: bool, max_batch: int)
         clock.set(NEXT_MONTH + timedelta(hours=1))
         invoices = sorted(
             client.customers.retrieve(customer.customer_id).invoices or [],
-            key=lambda invoice: invoice.invoice_date,
+            key=lambda invoice: invoice.invoice_date or NEXT_MONTH,
         )
         billed = [
             (
