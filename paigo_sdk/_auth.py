@@ -181,6 +181,29 @@ class ClientCredentialsAuth(httpx.Auth):
             raise unusable(f"has an access_token that is not a bearer token ({len(token)} chars)")
         return self.cache.store(token, _lifetime(body.get("expires_in"), unusable))
 
+    def token(self, http: httpx.Client) -> str:
+        """Return the cached token, or fetch one through `http` and cache it (sync clients).
+
+        For requests sent without the auth flow (an in-process transport); the flow itself
+        fetches its token the same way.
+
+        Raises:
+            httpx.HTTPError: when the token endpoint cannot be reached.
+            AuthenticationError: when the token endpoint rejects the credentials.
+            APIStatusError: for other error statuses from the token endpoint.
+            APIResponseValidationError: when its reply carries no token.
+        """
+        token = self.cache.current()
+        if token is not None:
+            return token
+        with self._thread_lock:
+            token = self.cache.current()
+            if token is None:
+                response = http.send(self._token_request(httpx.Request("POST", self._auth_url)))
+                response.read()
+                token = self._store_token(response)
+        return token
+
     @staticmethod
     def _sign(request: httpx.Request, token: str) -> None:
         request.headers["Authorization"] = f"Bearer {token}"

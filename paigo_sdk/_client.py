@@ -614,11 +614,9 @@ class PaigoClient(_BaseClient, SyncResources):
         Raises:
             APIStatusError, APIConnectionError, APIResponseValidationError: as `_request`.
         """
-        token = self._auth.cache.current()
         headers = arguments.headers or {}
         if (
-            token is None  # the httpx path fetches one through the auth flow
-            or arguments.files is not None
+            arguments.files is not None
             or any(value is not None for value in (arguments.query or {}).values())
             or any(name != IDEMPOTENCY_HEADER for name in headers)
             or capturing()
@@ -626,6 +624,10 @@ class PaigoClient(_BaseClient, SyncResources):
         ):
             return False, cast(T, None)
         url = self._config.api_url + op.format_path(arguments.path_params)
+        try:
+            token = self._auth.token(self._http)
+        except httpx.HTTPError as error:
+            raise self._connection_error(error, httpx.Request(op.method, url)) from error
         wire_headers = {
             "host": self._host,
             "accept": "application/json",

@@ -4,9 +4,9 @@ A transport (such as the simulator's) may implement `InProcessTransport`: it ans
 URL, headers and body with a status, headers and body, without httpx building a request, running
 its client machinery and wrapping a response. `PaigoClient` then sends a plain JSON request that
 way when nothing needs httpx's objects: no query string or files, no raw-response wrapper
-listening, no debug logging, a bearer token in the cache and only the headers the SDK itself
-sets. Every other request, a reply refusing the token, and every error reply take the ordinary
-httpx path or are read through it, so errors, retries and logs do not depend on the path taken.
+listening, no debug logging and only the headers the SDK itself sets. The token request itself,
+every other request and a reply refusing the token take the ordinary httpx path, and error
+replies are read through it, so errors, retries and logs do not depend on the path taken.
 
 The transport raises the httpx exceptions a network would (`httpx.ReadTimeout` for a request that
 never gets an answer, and so on); the client maps them as it maps httpx's own.

@@ -119,6 +119,14 @@ def parse_timestamp(text: str) -> datetime | None:
     if match is None:
         return None
     year, month, day, hour, minute, second, fraction, zulu, sign, off_h, off_m = match.groups()
+    if zulu == "Z" and text[10] == "T" and hour < "24" and len(fraction or "000") in (3, 6):
+        # The form clients send (`2026-11-24T08:00:00.000Z`), already checked by the pattern:
+        # the C parser reads it to the same UTC datetime, or refuses what the constructor below
+        # would refuse (day 31 of a 30-day month, second 60).
+        try:
+            return datetime.fromisoformat(text)
+        except ValueError:
+            return None
     try:
         if zulu:
             tz: timezone = UTC

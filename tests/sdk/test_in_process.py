@@ -58,7 +58,7 @@ def catalog(client: PaigoClient) -> tuple[str, str]:
     return customer.customer_id, dimension.dimension_id
 
 
-def test_plain_json_requests_skip_httpx_once_a_token_is_cached(sim: Simulator) -> None:
+def test_plain_json_requests_skip_httpx(sim: Simulator) -> None:
     transport = CountingTransport(sim)
     client = client_over(sim, transport)
     customer_id, dimension_id = catalog(client)
@@ -71,9 +71,9 @@ def test_plain_json_requests_skip_httpx_once_a_token_is_cached(sim: Simulator) -
     }
     result = client.usage.record(**record)  # type: ignore[arg-type]
     again = client.usage.record(**record)  # type: ignore[arg-type]
-    # The first call fetches the token through httpx's auth flow and is sent by it; every call
-    # after it goes the short way.
-    assert transport.through_httpx == ["POST /oauth/token", "POST /dimensions"]
+    # Only the token request goes through httpx; every call, the first included, goes the short
+    # way.
+    assert transport.through_httpx == ["POST /oauth/token"]
     assert transport.direct[-1] == "POST http://paigo-simulator.local/usage"
     assert (result.idempotent_replayed, again.idempotent_replayed) == (False, True)
     assert [r.record_value for r in sim.usage_records()] == [Decimal(3)]
