@@ -3,28 +3,8 @@
 `Api.handle` is the single handler both transports (in-process and server) call, so they cannot
 drift apart. It never raises: every failure becomes one of Paigo's error replies.
 
-Where the simulator deliberately differs from Paigo's OpenAPI export (each handler's docstring
-repeats the differences that concern it):
-
-- The token endpoint is served on the API's own origin (`POST /oauth/token`), accepts JSON or
-  form bodies, and falls back to the configured audience when none is sent.
-- 400 bodies always carry `message` as a list (NestJS's class-validator shape; the export says
-  `{message}`); 401 is `{"message": "Unauthorized"}`; 403 (portal tokens) and 413 follow NestJS.
-- Unknown body fields are rejected; numeric strings must be plain decimals; JSON numbers are
-  refused where a string is expected; usageEntitlement must be a number or `"inf"`.
-- `Idempotency-Key` on every POST route (replay of the first answer, 409 for a key reused with a
-  different request; see `simulator.api.idempotency`) and JSON-array batches on `POST /usage` are
-  extensions.
-- `PUT /customers/{id}` answers `{message, customerId}` (the export says CreateCustomerDto);
-  `GET /customers/{id}/payments` items use StripePaymentResponseDto (the export says refunds);
-  invoices carry `invoiceId` and a flat `invoiceCommunicationHistory`; `POST /invoices` answers
-  `{message, invoiceId}`; webhooks have a 404; `DELETE /webhooks/{id}` does not require
-  `environment`; the ENTITLEMENT sample's `webhookType` is a string.
-- `invoiceUrl` points at a signed `/_simulator/invoices/{id}.pdf` link on the simulator's origin,
-  valid 7 days on the simulator clock; `paymentLink` is never sent.
-- `POST /settings/invoiceImage` is limited to the 1 MiB body limit; the image (PNG or JPEG) is
-  printed as the logo of the invoice PDFs.
-- Routes under `/_simulator/` are the simulator's own, not Paigo's.
+Where the simulator deliberately differs from Paigo's OpenAPI export is listed once, as data, in
+`simulator.api.deviations` (each handler's docstring repeats the differences that concern it).
 """
 
 from __future__ import annotations
