@@ -39,12 +39,21 @@ __all__ = [
     "NetworkFailure",
     "NetworkFailureKind",
     "TokenControl",
+    "acknowledged_response",
     "apply_fault",
     "fault_response",
 ]
 
 FaultKind = Literal[
-    "latency", "status", "hang", "drop", "refuse", "lost_response", "expire_token", "revoke_token"
+    "latency",
+    "status",
+    "hang",
+    "drop",
+    "refuse",
+    "lost_response",
+    "discard",
+    "expire_token",
+    "revoke_token",
 ]
 """What a rule does to a request it fires on.
 
@@ -61,6 +70,9 @@ FaultKind = Literal[
   as `drop`.
 - `lost_response`: apply the request, then lose the response the same way (the case that
   creates duplicates when the client retries without an idempotency key).
+- `discard`: answer as if the request was applied, without applying it (a service that loses
+  what it acknowledged): 201 with `POST /usage`'s reply, one `created` status per element of
+  an array. Made for `POST /usage`; only reconciliation can notice it.
 - `expire_token`: expire every issued token before the request is handled (the API answers 401).
 - `revoke_token`: revoke the request's bearer token before it is handled (the API answers 401).
 """
@@ -75,8 +87,9 @@ class FaultKindSpec:
     """What one fault kind does to a request, in terms both transports carry out.
 
     A kind that `decides_outcome` replaces the normal reply: with its `status` reply when
-    `failure` is None, else with the network `failure`; `applies_request` says whether the
-    handler still runs first. The other kinds only add latency or act on tokens.
+    `failure` is None, else with the network `failure`, or, when it `acknowledges`, with a
+    success reply; `applies_request` says whether the handler still runs first. The other kinds
+    only add latency or act on tokens.
     """
 
     kind: FaultKind
@@ -86,6 +99,8 @@ class FaultKindSpec:
     token_action: Literal["expire", "revoke"] | None
     description: str
     """How the failure reads in the error a client sees."""
+    acknowledges: bool = False
+    """Answer success (`acknowledged_response`) instead of an error."""
 
 
 FAULT_KINDS: Final[Mapping[FaultKind, FaultKindSpec]] = {
@@ -112,6 +127,9 @@ FAULT_KINDS: Final[Mapping[FaultKind, FaultKindSpec]] = {
             "disconnect",
             None,
             "connection lost after the request was applied",
+        ),
+        FaultKindSpec(
+            "discard", True, False, None, None, "acknowledged, not applied", acknowledges=True
         ),
         FaultKindSpec("expire_token", False, True, None, "expire", "every token expired"),
         FaultKindSpec("revoke_token", False, True, None, "revoke", "bearer token revoked"),
@@ -389,7 +407,7 @@ class Faults:
 
     Rules are evaluated in the order they were added. Every matching `latency`, `expire_token`
     and `revoke_token` rule that fires takes effect; the first firing `status`, `hang`, `drop`,
-    `refuse` or `lost_response` rule decides the outcome, and the rules after it are not
+    `refuse`, `lost_response` or `discard` rule decides the outcome, and the rules after it are not
     consulted (their counters and `times` stay untouched). Thread-safe.
 
     Args:
@@ -510,6 +528,21 @@ def fault_response(rule: FaultRule) -> ApiResponse:
     return ApiResponse(status, tuple(headers), json.dumps(body).encode())
 
 
+def acknowledged_response(request: ApiRequest) -> ApiResponse:
+    """Return the 201 a `discard` rule gives: `POST /usage`'s reply, as if the body was stored.
+
+    An array body gets the array reply, one `created` status per element.
+    """
+    try:
+        body = json.loads(request.body or b"null")
+    except ValueError:
+        body = None
+    reply: dict[str, Any] = {"message": "Usage record created"}
+    if isinstance(body, list):
+        reply = {"message": "Usage records created", "data": [{"status": "created"}] * len(body)}
+    return ApiResponse(201, (("content-type", "application/json"),), json.dumps(reply).encode())
+
+
 def _format_seconds(seconds: float) -> str:
     return str(int(seconds)) if float(seconds).is_integer() else format(seconds, "g")
 
@@ -545,6 +578,8 @@ def apply_fault(
     spec = FAULT_KINDS[rule.kind]
     if spec.applies_request:
         handle(request)
+    if spec.acknowledges:
+        return acknowledged_response(request)
     if spec.failure is None:
         return fault_response(rule)
     return NetworkFailure(spec.failure, rule)

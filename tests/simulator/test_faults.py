@@ -256,6 +256,26 @@ class TestKindsAsData:
         assert answer == fault_response(rule)
         assert inner.requests == []
 
+    @pytest.mark.parametrize(
+        ("body", "reply"),
+        [
+            (b'{"recordValue": "1"}', {"message": "Usage record created"}),
+            (
+                b'[{"recordValue": "1"}, {"recordValue": "2"}]',
+                {"message": "Usage records created", "data": [{"status": "created"}] * 2},
+            ),
+        ],
+    )
+    def test_discard_acknowledges_without_applying(self, body, reply):
+        inner = RecordingHandler()
+        rule = FaultRule(kind="discard", method="POST", path="/usage")
+        usage = ApiRequest(method="POST", path="/usage", headers={}, body=body)
+        answer = apply_fault(FaultPlan(outcome=rule), usage, inner.handle)
+        assert isinstance(answer, ApiResponse)
+        assert answer.status == 201
+        assert json.loads(answer.body) == reply
+        assert inner.requests == []
+
     def test_no_outcome_is_the_handlers_reply(self):
         inner = RecordingHandler()
         answer = apply_fault(FaultPlan(latency=0.5), request(), inner.handle)

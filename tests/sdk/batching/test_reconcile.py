@@ -110,16 +110,25 @@ def _found(rows: tuple[DriftRow, ...]) -> dict[Bucket, tuple[int, Decimal]]:
     }
 
 
+@pytest.mark.parametrize("rollup", [False, True], ids=["plain", "rollup"])
 @pytest.mark.parametrize("store", ["memory", "outbox"])
-def test_an_exact_delivery_reports_zero_drift(shop: Shop, store: str, tmp_path: Path) -> None:
+def test_an_exact_delivery_reports_zero_drift(
+    shop: Shop, store: str, rollup: bool, tmp_path: Path
+) -> None:
     outbox = tmp_path / "outbox.sqlite" if store == "outbox" else None
-    with shop.client.usage.batcher(ledger=True, outbox=outbox, max_batch=20) as batcher:
+    # With rollup one unit takes every record, so that each bucket's records can combine.
+    max_batch = 240 if rollup else 20
+    with shop.client.usage.batcher(
+        ledger=True, outbox=outbox, max_batch=max_batch, rollup=rollup
+    ) as batcher:
         shop.add_all(batcher)
         assert batcher.flush(timeout=60).complete
         report = shop.client.usage.reconcile(start=START, end=NOW)
     assert report.in_sync
     assert report.rows == ()
     assert report.buckets == len(shop.sent) == 24
+    # With rollup Paigo holds fewer, combined records; the ledger counted the same ones.
+    assert (len(shop.sim.usage_records()) < 240) is rollup
     assert report.customers == tuple(sorted(shop.customers))
     assert (report.start, report.end) == (START, NOW)
 
@@ -142,6 +151,31 @@ def test_double_counted_records_are_found_bucket_by_bucket(shop_without_dedup: S
         row.local_records == shop.sent[(row.customer_id, row.dimension_id, row.hour)]
         for row in report.rows
     )
+
+
+@pytest.mark.parametrize("wire", [False, True], ids=["single", "wire"])
+def test_records_acknowledged_but_not_stored_are_found_bucket_by_bucket(
+    wire: bool, tmp_path: Path
+) -> None:
+    # A service that loses a share of what it acknowledged: nothing but reconciliation sees it.
+    for shop in _shop(array_batches=True):
+        rule = shop.sim.faults.add(
+            FaultRule(kind="discard", method="POST", path="/usage", probability=0.15, seed=9)
+        )
+        outbox = tmp_path / "outbox.sqlite"
+        with shop.client.usage.batcher(
+            ledger=True, outbox=outbox, wire_batches=wire, max_batch=5, **FAST
+        ) as batcher:
+            shop.add_all(batcher)
+            report = batcher.flush(timeout=60)
+            assert report.complete
+            assert report.delivered == 240
+            drift = shop.client.usage.reconcile(start=START, end=NOW)
+        expected = shop.stored_drift()
+        assert shop.sim.faults.fired(rule) > 3
+        assert all(records < 0 for records, _ in expected.values())
+        assert _found(drift.rows) == expected
+        assert all(row.remote_records < row.local_records for row in drift.rows)
 
 
 def test_only_the_whole_hours_of_the_window_are_compared(shop_without_dedup: Shop) -> None:
