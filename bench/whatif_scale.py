@@ -1,11 +1,12 @@
-"""Measure `paigo-simulator whatif` on a year of usage: 10M records, 1,000 customers, 5 candidates.
+"""Measure `paigo whatif` on a year of usage: 10M records, 1,000 customers, 5 candidates.
 
 Usage: .venv/bin/python bench/whatif_scale.py [--records 10000000] [--dir /tmp/whatif-bench]
 
 Generates (once, kept in --dir) a Parquet file of records spread over 12 months, 1,000 customers
 and 3 dimensions, a catalog (the current offering and 5 candidates) and the enrollments, then
-runs the real command in a child process and prints its wall time and peak memory (the child's
-maximum resident set size). Not a test.
+runs the real command in a child process and prints its wall time, its CPU time (the child and
+its worker processes) and peak memory (the largest maximum resident set size among them), and
+the machine's load average. Not a test.
 """
 
 from __future__ import annotations
@@ -118,7 +119,7 @@ def main() -> None:
     records = generate(args.dir, args.records, args.customers)
     print(f"data: {records} ({time.perf_counter() - started:.1f} s to prepare)")
     command = [
-        str(Path(sys.executable).parent / "paigo-simulator"), "whatif",
+        str(Path(sys.executable).parent / "paigo"), "whatif",
         "--records", str(records),
         "--catalog", str(args.dir / "catalog.json"),
         "--enrollments", str(args.dir / "enrollments.csv"),
@@ -129,6 +130,7 @@ def main() -> None:
         "--out", str(args.dir / "out"),
     ]  # fmt: skip
     print("command:", " ".join(command))
+    load_before = os.getloadavg()[0]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, check=False)
@@ -142,6 +144,8 @@ def main() -> None:
     print(f"records: {args.records:,}  customers: {args.customers:,}  cpus: {os.cpu_count()}")
     peak = after.ru_maxrss / 1024
     print(f"wall time: {wall:.1f} s   cpu time: {cpu:.1f} s   peak RSS: {peak:.0f} MiB")
+    # Other jobs on the machine take cores too: the load average says how many wanted one.
+    print(f"load average (1 min): {load_before:.1f} before, {os.getloadavg()[0]:.1f} after")
 
 
 if __name__ == "__main__":

@@ -221,7 +221,11 @@ def arrear_lines(
         price = effective_price(dimension, offering, enrollment)
         series = ctx.state.usage.get(customer.customer_id, dimension_id)
         per_group: dict[int | None, int] = {}
-        if series is not None:
+        source = ctx.options.period_quantities
+        if source is not None:
+            windows = [(to_us(a), to_us(b)) for a, b in parts]
+            per_group = source(customer.customer_id, dimension_id, windows)
+        elif series is not None:
             per_group, _unmatched = quantities(
                 series,
                 ctx.state.usage.metadata,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -613,6 +614,13 @@ class Settings:
     """The logo uploaded with `POST /settings/invoiceImage` (PNG or JPEG bytes), shown on PDFs."""
 
 
+PeriodQuantities = Callable[[str, str, list[tuple[int, int]]], dict[int | None, int]]
+"""`(customer id, dimension id, windows) -> period quantity per tier group`: what
+`aggregation.quantities` returns for the records of the half-open windows (microseconds), keyed
+by the index of the price's metadata group (None without groups); a group without buckets is
+absent (B3, B4)."""
+
+
 @dataclass(slots=True)
 class EngineOptions:
     """Simulator-only behaviour, not part of Paigo; not affected by snapshot/restore."""
@@ -633,6 +641,9 @@ class EngineOptions:
     usage_lag: timedelta = timedelta(0)
     """B13 extension: how long after its arrival, on the simulator's clock, a usage record shows
     in the usage view (`simulator.engine.visibility`); zero shows it at once."""
+    period_quantities: PeriodQuantities | None = None
+    """B3, B4: when set, the arrear quantities of each closing cycle are asked of it instead of
+    aggregated from stored records; prices usage aggregated elsewhere (what-if)."""
 
 
 # --- the whole state -----------------------------------------------------------------------------

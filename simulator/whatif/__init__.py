@@ -9,6 +9,7 @@ whatif` is a thin shell over it. Needs the `whatif` extra (DuckDB, pyarrow, PyYA
 from simulator.whatif.catalog import Catalog, load_catalog
 from simulator.whatif.enrollments import CurrentEnrollment, load_enrollments
 from simulator.whatif.errors import WhatIfInputError
+from simulator.whatif.quantities import QUANTITY_SQL
 from simulator.whatif.result import CURRENT, Distribution, PricedInvoice, PricedLine, WhatIfResult
 from simulator.whatif.run import what_if
 from simulator.whatif.usage import AGGREGATION_SQL, UsageSource
@@ -16,6 +17,7 @@ from simulator.whatif.usage import AGGREGATION_SQL, UsageSource
 __all__ = [
     "AGGREGATION_SQL",
     "CURRENT",
+    "QUANTITY_SQL",
     "Catalog",
     "CurrentEnrollment",
     "Distribution",

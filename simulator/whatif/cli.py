@@ -1,4 +1,8 @@
-"""`paigo-simulator whatif`: the command-line shell over `simulator.whatif.what_if`."""
+"""`paigo whatif` and `paigo-simulator whatif`: the command-line shell over `what_if`.
+
+`add_parser` is registered in the `paigo.commands` entry-point group, so the SDK's `paigo`
+command offers `whatif` without importing the simulator.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ __all__ = ["add_parser", "run"]
 
 
 def add_parser(commands: Any) -> None:
-    """Add the `whatif` subcommand to the `paigo-simulator` parser's subcommands."""
+    """Add the `whatif` subcommand to a parser's subcommands (`paigo` or `paigo-simulator`)."""
     parser = commands.add_parser(
         "whatif",
         help="price usage history under candidate offerings (shadow billing)",
@@ -71,7 +75,7 @@ def add_parser(commands: Any) -> None:
         "--memory-limit", default=None, metavar="SIZE", help="DuckDB memory limit, e.g. 3GB"
     )
     parser.add_argument("--threads", type=int, default=None, help="DuckDB threads")
-    parser.set_defaults(run=run)
+    parser.set_defaults(run=run, command_name=parser.prog)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -97,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
             threads=args.threads,
         )
     except WhatIfInputError as error:
-        print(f"paigo-simulator whatif: {error}", file=sys.stderr)
+        print(f"{args.command_name}: {error}", file=sys.stderr)
         return 2
     result.render()
     if args.out is not None:

@@ -1,42 +1,39 @@
 """Price usage history under current and candidate offerings with the simulator's own engine.
 
-For every scenario (the customers' current offerings, then each candidate offering in their
-place) a fresh `Engine` holds the catalog, the customers enrolled on their enrollment dates and,
-instead of raw records, each (customer, dimension)'s bucket aggregates from `usage.AGGREGATION_SQL`
-placed where the engine keeps its hourly rollups. The engine's clock then runs to the end of the
-period and closes every cycle on its own, so every invoice line, minimum charge, tax and total is
-computed by the same rule code as the simulator's invoices (B3-B9).
+Raw records are aggregated once into buckets (`usage.AGGREGATION_SQL`), and the buckets into
+each customer's period quantities per billing cycle (`quantities.QUANTITY_SQL`), by DuckDB. For
+every scenario (the customers' current offerings, then each candidate offering in their place) a
+fresh `Engine` holds the catalog and the customers enrolled on their enrollment dates, and asks
+those quantities through its public `EngineOptions.period_quantities` seam when it closes a
+cycle. Every invoice line, minimum charge, subscription, proration, tax and total is therefore
+computed by the simulator's own rule code (B4-B9).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from simulator.clock import ManualClock
-from simulator.engine import Engine
-from simulator.engine.aggregation import next_month
-from simulator.engine.invoicing import cycle_bounds
-from simulator.engine.metering import HOUR_US, Agg, Series, UsageStore, from_us, to_us
-from simulator.engine.numbers import EXACT
+from simulator.engine import Dimension, Engine, Offering
+from simulator.engine.aggregation import group_of, next_month
+from simulator.engine.metering import from_us, to_us
+from simulator.engine.pricing import effective_price
 from simulator.whatif import usage
-from simulator.whatif.catalog import Catalog, CatalogDimension, load_catalog
+from simulator.whatif.catalog import Catalog, load_catalog
 from simulator.whatif.enrollments import CurrentEnrollment, load_enrollments
 from simulator.whatif.errors import WhatIfInputError
+from simulator.whatif.quantities import Pricing, Quantities, group_table, period_quantities
 from simulator.whatif.result import CURRENT, PricedInvoice, PricedLine, WhatIfResult
 
 __all__ = ["CURRENT", "what_if"]
 
 _UNITS = {"hour": "hour", "day": "day", "month": "month", "none": "month"}
-"""Bucket granularity aggregated per aggregation interval; `none` sums month aggregates into
-one bucket per cycle, which the engine does itself (B3)."""
-
-_SeriesKey = tuple[str, str, str, bool]
-"""(customer id, records' dimension id, granularity, grouped by metadata)."""
+"""Bucket unit aggregated per aggregation interval; `none` merges month buckets per cycle (B3)."""
+_CYCLES = {"monthly": "month", "annualToDate": "year"}
 
 
 def what_if(
@@ -78,6 +75,11 @@ def what_if(
                 " which is not in the catalog"
             )
     source = records if isinstance(records, usage.UsageSource) else _source(records)
+    scenarios: list[tuple[str, dict[str, str]]] = [
+        (CURRENT, {e.customer_id: e.offering_id for e in current})
+    ]
+    scenarios += [(key, {e.customer_id: key for e in current}) for key in candidates]
+    used = sorted({key for _name, plan in scenarios for key in plan.values()})
     con = usage.connect(memory_limit=memory_limit, threads=threads)
     try:
         scale = usage.load(con, source)
@@ -93,18 +95,22 @@ def what_if(
             con,
             {e.customer_id: (to_us(e.enrollment_date), to_us(end)) for e in current},
         )
-        scenarios: list[tuple[str, dict[str, str]]] = [
-            (CURRENT, {e.customer_id: e.offering_id for e in current})
-        ]
-        scenarios += [(key, {e.customer_id: key for e in current}) for key in candidates]
-        needs = _needs(catalog, [set(plan.values()) for _name, plan in scenarios])
-        metadata, store = _aggregate(con, scale, needs)
+        plans = _pricings(con, catalog, used)
+        needs: dict[tuple[str, bool], set[str]] = {}
+        for pricing in plans.values():
+            needs.setdefault((pricing.unit, pricing.grouped), set()).add(pricing.stream)
+        usage.build_buckets(con, needs)
+        computed: dict[Pricing, Quantities] = {}
+        for pricing in plans.values():
+            if pricing not in computed:
+                computed[pricing] = period_quantities(con, pricing, scale)
         unenrolled = _unenrolled(con)
     finally:
         con.close()
+    tables = {pair: computed[pricing] for pair, pricing in plans.items()}
     invoices: list[PricedInvoice] = []
     for name, plan in scenarios:
-        invoices += _price(catalog, name, plan, current, end, metadata, store)
+        invoices += _price(_Scenario(name, catalog, plan, current, end, tables))
     return WhatIfResult(
         scenarios=[name for name, _plan in scenarios],
         invoices=invoices,
@@ -142,134 +148,69 @@ def _default_end(con: Any, current: Sequence[CurrentEnrollment]) -> datetime:
     return next_month(max(moments))
 
 
-def _needs(catalog: Catalog, offering_sets: Sequence[set[str]]) -> dict[tuple[str, bool], set[str]]:
-    """Per (granularity, grouped by metadata): the record streams to aggregate that way."""
-    needs: dict[tuple[str, bool], set[str]] = {}
-    for offerings in offering_sets:
-        for dimension in catalog.dimensions_of(offerings):
-            needs.setdefault(_granularity(catalog, dimension, offerings), set()).add(
-                dimension.usage_dimension_id
-            )
-    return needs
+def _pricings(
+    con: Any, catalog: Catalog, offering_keys: Sequence[str]
+) -> dict[tuple[str, str], Pricing]:
+    """Return the `Pricing` of every (offering key, dimension key) the scenarios bill in arrears.
 
-
-def _granularity(
-    catalog: Catalog, dimension: CatalogDimension, offerings: Iterable[str]
-) -> tuple[str, bool]:
-    body = dimension.body
-    interval = body.get("aggregationInterval") or "hour"
-    grouped = bool(body.get("tiersGroupByMetadata")) or any(
-        bool(o.get("tiersGroupByMetadata"))
-        for key in offerings
-        for o in catalog.offerings[key].body.get("dimensionOverrides") or []
-        if o.get("dimensionId") == dimension.dimension_id
-    )
-    return _UNITS[interval], grouped
-
-
-def _scaled(value: Decimal, scale: int) -> int:
-    return int(value.scaleb(scale, EXACT))
-
-
-class _Pieces:
-    """One (customer, stream) at one granularity: bucket aggregates per calendar month, and the
-    raw records of the enrollment's first partial hour."""
-
-    __slots__ = ("edges", "months", "scale", "windows")
-
-    def __init__(self, scale: int) -> None:
-        self.scale = scale
-        self.months: dict[int, dict[int, dict[int, Agg]]] = {}
-        """hour index of a month's start -> metadata id -> hour index -> aggregate."""
-        self.edges: list[tuple[int, int, int]] = []
-        """(timestamp us, scaled value, metadata id), in file order."""
-        self.windows: dict[tuple[int, int], Series] = {}
-
-    def series(self, start: datetime, end: datetime) -> Series:
-        """Return a series holding exactly the buckets and records of `[start, end)`.
-
-        The engine reads a series only for the window of the cycle it closes; handing it that
-        window's buckets alone keeps each close proportional to the cycle, not to the history.
-        """
-        lo, hi = to_us(start) // HOUR_US, to_us(end) // HOUR_US
-        found = self.windows.get((lo, hi))
-        if found is not None:
-            return found
-        series = _new_series(self.scale)
-        for ts, value, meta_id in self.edges:
-            if lo * HOUR_US <= ts < hi * HOUR_US:
-                series.append(ts, value, meta_id)
-        for month, per_meta in self.months.items():
-            if lo <= month < hi:
-                for meta_id, hours in per_meta.items():
-                    target = series.hours.get(meta_id)
-                    if target is None:
-                        series.hours[meta_id] = dict(hours)
-                    else:
-                        target.update(hours)
-        self.windows[(lo, hi)] = series
-        return series
-
-
-def _aggregate(
-    con: Any, scale: int, needs: Mapping[tuple[str, bool], set[str]]
-) -> tuple[list[str], dict[_SeriesKey, _Pieces]]:
-    """Aggregate every needed stream into month pieces; return the metadata texts and pieces.
-
-    Metadata ids are those the engine's store gives the texts interned in the returned order
-    (0 is "no metadata"); every scenario's engine interns them in that order, so the ids agree
-    and the series can be shared between engines.
+    The dimensions and offerings are read back from a scratch engine, so defaults and price
+    precedence (B7) are the engine's own. Bucket rows keep metadata apart for a (stream, unit)
+    when any price reading them groups tiers by metadata.
     """
-    all_streams = set().union(*needs.values()) if needs else set()
-    grouped_streams = set().union(*(s for (_u, g), s in needs.items() if g), set())
-    texts = usage.metadata_texts(con, grouped_streams)
-    probe = UsageStore()
-    ids: dict[str, int] = {}
-    for text in texts:
-        try:
-            parsed = json.loads(text)
-        except json.JSONDecodeError:
-            parsed = None
-        if not isinstance(parsed, dict):
-            raise WhatIfInputError(f"metadata must be a JSON object, not {text[:60]!r}")
-        # Equal maps written in another key order share one id, exactly as the engine interns.
-        ids[text] = probe.intern(parsed)
-    edge_rows = usage.edges(con, all_streams)
-    store: dict[_SeriesKey, _Pieces] = {}
-    for (unit, grouped), streams in needs.items():
-        for row in edge_rows:
-            if row.dimension_id not in streams:
+    scratch = Engine(clock=_Clock(datetime(2000, 1, 1, tzinfo=UTC)))
+    dimensions, offerings = catalog.install(scratch, offering_keys)
+    found: list[tuple[tuple[str, str], Dimension, Offering, str]] = []
+    for offering_key in offering_keys:
+        offering = offerings[offering_key]
+        cycle = _CYCLES.get(offering.billing_cycle or "")
+        if cycle is None:
+            continue
+        for entry in catalog.dimensions_of([offering_key]):
+            engine_dimension = dimensions[entry.dimension_id]
+            if engine_dimension.payment_schedule != "arrear":
                 continue
-            key = (row.customer_id, row.dimension_id, unit, grouped)
-            pieces = store.get(key)
-            if pieces is None:
-                pieces = store[key] = _Pieces(scale)
-            meta_id = ids[row.meta] if grouped and row.meta is not None else 0
-            pieces.edges.append((row.ts_us, _scaled(row.value, scale), meta_id))
-        # Rows arrive grouped by customer, stream, month and metadata: look the target up once
-        # per group, not once per bucket.
-        last: tuple[str, str, int, str | None] | None = None
-        hours: dict[int, Agg] = {}
-        for customer_id, stream, meta, hour, month, agg in usage.buckets(
-            con, streams, unit, by_metadata=grouped
-        ):
-            group = (customer_id, stream, month, meta)
-            if group != last:
-                last = group
-                key = (customer_id, stream, unit, grouped)
-                pieces = store.get(key)
-                if pieces is None:
-                    pieces = store[key] = _Pieces(scale)
-                per_meta = pieces.months.setdefault(month, {})
-                hours = per_meta.setdefault(ids[meta] if meta is not None else 0, {})
-            hours[hour] = agg
-    return texts, store
+            found.append(((offering_key, entry.dimension_id), engine_dimension, offering, cycle))
+    grouped: set[tuple[str, str]] = set()
+    for (_o, key), dimension, offering, _cycle in found:
+        if effective_price(dimension, offering, None).groups:
+            stream = catalog.dimensions[key].usage_dimension_id
+            grouped.add((stream, _UNITS[dimension.aggregation_interval]))
+    texts: dict[str, list[str]] = {}
+    out: dict[tuple[str, str], Pricing] = {}
+    for pair, dimension, offering, cycle in found:
+        stream = catalog.dimensions[pair[1]].usage_dimension_id
+        unit = _UNITS[dimension.aggregation_interval]
+        groups = effective_price(dimension, offering, None).groups
+        table = None
+        if groups:
+            if stream not in texts:
+                texts[stream] = usage.metadata_texts(con, [stream])
+            table = group_table(
+                {"": group_of({}, groups)}
+                | {text: group_of(_metadata(text), groups) for text in texts[stream]}
+            )
+        out[pair] = Pricing(
+            stream=stream,
+            unit=unit,
+            grouped=(stream, unit) in grouped,
+            interval=dimension.aggregation_interval,
+            method=dimension.aggregation_method,
+            increment=dimension.usage_increment,
+            rounding=dimension.rounding,
+            cycle=cycle,
+            groups=table,
+        )
+    return out
 
 
-def _new_series(scale: int) -> Series:
-    series = Series()
-    series.scale = scale
-    return series
+def _metadata(text: str) -> dict[str, Any]:
+    try:
+        parsed = json.loads(text)
+    except json.JSONDecodeError:
+        parsed = None
+    if not isinstance(parsed, dict):
+        raise WhatIfInputError(f"metadata must be a JSON object, not {text[:60]!r}")
+    return parsed
 
 
 def _unenrolled(con: Any) -> list[str]:
@@ -280,67 +221,64 @@ def _unenrolled(con: Any) -> list[str]:
     return [row[0] for row in rows]
 
 
-def _price(
-    catalog: Catalog,
-    scenario: str,
-    plan: Mapping[str, str],
-    current: Sequence[CurrentEnrollment],
-    end: datetime,
-    metadata: Sequence[str],
-    store: Mapping[_SeriesKey, _Pieces],
-) -> list[PricedInvoice]:
+class _Clock:
+    """The scenario engine's clock: set forward by the pricing loop only.
+
+    Not a `ManualClock`, whose guard would count the due cycles of every customer before each
+    move: here every move is known to be small.
+    """
+
+    __slots__ = ("moment",)
+
+    def __init__(self, moment: datetime) -> None:
+        self.moment = moment
+
+    def now(self) -> datetime:
+        return self.moment
+
+
+@dataclass(frozen=True, slots=True)
+class _Scenario:
+    """One scenario to price."""
+
+    name: str
+    catalog: Catalog
+    plan: dict[str, str]
+    current: list[CurrentEnrollment]
+    end: datetime
+    tables: dict[tuple[str, str], Quantities]
+    """(offering key, dimension key) -> period quantities."""
+
+
+def _price(job: _Scenario) -> list[PricedInvoice]:
     """Run one scenario's engine from the first enrollment to `end`; return its invoices."""
-    if not current:
+    if not job.current:
         return []
-    ordered = sorted(current, key=lambda e: (e.enrollment_date, e.customer_id))
-    clock = ManualClock(ordered[0].enrollment_date)
+    catalog, plan = job.catalog, job.plan
+    ordered = sorted(job.current, key=lambda e: (e.enrollment_date, e.customer_id))
+    clock = _Clock(ordered[0].enrollment_date)
     engine = Engine(clock=clock)
     engine.update_settings(
         tax_rate=catalog.tax_rate, free_dimension_on_invoice=catalog.free_dimension_on_invoice
     )
-    offering_keys = sorted(set(plan.values()))
-    dimensions, offerings = catalog.install(engine, offering_keys)
-    state = engine._state  # the what-if places bucket aggregates where rollups live
-    for text in metadata:
-        state.usage.intern(json.loads(text))
-    # What each customer's dimensions read: (engine dimension id, pieces), per customer.
-    reads: dict[str, list[tuple[str, _Pieces]]] = {}
-    for enrollment in ordered:
-        customer_id = enrollment.customer_id
-        reads[customer_id] = []
-        for dimension in catalog.dimensions_of([plan[customer_id]]):
-            unit, grouped = _granularity(catalog, dimension, offering_keys)
-            pieces = store.get((customer_id, dimension.usage_dimension_id, unit, grouped))
-            if pieces is not None:
-                reads[customer_id].append((dimensions[dimension.dimension_id].dimension_id, pieces))
-    names = {o.offering_id: key for key, o in offerings.items()}
-    # Enrollments and cycle boundaries in time order; at a boundary, every customer's series
-    # hold that closing cycle's buckets before the clock reaches it.
-    events: list[tuple[datetime, int, CurrentEnrollment | None]] = [
-        (e.enrollment_date, 1, e) for e in ordered
-    ]
-    boundary = next_month(ordered[0].enrollment_date)
-    while boundary <= end:
-        events.append((boundary, 0, None))
-        boundary = next_month(boundary)
-    events.sort(key=lambda item: (item[0], item[1]))
-    enrolled: list[CurrentEnrollment] = []
-    for moment, _kind, joining in events:
-        clock.set(moment)
-        if joining is None:
-            for customer in enrolled:
-                window = cycle_bounds(
-                    offerings[plan[customer.customer_id]].billing_cycle,
-                    moment - timedelta(microseconds=1),
-                )
-                if window is None or window[1] != moment:
-                    continue
-                per_customer = state.usage.series.setdefault(customer.customer_id, {})
-                for dimension_id, pieces in reads[customer.customer_id]:
-                    per_customer[dimension_id] = pieces.series(*window)
-            engine.close_due_cycles()
-            continue
-        enrolled.append(joining)
+    dimensions, offerings = catalog.install(engine, sorted(set(plan.values())))
+    keys = {d.dimension_id: key for key, d in dimensions.items()}
+    tables = job.tables
+
+    def period_quantities(
+        customer_id: str, dimension_id: str, windows: list[tuple[int, int]]
+    ) -> dict[int | None, int]:
+        table = tables.get((plan[customer_id], keys[dimension_id]))
+        if table is None:
+            return {}
+        if len(windows) != 1:
+            raise RuntimeError(f"what-if prices one window per cycle, not {windows}")
+        found = table.get((customer_id, *windows[0]))
+        return dict(found) if found else {}
+
+    engine.options.period_quantities = period_quantities
+    for joining in ordered:
+        clock.moment = joining.enrollment_date
         engine.create_customer(
             customer_id=joining.customer_id,
             customer_name=joining.customer_id,
@@ -349,16 +287,16 @@ def _price(
             offering_id=offerings[plan[joining.customer_id]].offering_id,
             offering_enrollment_date=joining.enrollment_date,
         )
-    if clock.now() < end:
-        clock.set(end)
+    clock.moment = max(clock.moment, job.end)
     engine.close_due_cycles()
+    names = {o.offering_id: key for key, o in offerings.items()}
     found: list[PricedInvoice] = []
     for enrollment in ordered:
         for invoice in engine.list_customer_invoices(enrollment.customer_id):
             found.append(
                 PricedInvoice(
                     customer_id=enrollment.customer_id,
-                    scenario=scenario,
+                    scenario=job.name,
                     offering_id=names.get(
                         next((i.offering_id for i in invoice.line_items if i.offering_id), "")
                         or "",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -26,15 +26,15 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AGGREGATION_SQL",
-    "BucketAggregate",
-    "EdgeRow",
     "UsageSource",
+    "build_buckets",
     "connect",
+    "load",
+    "set_starts",
 ]
 
 # The records are checked in SQL with the wire grammar's own patterns (RE2 accepts them).
 MAX_DIGITS: Final = 38
-HOUR_US: Final = 3_600_000_000
 
 _SUFFIXES: Final = {
     ".csv": "csv",
@@ -54,42 +54,25 @@ SELECT
     u.customer_id,
     u.dimension_id,
     {meta} AS meta,
-    greatest(epoch_us(date_trunc('{unit}', make_timestamp(u.ts_us))), s.first_hour_us) AS bucket_us,
+    greatest(epoch_us(date_trunc('{unit}', make_timestamp(u.ts_us))), s.start_us) AS bucket_us,
     sum(u.value) AS total,
     count(*) AS records,
     min(u.value) AS low,
     max(u.value) AS high,
-    max({{'ts': u.ts_us, 'seq': u.row_no, 'value': u.value}}) AS last
+    max_by(u.value, CAST(u.ts_us AS HUGEINT) * 10000000000 + u.row_no) AS last_value,
+    max(CAST(u.ts_us AS HUGEINT) * 10000000000 + u.row_no) AS last_key
 FROM usage AS u
 JOIN starts AS s ON s.customer_id = u.customer_id
-WHERE u.ts_us >= s.first_hour_us AND u.ts_us < s.end_us AND u.dimension_id IN ({streams})
+WHERE u.ts_us >= s.start_us AND u.ts_us < s.end_us AND u.dimension_id IN ({streams})
 GROUP BY ALL
 """
-"""The one aggregation: per customer, dimension, (metadata) and bucket, the sum, count, min,
-max and last value (latest timestamp, then latest row) of the records from the first whole hour
-of the customer's enrollment up to the end of the run. `{unit}` is hour, day or month; `{meta}`
-is `u.meta` when the dimension's tiers are grouped by metadata, else NULL."""
-
-_EDGE_SQL: Final = """
-SELECT u.customer_id, u.dimension_id, u.meta, u.ts_us, u.row_no, u.value
-FROM usage AS u
-JOIN starts AS s ON s.customer_id = u.customer_id
-WHERE u.ts_us >= s.start_us AND u.ts_us < s.first_hour_us AND u.ts_us < s.end_us
-  AND u.dimension_id IN ({streams})
-ORDER BY u.row_no
-"""
-
-
-@dataclass(frozen=True, slots=True)
-class EdgeRow:
-    """One raw record from an enrollment's first partial hour."""
-
-    customer_id: str
-    dimension_id: str
-    meta: str | None
-    ts_us: int
-    row_no: int
-    value: Decimal
+"""The one aggregation of raw records: per customer, dimension, (metadata) and bucket, the sum,
+count, min, max and last value (latest timestamp, then latest row: `last_key` is the timestamp
+times 10^10 plus the row number) of the records from the customer's enrollment up to the end of
+the run. `{unit}` is hour, day or month; a bucket starts
+at its calendar hour, day or month, or at the enrollment when that is later (the engine clips
+buckets to the billed window, B3). `{meta}` is `u.meta` when the dimension's tiers are grouped
+by metadata, else NULL."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,8 +245,35 @@ def load(con: duckdb.DuckDBPyConnection, source: UsageSource) -> int:
     ts_type = columns["timestamp"].upper()
     if ts_type.startswith("TIMESTAMP") and "TIME ZONE" not in ts_type:
         raise WhatIfInputError("timestamp is stored without a time zone; store UTC instants")
-    ts_text = 'CAST("timestamp" AS VARCHAR)' if ts_type == "VARCHAR" else None
     meta = "CAST(metadata AS VARCHAR)" if "metadata" in columns else "CAST(NULL AS VARCHAR)"
+    typed = _column_scale(value_type)
+    if typed is not None and ts_type.startswith("TIMESTAMP"):
+        # Typed columns hold only exact decimals and instants: only absent values to check.
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE usage AS
+            SELECT row_number() OVER () AS row_no,
+                   "customerId" AS customer_id, "dimensionId" AS dimension_id,
+                   CAST("recordValue" AS DECIMAL({MAX_DIGITS}, {typed})) AS value,
+                   epoch_us("timestamp") AS ts_us,
+                   nullif({meta}, 'null') AS meta
+            FROM source
+            """
+        )
+        _refuse(
+            con,
+            """
+            SELECT row_no, CASE
+                WHEN customer_id IS NULL OR customer_id = '' THEN 'customerId is missing'
+                WHEN dimension_id IS NULL OR dimension_id = '' THEN 'dimensionId is missing'
+                WHEN value IS NULL THEN 'recordValue is missing'
+                WHEN ts_us IS NULL THEN 'timestamp is missing'
+                END AS reason
+            FROM usage WHERE reason IS NOT NULL ORDER BY row_no LIMIT 10
+            """,
+        )
+        return typed
+    ts_text = 'CAST("timestamp" AS VARCHAR)' if ts_type == "VARCHAR" else None
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE raw AS
@@ -276,7 +286,8 @@ def load(con: duckdb.DuckDBPyConnection, source: UsageSource) -> int:
         FROM source
         """
     )
-    bad = con.execute(
+    _refuse(
+        con,
         f"""
         SELECT row_no, CASE
             WHEN customer_id IS NULL OR customer_id = '' THEN 'customerId is missing'
@@ -289,11 +300,8 @@ def load(con: duckdb.DuckDBPyConnection, source: UsageSource) -> int:
                 THEN 'timestamp is not RFC 3339 with an offset: ' || coalesce(ts_text, 'missing')
             END AS reason
         FROM raw WHERE reason IS NOT NULL ORDER BY row_no LIMIT 10
-        """
-    ).fetchall()
-    if bad:
-        listed = "; ".join(f"row {row_no}: {reason}" for row_no, reason in bad)
-        raise WhatIfInputError(f"malformed usage records ({listed})")
+        """,
+    )
     digits = con.execute(
         """
         SELECT coalesce(max(length(split_part(ltrim(value_text, '+-'), '.', 2))), 0),
@@ -320,17 +328,36 @@ def load(con: duckdb.DuckDBPyConnection, source: UsageSource) -> int:
     return scale
 
 
+_INTEGER_TYPES: Final = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT")
+
+
+def _column_scale(column_type: str) -> int | None:
+    """Return the scale of an exact numeric column type (0 for integers), else None."""
+    name = column_type.upper()
+    if name in _INTEGER_TYPES or name.lstrip("U") in _INTEGER_TYPES:
+        return 0
+    if name.startswith("DECIMAL(") and name.endswith(")"):
+        return int(name[len("DECIMAL(") : -1].split(",")[1])
+    return None
+
+
+def _refuse(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+    """Raise naming the rows `sql` (row_no, reason) finds, if any."""
+    bad = con.execute(sql).fetchall()
+    if bad:
+        listed = "; ".join(f"row {row_no}: {reason}" for row_no, reason in bad)
+        raise WhatIfInputError(f"malformed usage records ({listed})")
+
+
 def set_starts(con: duckdb.DuckDBPyConnection, starts: Mapping[str, tuple[int, int]]) -> None:
     """Store each customer's billed span `(start_us, end_us)` as the table `starts`."""
     import pyarrow as pa
 
-    hour = HOUR_US
     ids = list(starts)
     table = pa.table(
         {
             "customer_id": pa.array(ids, pa.string()),
             "start_us": pa.array([starts[c][0] for c in ids], pa.int64()),
-            "first_hour_us": pa.array([-(-starts[c][0] // hour) * hour for c in ids], pa.int64()),
             "end_us": pa.array([starts[c][1] for c in ids], pa.int64()),
         }
     )
@@ -339,73 +366,36 @@ def set_starts(con: duckdb.DuckDBPyConnection, starts: Mapping[str, tuple[int, i
     con.unregister("starts_table")
 
 
-BucketAggregate = tuple[str, str, str | None, int, int, list[int]]
-"""(customer id, dimension id, metadata text, hour index where the bucket starts, hour index of
-the start of its calendar month, aggregate): the aggregate is the engine's `[sum, count, min,
-max, last_ts, last_seq, last_value]` with the values as integers scaled by the run's scale."""
-
-
-def _scaled(column: str, *, wide: bool) -> str:
-    # A DECIMAL(38, s) prints with exactly s fraction digits: without the point it is the
-    # scaled integer, exact at any size. Narrow runs read it as a 64-bit integer (NULL if it
-    # does not fit); wide runs keep the text, read by Python's int() with no size limit.
-    text = f"replace(CAST({column} AS VARCHAR), '.', '')"
-    return text if wide else f"TRY_CAST({text} AS BIGINT)"
-
-
-def buckets(
-    con: duckdb.DuckDBPyConnection, streams: Iterable[str], unit: str, *, by_metadata: bool
-) -> Iterator[BucketAggregate]:
-    """Run `AGGREGATION_SQL` for the given record streams at `unit` granularity.
-
-    Rows come ordered by customer, dimension, month and metadata, so that consecutive rows
-    usually land in the same place.
-    """
-    names = ", ".join("'" + s.replace("'", "''") + "'" for s in streams) or "NULL"
-    sql = AGGREGATION_SQL.format(
-        meta="u.meta" if by_metadata else "CAST(NULL AS VARCHAR)", unit=unit, streams=names
-    )
-    for wide in (False, True):
-        outer = (
-            f"SELECT customer_id, dimension_id, meta, bucket_us // {HOUR_US} AS hour,"
-            f" epoch_us(date_trunc('month', make_timestamp(bucket_us))) // {HOUR_US} AS month,"
-            f" {_scaled('total', wide=wide)}, records, {_scaled('low', wide=wide)},"
-            f" {_scaled('high', wide=wide)}, last.ts, last.seq,"
-            f" {_scaled('last.value', wide=wide)} FROM ({sql}) AS b"
-            " ORDER BY customer_id, dimension_id, month, meta, hour"
+def build_buckets(
+    con: duckdb.DuckDBPyConnection, needs: Mapping[tuple[str, bool], Iterable[str]]
+) -> None:
+    """Run `AGGREGATION_SQL` for every needed (unit, grouped by metadata) and its record streams
+    into the table `buckets`, with the columns `unit` and `grouped` in front."""
+    parts = []
+    # Without any stream, one empty part still gives the table its columns.
+    for (unit, grouped), streams in sorted(needs.items()) or [(("hour", False), [])]:
+        sql = AGGREGATION_SQL.format(
+            meta="u.meta" if grouped else "CAST(NULL AS VARCHAR)",
+            unit=unit,
+            streams=quoted(streams),
         )
-        overflow = False
-        for batch in con.sql(outer).to_arrow_reader(250_000):
-            columns = [column.to_pylist() for column in batch.columns]
-            if wide:
-                for index in (5, 7, 8, 11):
-                    columns[index] = [int(v) for v in columns[index]]
-            elif any(None in columns[index] for index in (5, 7, 8, 11)):
-                # A value needs more than 64 bits: start again reading the text. Rows already
-                # given are given again with the same values, which the caller overwrites.
-                overflow = True
-                break
-            for c, d, m, h, month, total, n, low, high, ts, seq, last in zip(*columns, strict=True):
-                yield c, d, m, h, month, [total, n, low, high, ts, seq, last]
-        if not overflow:
-            return
+        parts.append(f"SELECT '{unit}' AS unit, {str(grouped).upper()} AS grouped, * FROM ({sql})")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE buckets AS {' UNION ALL '.join(parts)}")
+
+
+def quoted(names: Iterable[str]) -> str:
+    """Return `names` as a SQL list of string literals (NULL when empty)."""
+    return ", ".join("'" + n.replace("'", "''") + "'" for n in sorted(set(names))) or "NULL"
 
 
 def metadata_texts(con: duckdb.DuckDBPyConnection, streams: Iterable[str]) -> list[str]:
     """Return the distinct metadata texts of the given streams, sorted."""
-    names = ", ".join("'" + s.replace("'", "''") + "'" for s in streams) or "NULL"
+    names = quoted(streams)
     rows = con.execute(
         f"SELECT DISTINCT meta FROM usage WHERE meta IS NOT NULL AND dimension_id IN ({names})"
         " ORDER BY meta"
     ).fetchall()
     return [row[0] for row in rows]
-
-
-def edges(con: duckdb.DuckDBPyConnection, streams: Iterable[str]) -> list[EdgeRow]:
-    """Return the raw records of each enrollment's first partial hour, in file order."""
-    names = ", ".join("'" + s.replace("'", "''") + "'" for s in streams) or "NULL"
-    rows = con.execute(_EDGE_SQL.format(streams=names)).fetchall()
-    return [EdgeRow(*row) for row in rows]
 
 
 def last_timestamp(con: duckdb.DuckDBPyConnection) -> int | None:

@@ -92,11 +92,18 @@ def _check_figures(summary: dict[str, Any]) -> None:
     assert summary["unenrolledCustomers"] == ["c3"]
 
 
-def test_command_prints_the_table_and_writes_every_file(inputs: Path) -> None:
+COMMANDS = {
+    "paigo whatif": [str(Path(sys.executable).parent / "paigo"), "whatif"],
+    "paigo-simulator whatif": [sys.executable, "-m", "simulator", "whatif"],
+}
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_command_prints_the_table_and_writes_every_file(inputs: Path, command: str) -> None:
     out = inputs / "out"
     completed = subprocess.run(
         [
-            sys.executable, "-m", "simulator", "whatif",
+            *COMMANDS[command],
             "--records", str(inputs / "records.csv"),
             "--catalog", str(inputs / "catalog.yaml"),
             "--enrollments", str(inputs / "enrollments.csv"),
@@ -131,13 +138,14 @@ def test_command_prints_the_table_and_writes_every_file(inputs: Path) -> None:
     assert json.loads((out / "whatif.json").read_text())["invoices"]
 
 
-def test_malformed_record_is_refused_with_its_row_number(inputs: Path) -> None:
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_malformed_record_is_refused_with_its_row_number(inputs: Path, command: str) -> None:
     with (inputs / "records.csv").open("a", newline="") as handle:
         csv.writer(handle).writerow(["c1", "calls", "1e3", "2026-01-06T00:00:00Z"])
         csv.writer(handle).writerow(["c1", "calls", "1", "2026-01-06T00:00:00"])
     completed = subprocess.run(
         [
-            sys.executable, "-m", "simulator", "whatif",
+            *COMMANDS[command],
             "--records", str(inputs / "records.csv"),
             "--catalog", str(inputs / "catalog.yaml"),
             "--enrollments", str(inputs / "enrollments.csv"),
@@ -146,6 +154,7 @@ def test_malformed_record_is_refused_with_its_row_number(inputs: Path) -> None:
         capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert completed.returncode == 2
+    assert completed.stderr.startswith(f"{command}: malformed usage records")
     assert "row 7: recordValue is not a plain decimal: 1e3" in completed.stderr
     assert "row 8: timestamp is not RFC 3339 with an offset" in completed.stderr
 
@@ -164,6 +173,10 @@ def _source(kind: str, directory: Path) -> UsageSource:
         columns = {name: [r[i] for r in RECORDS] for i, name in enumerate(NAMES)}
         pq.write_table(pa.table(columns), path)
         return UsageSource.from_path(path)
+    if kind == "typed-parquet":
+        path = directory / "typed.parquet"
+        pq.write_table(_typed_table([Decimal(r[2]) for r in RECORDS]), path)
+        return UsageSource.from_path(path)
     if kind == "outbox":
         path = directory / "pending.db"
         outbox = Outbox(path)
@@ -173,7 +186,23 @@ def _source(kind: str, directory: Path) -> UsageSource:
     return UsageSource.from_records(dict(zip(NAMES, r, strict=True)) for r in RECORDS)
 
 
-@pytest.mark.parametrize("kind", ["csv", "jsonl", "parquet", "outbox", "memory"])
+def _typed_table(values: list[Decimal | None]) -> pa.Table:
+    """The records with a decimal(18, 3) value column and a UTC timestamp column."""
+    from datetime import datetime
+
+    return pa.table(
+        {
+            "customerId": [r[0] for r in RECORDS],
+            "dimensionId": [r[1] for r in RECORDS],
+            "recordValue": pa.array(values, pa.decimal128(18, 3)),
+            "timestamp": pa.array(
+                [datetime.fromisoformat(r[3]) for r in RECORDS], pa.timestamp("us", tz="UTC")
+            ),
+        }
+    )
+
+
+@pytest.mark.parametrize("kind", ["csv", "jsonl", "parquet", "typed-parquet", "outbox", "memory"])
 def test_every_records_format_gives_the_same_figures(inputs: Path, kind: str) -> None:
     from datetime import UTC, datetime
 
@@ -201,6 +230,15 @@ def test_float_parquet_values_are_refused(inputs: Path) -> None:
         path,
     )
     with pytest.raises(WhatIfInputError, match="floating-point"):
+        what_if(path, inputs / "catalog.yaml", inputs / "enrollments.csv", ["pro"])
+
+
+def test_missing_value_in_a_decimal_column_is_refused_with_its_row(inputs: Path) -> None:
+    path = inputs / "holes.parquet"
+    values: list[Decimal | None] = [Decimal(r[2]) for r in RECORDS]
+    values[2] = None
+    pq.write_table(_typed_table(values), path)
+    with pytest.raises(WhatIfInputError, match="row 3: recordValue is missing"):
         what_if(path, inputs / "catalog.yaml", inputs / "enrollments.csv", ["pro"])
 
 

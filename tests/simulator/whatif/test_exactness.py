@@ -233,3 +233,51 @@ def test_values_beyond_64_bits_are_exact(reference, as_invoices):
     first = next(i for i in result.invoices if i.scenario == CURRENT)
     # Hourly ceilings: 98765432109876543211 - 1 + 3 increments at 0.10.
     assert first.lines[0].amount == Decimal("9876543210987654321.30")
+
+
+def test_values_too_wide_for_128_bit_arithmetic_are_exact(reference, as_invoices):
+    # Sums near 38 digits, and averages past 27, are priced bucket by bucket with the engine's
+    # own functions instead of in SQL: both must still equal the engine.
+    catalog = load_catalog(
+        {
+            "dimensions": [
+                _dimension("wide", aggregationMethod="sum", aggregationInterval="day"),
+                _dimension(
+                    "mean",
+                    aggregationMethod="average",
+                    aggregationInterval="hour",
+                    usageIncrement="0.25",
+                    rounding="round",
+                ),
+            ],
+            "offerings": [
+                {"offeringId": "a", "offeringName": "A", "dimensionIds": ["wide"]},
+                {"offeringId": "b", "offeringName": "B", "dimensionIds": ["mean"]},
+            ],
+        }
+    )
+    enrollments = load_enrollments(
+        [{"customerId": "c", "offeringId": "a", "enrollmentDate": "2026-11-01T00:00:00Z"}]
+    )
+    records = [
+        {
+            "customerId": "c",
+            "dimensionId": "calls",
+            "recordValue": value,
+            "timestamp": moment,
+        }
+        for value, moment in (
+            ("1234567890123456789012345678901234567.5", "2026-11-02T10:00:00Z"),
+            ("-0.5", "2026-11-02T10:30:00Z"),
+            ("1000000000000000000000000000.1", "2026-11-03T10:00:00Z"),
+            ("0.2", "2026-11-03T10:10:00Z"),
+            ("0.3", "2026-11-03T10:20:00Z"),
+        )
+    ]
+    result = what_if(records, catalog, enrollments, ["b"], through=END)
+    for scenario, key in ((CURRENT, "a"), ("b", "b")):
+        expected = reference(catalog, enrollments, records, {"c": key}, END)
+        assert as_invoices(result, scenario) == expected
+    first = next(i for i in result.invoices if i.scenario == CURRENT)
+    # Daily ceilings at 0.10: 1234567890123456789012345678901234567 + 1000000000000000000000000001.
+    assert first.lines[0].quantity == Decimal("1234567891123456789012345678901234568")
