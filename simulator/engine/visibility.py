@@ -71,9 +71,10 @@ def note_arrival(ctx: Ctx, customer_id: str, dimension_id: str, index: int) -> N
     if not ctx.options.usage_lag:
         return
     key = (customer_id, dimension_id)
-    notes = ctx.state.arrivals.get(key)
+    arrivals = _arrivals(ctx)
+    notes = arrivals.get(key)
     if notes is None:
-        notes = ctx.state.arrivals[key] = []
+        notes = arrivals[key] = []
     moment = to_us(ctx.now)
     if notes:
         last = notes[-1][0]
@@ -85,12 +86,24 @@ def note_arrival(ctx: Ctx, customer_id: str, dimension_id: str, index: int) -> N
 def visible_count(ctx: Ctx, customer_id: str, dimension_id: str, series: Series) -> int:
     """Return how many of the series' first records the usage view shows now."""
     lag = ctx.options.usage_lag
-    notes = ctx.state.arrivals.get((customer_id, dimension_id))
-    if not lag or not notes:
+    if not lag:
+        return len(series)
+    notes = _arrivals(ctx).get((customer_id, dimension_id))
+    if not notes:
         return len(series)
     cutoff = to_us(ctx.now - lag)
     hidden = bisect_right(notes, (cutoff, len(series)))
     return len(series) if hidden == len(notes) else min(notes[hidden][1], len(series))
+
+
+def _arrivals(ctx: Ctx) -> dict[tuple[str, str], list[tuple[int, int]]]:
+    try:
+        return ctx.state.arrivals
+    except AttributeError:
+        # A state saved (snapshot or state file) before usage lags existed has no notes: every
+        # record in it arrived long ago, so it is visible.
+        ctx.state.arrivals = {}
+        return ctx.state.arrivals
 
 
 def visible_part(series: Series, count: int) -> Series:
