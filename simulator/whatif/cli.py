@@ -9,7 +9,13 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from simulator.whatif.enrollments import CurrentEnrollment, parse_moment
+from simulator.whatif.errors import WhatIfInputError
+
+if TYPE_CHECKING:
+    from simulator.whatif.usage import UsageSource
 
 __all__ = ["add_parser", "run"]
 
@@ -25,11 +31,24 @@ def add_parser(commands: Any) -> None:
             "totals and write CSV, JSON and an HTML chart. Needs the 'whatif' extra."
         ),
     )
-    parser.add_argument(
+    records = parser.add_mutually_exclusive_group(required=True)
+    records.add_argument(
         "--records",
-        required=True,
         metavar="FILE",
         help="usage records: .csv, .jsonl, .parquet or a batcher outbox file",
+    )
+    records.add_argument(
+        "--records-from-server",
+        action="store_true",
+        help="pull the enrolled customers' records from the server's usage view "
+        "(PAIGO_API_URL, PAIGO_AUTH_URL, PAIGO_CLIENT_ID, PAIGO_CLIENT_SECRET)",
+    )
+    parser.add_argument(
+        "--since",
+        default=None,
+        metavar="TIME",
+        help="with --records-from-server: the first instant pulled (RFC 3339); "
+        "default: the earliest enrollment",
     )
     parser.add_argument(
         "--records-format",
@@ -44,11 +63,16 @@ def add_parser(commands: Any) -> None:
         metavar="FILE",
         help="dimensions and offerings (YAML or JSON); repeatable, later wins",
     )
-    parser.add_argument(
+    enrollments = parser.add_mutually_exclusive_group(required=True)
+    enrollments.add_argument(
         "--enrollments",
-        required=True,
         metavar="FILE",
         help="customerId, offeringId, enrollmentDate per customer (CSV/JSON/JSONL)",
+    )
+    enrollments.add_argument(
+        "--enrollments-from-server",
+        action="store_true",
+        help="read each customer's current offering and enrollment date from the server",
     )
     parser.add_argument(
         "--candidate",
@@ -79,10 +103,10 @@ def add_parser(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run one what-if from parsed arguments; return the exit status (2 for bad input)."""
+    """Run one what-if from parsed arguments; return the exit status (2 for bad input, 1 when
+    the server cannot be read)."""
+    from paigo_sdk.errors import PaigoError
     from simulator.whatif import WhatIfInputError, load_catalog, what_if
-    from simulator.whatif.enrollments import parse_moment
-    from simulator.whatif.usage import UsageSource
 
     try:
         catalog = load_catalog(args.catalog[0])
@@ -91,10 +115,11 @@ def run(args: argparse.Namespace) -> int:
         through: datetime | None = None
         if args.through is not None:
             through = parse_moment(args.through, "--through").astimezone(UTC)
+        records, enrollments = _inputs(args)
         result = what_if(
-            UsageSource.from_path(args.records, args.records_format),
+            records,
             catalog,
-            args.enrollments,
+            enrollments,
             args.candidates,
             through=through,
             memory_limit=args.memory_limit,
@@ -103,8 +128,42 @@ def run(args: argparse.Namespace) -> int:
     except WhatIfInputError as error:
         print(f"{args.command_name}: {error}", file=sys.stderr)
         return 2
+    except PaigoError as error:
+        print(f"{args.command_name}: cannot read the server: {error}", file=sys.stderr)
+        return 1
     result.render()
     if args.out is not None:
         for path in result.write(args.out):
             print(f"wrote {path}")
     return 0
+
+
+def _inputs(args: argparse.Namespace) -> tuple[UsageSource, list[CurrentEnrollment]]:
+    """Read the records and enrollments from files or, as asked, from the server."""
+    from simulator.whatif import load_enrollments
+    from simulator.whatif.server import enrollments_from_server, records_from_server
+    from simulator.whatif.usage import UsageSource
+
+    client = None
+    if args.records_from_server or args.enrollments_from_server:
+        from paigo_sdk import PaigoClient
+
+        client = PaigoClient()
+    try:
+        if client is not None and args.enrollments_from_server:
+            enrollments = enrollments_from_server(client)
+        else:
+            enrollments = load_enrollments(args.enrollments)
+        if client is not None and args.records_from_server:
+            since = parse_moment(args.since, "--since") if args.since is not None else None
+            if since is None:
+                if not enrollments:
+                    raise WhatIfInputError("no enrollments: nothing to pull from the server")
+                since = min(e.enrollment_date for e in enrollments)
+            records = records_from_server(client, [e.customer_id for e in enrollments], start=since)
+        else:
+            records = UsageSource.from_path(args.records, args.records_format)
+    finally:
+        if client is not None:
+            client.close()
+    return records, enrollments
