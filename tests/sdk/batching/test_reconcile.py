@@ -22,6 +22,7 @@ from paigo_sdk.errors import ClientValidationError
 from paigo_sdk.reconcile import CSV_COLUMNS, DriftRow
 from simulator import ManualClock, Simulator
 from simulator.faults import FaultRule
+from tests.sdk.batching.conftest import start_simulator_server
 
 START = datetime(2026, 11, 24, 0, tzinfo=UTC)
 NOW = START + timedelta(hours=8)
@@ -313,3 +314,50 @@ def test_async_reconcile_finds_the_same_drift(shop_without_dedup: Shop) -> None:
     found = asyncio.run(run())
     assert found == shop.stored_drift()
     assert found
+
+
+def test_reconcile_over_a_socket_finds_what_a_serve_process_discarded() -> None:
+    """`paigo-simulator serve --fault kind=discard,...` loses a share of acknowledged records."""
+    server = start_simulator_server(
+        "--seed", "5", "--fault", "kind=discard,method=POST,path=/usage,probability=0.2,seed=2"
+    )
+    try:
+        with PaigoClient(
+            client_id=server.env["PAIGO_CLIENT_ID"],
+            client_secret=server.env["PAIGO_CLIENT_SECRET"],
+            api_url=server.env["PAIGO_API_URL"],
+            auth_url=server.env["PAIGO_AUTH_URL"],
+        ) as client:
+            dimension = client.dimensions.create(
+                dimension_name="API calls",
+                consumption_unit={"type": "count", "unit": "count-based"},
+                usage_increment="1",
+                rounding="ceiling",
+                consumption_price="0.01",
+                aggregation_method="sum",
+            ).dimension_id
+            customer = client.customers.create(
+                customer_name="Acme", email="billing@acme.test", payment_channel="manual"
+            ).customer_id
+            # Three whole hours before the current one, on the server's (system) clock.
+            first = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+            first -= timedelta(hours=3)
+            sent: Counter[datetime] = Counter()
+            with client.usage.batcher(ledger=True, **FAST) as batcher:
+                for minute in range(0, 180, 2):
+                    moment = first + timedelta(minutes=minute)
+                    batcher.add(customer, dimension, 1, timestamp=moment)
+                    sent[moment.replace(minute=0)] += 1
+                assert batcher.flush(timeout=60).delivered == 90
+                report = client.usage.reconcile(start=first, end=datetime.now(UTC))
+        stored: Counter[datetime] = Counter(
+            datetime.fromisoformat(item["timestamp"]).astimezone(UTC).replace(minute=0, second=0)
+            for item in server.admin("GET", f"usage-records?customerId={customer}").json()["data"]
+        )
+        (rule,) = server.admin("GET", "faults").json()["faults"]
+    finally:
+        server.stop()
+    expected = {hour: stored[hour] - sent[hour] for hour in sent if stored[hour] != sent[hour]}
+    assert sum(expected.values()) == -rule["fired"] < 0
+    assert {row.hour: row.records_difference for row in report.rows} == expected
+    assert {row.hour: row.total_difference for row in report.rows} == expected
