@@ -9,6 +9,7 @@ is meant to show.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
@@ -32,10 +33,6 @@ _SECRET_KEY = re.compile(
     r"token|secret|password|signature|apikey|api_key|authorization|credential", re.I
 )
 _ID_KEY = re.compile(r"(^id$|Id$|_id$|ID$|Ids$|_ids$)")
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_TIMESTAMP = re.compile(
-    r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$"
-)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 
@@ -72,12 +69,39 @@ def mask(value: Any, *, key: str | None = None) -> Any:
 def _mask_text(text: str, key: str | None) -> str:
     if key is not None and _SECRET_KEY.search(key):
         return SECRET
-    if (key is not None and _ID_KEY.search(key)) or _UUID.match(text):
+    if (key is not None and _ID_KEY.search(key)) or _is_uuid(text):
         return ID
-    if _TIMESTAMP.match(text):
+    if _is_date_or_time(text):
         return TIMESTAMP
     if _EMAIL.match(text):
         return EMAIL
     if _URL.match(text):
         return URL
     return text
+
+
+def _is_uuid(text: str) -> bool:
+    """True for the hyphenated 36-character form only (not the bare hex `uuid.UUID` also reads)."""
+    if len(text) != 36 or text.count("-") != 4:
+        return False
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_date_or_time(text: str) -> bool:
+    """True for an ISO 8601 date or date-time in its extended form (`YYYY-MM-DD...`).
+
+    Broader than the wire grammar on purpose: a snapshot masks every moment a reply shows,
+    whatever form the service chose for it. The basic form (`20260101`) is left alone, since
+    it cannot be told from a number.
+    """
+    if len(text) < 10 or text[4] != "-" or text[7] != "-":
+        return False
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
