@@ -154,6 +154,8 @@ def format_timestamp(moment: datetime) -> str:
     Raises:
         ValueError: for a naive datetime, or one that cannot be expressed in UTC.
     """
+    if moment.tzinfo is UTC:  # already UTC: nothing to convert (the usual case)
+        return moment.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("timestamps must be timezone-aware")
     try:

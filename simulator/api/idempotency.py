@@ -123,8 +123,9 @@ class IdempotencyStore:
         else:
             keys = idempotency_keys(header) or []
             records = [body]
+        query_text = _query_text(query)  # the same for every record of a batch
         scoped = [
-            (("usage", _customer_of(record), key), _fingerprint_json(record, query))
+            (("usage", _customer_of(record), key), _fingerprint_json(record, query_text))
             for record, key in zip(records, keys, strict=True)
         ]
         for scope, fingerprint in scoped:
@@ -213,9 +214,12 @@ def _digest(*parts: bytes) -> bytes:
     return hasher.digest()
 
 
-def _fingerprint_json(record: Any, query: tuple[tuple[str, str], ...]) -> bytes:
-    text = _canonical(record)
-    return _digest(text.encode(), repr(sorted(query)).encode())
+def _query_text(query: tuple[tuple[str, str], ...]) -> bytes:
+    return repr(sorted(query)).encode()
+
+
+def _fingerprint_json(record: Any, query_text: bytes) -> bytes:
+    return _digest(_canonical(record).encode(), query_text)
 
 
 def _fingerprint_request(call: Call) -> bytes:
@@ -234,6 +238,6 @@ def _fingerprint_request(call: Call) -> bytes:
     return _digest(
         request.method.upper().encode(),
         request.path.encode(),
-        repr(sorted(request.query)).encode(),
+        _query_text(request.query),
         body,
     )
