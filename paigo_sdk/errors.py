@@ -46,6 +46,7 @@ __all__ = [
     "PermissionDeniedError",
     "QueueFullError",
     "RateLimitError",
+    "WebhookVerificationError",
     "status_error_class",
 ]
 
@@ -221,6 +222,11 @@ class InternalServerError(APIStatusError):
     """5xx: the server failed."""
 
     status = 500
+
+
+class WebhookVerificationError(PaigoError):
+    """A webhook request did not come from Paigo, or its body is not an event
+    (`paigo_sdk.webhooks.verify`). The message never contains the key or the header's value."""
 
 
 class BatcherClosedError(PaigoError):

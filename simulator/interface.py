@@ -14,7 +14,41 @@ if TYPE_CHECKING:
     from simulator.api import RejectedRequest
     from simulator.engine.state import Invoice, UsageRecordView, WebhookDelivery
 
-__all__ = ["PaigoSimulator"]
+__all__ = ["PaigoSimulator", "WebhookControls"]
+
+
+@runtime_checkable
+class WebhookControls(Protocol):
+    """`sim.webhooks`: drive webhook deliveries (`simulator.webhooks.Webhooks` in-process,
+    `simulator.remote.RemoteWebhooks` over HTTP)."""
+
+    def trigger(self, webhook_type: str, **overrides: Any) -> list[WebhookDelivery]:
+        """Send a sample event of `webhook_type` to its subscriptions now."""
+        ...
+
+    def resend(self, delivery_id: str) -> WebhookDelivery:
+        """Attempt one delivery again now."""
+        ...
+
+    def fail(
+        self,
+        hook_url: str,
+        *,
+        times: int = 1,
+        status_code: int = 500,
+        connection_error: bool = False,
+    ) -> None:
+        """Make the next `times` attempts to `hook_url` fail without sending them."""
+        ...
+
+    def clear_failures(self) -> None:
+        """Forget the scripted failures not used yet."""
+        ...
+
+    @property
+    def deliveries(self) -> list[WebhookDelivery]:
+        """Every delivery with its attempts, oldest first."""
+        ...
 
 
 @runtime_checkable
@@ -24,6 +58,11 @@ class PaigoSimulator(Protocol):
     `snapshot()` returns a value only `restore()` of the same simulator needs to understand (a
     `Snapshot` in-process, a snapshot id on a server).
     """
+
+    @property
+    def webhooks(self) -> WebhookControls:
+        """Trigger, resend and script failures of webhook deliveries."""
+        ...
 
     def client(self, **options: Any) -> PaigoClient:
         """Return a `PaigoClient` bound to this simulator."""

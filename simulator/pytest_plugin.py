@@ -3,7 +3,8 @@
 Fixtures: `paigo_sim` (a new `Simulator` on a `ManualClock` per test), `paigo_clock`,
 `paigo_client` and `async_paigo_client` (SDK clients already authenticated against it), and
 `paigo_target` (the parity kit: the test runs against the simulator and, with credentials, a real
-Paigo account, comparing reply shapes; `simulator.parity`). The
+Paigo account, comparing reply shapes; `simulator.parity`), and `paigo_webhooks` (a real webhook
+endpoint on loopback that records and verifies deliveries). The
 `paigo_start(moment)` marker starts a test's clock at a fixed time; the `paigo_mock` marker sends
 every client the code under test builds without connection arguments to `paigo_sim`
 (`simulator.mock_paigo`).
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
     from simulator.parity import ParityTarget
     from simulator.remote import RemoteClock, RemoteSimulator
     from simulator.simulator import Simulator
+    from simulator.webhook_receiver import WebhookReceiver
 
 __all__ = ["PRODUCTION_HOSTS", "PaigoProductionAccessError", "check_not_production"]
 
@@ -399,3 +401,23 @@ def _close_async(client: AsyncPaigoClient) -> None:
         asyncio.get_running_loop()
     except RuntimeError:
         asyncio.run(client.close())
+
+
+@pytest.fixture
+def paigo_webhooks(paigo_sim: Simulator | RemoteSimulator) -> Iterator[WebhookReceiver]:
+    """A webhook endpoint on 127.0.0.1 for this test, bound to `paigo_sim`.
+
+    `paigo_webhooks.subscribe("INVOICE_CREATED")` subscribes it with a fresh security key;
+    `received` lists every request (body, headers, the status it answered, whether its
+    `X-Paigo-Security` header verified), `delivered()` the accepted ones and `events()` their
+    verified JSON bodies. `respond(503, times=2)` makes it fail the next requests for real. A
+    delivery reaches it before the call that caused it (a request, a clock move, `trigger`)
+    returns, in-process and against a server alike.
+    """
+    import secrets
+
+    from simulator.webhook_receiver import WebhookReceiver
+
+    receiver = WebhookReceiver(security_key=secrets.token_urlsafe(24), simulator=paigo_sim)
+    with receiver:
+        yield receiver

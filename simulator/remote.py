@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 
 from simulator.engine.visibility import usage_lag as check_usage_lag
-from simulator.records import RecordDecodeError, decode
+from simulator.records import RecordDecodeError, decode, encode
 from simulator.settling import ClientRegistry
 
 if TYPE_CHECKING:
@@ -46,12 +46,15 @@ _ADMIN_HEADER = "X-Simulator-Admin-Token"
 class RemoteSimulatorError(RuntimeError):
     """A `/_simulator/` call failed: no such route (not a simulator), refused, or unreachable.
 
-    `status_code` is None when no reply arrived.
+    `status_code` is None when no reply arrived; `messages` are the reply's messages, if any.
     """
 
-    def __init__(self, message: str, *, status_code: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, status_code: int | None = None, messages: list[str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status_code = status_code
+        self.messages: list[str] = messages or []
 
 
 class _Admin:
@@ -97,6 +100,7 @@ class _Admin:
             raise RemoteSimulatorError(
                 f"{method} {path} answered {response.status_code}{hint}: {response.text[:200]}",
                 status_code=response.status_code,
+                messages=_reply_messages(response),
             )
         try:
             return response.json() if response.content else None
@@ -279,6 +283,111 @@ class RemoteRateLimits:
         return list(self._admin.call("GET", "/_simulator/rate-limits")["rateLimits"])
 
 
+class RemoteWebhooks:
+    """A server's webhook controls, with the methods of `simulator.webhooks.Webhooks`.
+
+    The server delivers before it answers, so what a call returns shows the attempt it made.
+    """
+
+    def __init__(self, admin: _Admin) -> None:
+        self._admin = admin
+
+    def trigger(self, webhook_type: str, **overrides: Any) -> list[WebhookDelivery]:
+        """Send a sample `webhook_type` event to its subscriptions now (see `Webhooks.trigger`).
+
+        Raises:
+            simulator.engine.errors.Invalid: the server refused the type or an override, or no
+                subscription receives the type.
+            RemoteSimulatorError: the server cannot be reached or answered otherwise.
+        """
+        from simulator.engine.errors import Invalid
+
+        try:
+            made = self._admin.call(
+                "POST",
+                "/_simulator/webhooks/trigger",
+                json={"webhookType": webhook_type, "overrides": encode(overrides)},
+                params={"format": "records"},
+            )
+        except RemoteSimulatorError as exc:
+            if exc.status_code == 400:
+                raise Invalid(exc.messages or [str(exc)]) from None
+            raise
+        return [self._delivery(str(item["delivery_id"])) for item in made["data"]]
+
+    def resend(self, delivery_id: str) -> WebhookDelivery:
+        """Attempt one delivery again now and return its record (see `Webhooks.resend`).
+
+        Raises:
+            simulator.engine.errors.NotFound: the server has no such delivery.
+            RemoteSimulatorError: the server cannot be reached or answered otherwise.
+        """
+        from simulator.engine.errors import NotFound
+
+        try:
+            self._admin.call("POST", f"/_simulator/webhook-deliveries/{delivery_id}/resend")
+        except RemoteSimulatorError as exc:
+            if exc.status_code == 404:
+                raise NotFound("webhook delivery", delivery_id) from None
+            raise
+        return self._delivery(delivery_id)
+
+    def fail(
+        self,
+        hook_url: str,
+        *,
+        times: int = 1,
+        status_code: int = 500,
+        connection_error: bool = False,
+    ) -> None:
+        """Make the next `times` attempts to `hook_url` fail without sending them.
+
+        Raises:
+            ValueError: the server refused the values.
+            RemoteSimulatorError: the server cannot be reached or answered otherwise.
+        """
+        try:
+            self._admin.call(
+                "POST",
+                "/_simulator/webhooks/failures",
+                json={
+                    "hookUrl": hook_url,
+                    "times": times,
+                    "statusCode": status_code,
+                    "connectionError": connection_error,
+                },
+            )
+        except RemoteSimulatorError as exc:
+            if exc.status_code == 400:
+                raise ValueError(_messages(exc)) from None
+            raise
+
+    def clear_failures(self) -> None:
+        """Forget the scripted failures not used yet."""
+        self._admin.call("DELETE", "/_simulator/webhooks/failures")
+
+    @property
+    def deliveries(self) -> list[WebhookDelivery]:
+        """Every delivery with its attempts, oldest first (without security keys)."""
+        from simulator.engine.state import WebhookDelivery
+
+        reply = self._admin.call(
+            "GET", "/_simulator/webhook-deliveries", params={"format": "records"}
+        )
+        return [_decode_record(item, WebhookDelivery, "webhook delivery") for item in reply["data"]]
+
+    def _delivery(self, delivery_id: str) -> WebhookDelivery:
+        from simulator.engine.state import WebhookDelivery
+
+        reply = self._admin.call(
+            "GET", f"/_simulator/webhook-deliveries/{delivery_id}", params={"format": "records"}
+        )
+        return _decode_record(reply["data"][0], WebhookDelivery, "webhook delivery")
+
+    def __repr__(self) -> str:
+        return f"RemoteWebhooks({self._admin.url!r})"
+
+
 class RemoteSimulator:
     """A running `paigo-simulator serve`, seen through the same methods as `Simulator`.
 
@@ -309,6 +418,8 @@ class RemoteSimulator:
         self.faults = RemoteFaults(self._admin)
         self.rate_limits = RemoteRateLimits(self._admin)
         self._lag_before: timedelta | None = None
+        self.webhooks = RemoteWebhooks(self._admin)
+        """Trigger, resend and script failures of the server's webhook deliveries."""
 
     @staticmethod
     def probe(url: str, *, admin_token: str | None = None, timeout: float = 10.0) -> bool:
@@ -482,9 +593,7 @@ class RemoteSimulator:
     @property
     def webhook_deliveries(self) -> list[WebhookDelivery]:
         """Every webhook delivery with its attempts, oldest first (without security keys)."""
-        from simulator.engine.state import WebhookDelivery
-
-        return self._records("/_simulator/webhook-deliveries", WebhookDelivery)
+        return self.webhooks.deliveries
 
     def create_period_invoice(self, customer_id: str, start: datetime, end: datetime) -> Invoice:
         """Invoice the customer's arrear usage in `[start, end)` and return the invoice (B9).
@@ -573,3 +682,27 @@ def _parse_time(reply: Any) -> datetime:
     if not isinstance(value, str):
         raise RemoteSimulatorError(f"the simulator's clock reply has no time: {reply!r}")
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _decode_record(item: Any, cls: type[_Record], what: str) -> _Record:
+    try:
+        return decode(item, cls)
+    except (RecordDecodeError, TypeError) as exc:
+        raise RemoteSimulatorError(f"the server did not answer a {what} record: {exc}") from exc
+
+
+def _reply_messages(response: httpx.Response) -> list[str]:
+    """The `message` of an error reply (a list in Paigo's 400 shape), or nothing."""
+    try:
+        body = response.json()
+    except ValueError:
+        return []
+    message = body.get("message") if isinstance(body, dict) else None
+    if isinstance(message, list):
+        return [str(m) for m in message]
+    return [message] if isinstance(message, str) else []
+
+
+def _messages(exc: RemoteSimulatorError) -> str:
+    """The messages of a refusal, or the error's own text."""
+    return "; ".join(exc.messages) or str(exc)

@@ -9,14 +9,14 @@ from __future__ import annotations
 import dataclasses
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
 import httpx
 
 from simulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
-from simulator.api import Api, RejectedRequest
+from simulator.api import Api, RejectedRequest, webhook_payloads
 from simulator.api.messages import ApiHandler, ApiRequest, ApiResponse
 from simulator.clock import Clock, ManualClock, SystemClock
 from simulator.engine import Engine
@@ -26,7 +26,8 @@ from simulator.ratelimits import RateLimits, RateLimitsHandler
 from simulator.settling import ClientRegistry, UndeliveredUsageError, log_late
 from simulator.snapshots import Snapshot
 from simulator.transport import SimulatorTransport
-from simulator.webhook_delivery import HttpWebhookDispatcher
+from simulator.webhook_delivery import RETRY_DELAYS, HttpWebhookDispatcher
+from simulator.webhooks import Webhooks
 
 if TYPE_CHECKING:
     from paigo_sdk import AsyncPaigoClient, PaigoClient
@@ -64,7 +65,8 @@ class Simulator:
         deduplication: answer a replayed `Idempotency-Key` without storing again.
         webhook_transport: send webhook deliveries through this httpx transport instead of the
             network.
-        synchronous_webhooks: deliver webhooks (with retries) before the triggering call returns.
+        webhook_retry_delays: the wait after each failed delivery attempt, on the simulator's
+            clock (default `simulator.webhook_delivery.RETRY_DELAYS`).
         admin_enabled: serve the `/_simulator/` routes over HTTP.
         admin_token: require this token on the `/_simulator/` routes.
         usage_lag: read-after-write lag of the usage view (a timedelta or seconds; default
@@ -85,7 +87,7 @@ class Simulator:
         array_batches: bool = False,
         deduplication: bool = True,
         webhook_transport: httpx.BaseTransport | None = None,
-        synchronous_webhooks: bool = False,
+        webhook_retry_delays: Sequence[timedelta] = RETRY_DELAYS,
         admin_enabled: bool = True,
         admin_token: str | None = None,
         usage_lag: timedelta | float = 0,
@@ -101,7 +103,7 @@ class Simulator:
             "array_batches": array_batches,
             "deduplication": deduplication,
             "webhook_transport": webhook_transport,
-            "synchronous_webhooks": synchronous_webhooks,
+            "webhook_retry_delays": webhook_retry_delays,
             "admin_enabled": admin_enabled,
             "admin_token": admin_token,
             "usage_lag": lag,
@@ -109,12 +111,18 @@ class Simulator:
         self.client_id = client_id
         self._client_secret = client_secret
         self._lock = threading.RLock()
-        self.webhooks = HttpWebhookDispatcher(
+        self._requests = threading.local()
+        dispatcher = HttpWebhookDispatcher(
+            clock=self.clock,
+            body=lambda d: webhook_payloads.body(d.webhook_type, d.event),
+            source=lambda: self.engine.webhook_deliveries(),
             transport=webhook_transport,
-            synchronous=synchronous_webhooks,
+            retry_delays=webhook_retry_delays,
             records_lock=self._lock,
         )
-        self.engine = Engine(clock=self.clock, seed=seed, dispatcher=self.webhooks)
+        self.engine = Engine(clock=self.clock, seed=seed, dispatcher=dispatcher)
+        self.webhooks = Webhooks(self.engine, dispatcher, self._lock, self._deliver_webhooks)
+        """Trigger, resend and script failures of webhook deliveries; see `simulator.webhooks`."""
         self.engine.options.array_batches = array_batches
         self.engine.options.deduplication = deduplication
         self.engine.options.usage_lag = lag
@@ -126,6 +134,7 @@ class Simulator:
             admin_enabled=admin_enabled,
             admin_token=admin_token,
         )
+        self.api.webhook_dispatcher = dispatcher
         self.faults = Faults(seed=seed, tokens=_SerialTokens(self.api, self._lock))
         self.rate_limits = RateLimits(self.clock.now)
         """Opt-in token buckets per route (none by default); see `simulator.ratelimits`."""
@@ -134,7 +143,11 @@ class Simulator:
         self.revision = 0
         """Counts requests that may have changed state and clock moves (for persistence)."""
         self.handler: ApiHandler = _SerialHandler(
-            RateLimitsHandler(self.api, self.rate_limits), self._lock, self._changed
+            RateLimitsHandler(self.api, self.rate_limits),
+            self._lock,
+            self._changed,
+            self._requests,
+            self._deliver_webhooks,
         )
         """The one handler both transports call: rate limits, then the API, serialised."""
         self._transport = SimulatorTransport(self.handler, faults=self.faults)
@@ -252,7 +265,7 @@ class Simulator:
             self.api.idempotency.clear()
             self.faults.clear()
             self.rate_limits.clear()
-            self.webhooks.clear()
+            self.webhooks.dispatcher.clear()
             self.api.clear_rejected_requests()
             self.api.snapshots.clear()
             self.engine.options.usage_lag = self._options["usage_lag"]
@@ -286,6 +299,7 @@ class Simulator:
             self.api.idempotency.clear()
             if snapshot.now is not None and isinstance(self.clock, ManualClock):
                 self.clock.rewind(snapshot.now)
+            self.webhooks.dispatcher.resync()
             self.revision += 1
 
     def save(self, path: str | os.PathLike[str]) -> Snapshot:
@@ -302,8 +316,9 @@ class Simulator:
         """Return an independent copy, for what-if branches: same state, options and time.
 
         The copy runs on its own `ManualClock` at this simulator's time (or on the system clock
-        when this one does); changes on either side never reach the other. Fault rules and the
-        record of webhook deliveries made so far are not copied.
+        when this one does); changes on either side never reach the other. Fault rules and
+        scripted webhook failures are not copied; the copy's delivery records are, and it makes
+        their pending retries itself.
         """
         snapshot = self.snapshot()
         clock: Clock = ManualClock(snapshot.now) if snapshot.now is not None else SystemClock()
@@ -313,6 +328,7 @@ class Simulator:
             fail_stripe_charges_for=set(self.engine.options.fail_stripe_charges_for),
         )
         twin.engine.import_state(snapshot.state)
+        twin.webhooks.dispatcher.resync()
         return twin
 
     def advance(
@@ -358,6 +374,13 @@ class Simulator:
         with self._lock:
             self.engine.close_due_cycles()
             self.revision += 1
+        self._deliver_webhooks()
+
+    def _deliver_webhooks(self) -> None:
+        """Deliver every webhook now due, unless this thread is inside a request: the request
+        delivers them once it has released the simulator's lock (see `_SerialHandler`)."""
+        if getattr(self._requests, "depth", 0) == 0:
+            self.webhooks.dispatcher.deliver_due()
 
     def _changed(self) -> None:
         self.revision += 1
@@ -394,7 +417,9 @@ class Simulator:
             simulator.engine.errors.Invalid: when `end` is not after `start` or is in the future.
         """
         with self._lock:
-            return self.engine.create_period_invoice(customer_id, start=start, end=end)
+            invoice = self.engine.create_period_invoice(customer_id, start=start, end=end)
+        self._deliver_webhooks()
+        return invoice
 
     def preview_invoice(self, customer_id: str) -> Invoice:
         """Return the invoice the customer would get if its open cycles closed now; bills nothing.
@@ -412,12 +437,16 @@ class Simulator:
             return self.engine.webhook_deliveries()
 
     def wait_for_webhooks(self, timeout: float | None = 10.0) -> bool:
-        """Wait until no webhook delivery is pending; return False if `timeout` passed first."""
-        return self.webhooks.wait_idle(timeout)
+        """Wait until no webhook delivery is due or in flight; False if `timeout` passed first.
+
+        Only needed with a `SystemClock`, whose retries fall due by themselves: every call that
+        makes a delivery due on a manual clock has delivered it before it returns.
+        """
+        return self.webhooks.dispatcher.wait_idle(timeout)
 
     def close(self) -> None:
         """Stop webhook delivery; the simulator's state stays readable."""
-        self.webhooks.close()
+        self.webhooks.dispatcher.close()
 
     def __enter__(self) -> Simulator:
         return self
@@ -433,22 +462,39 @@ class _SerialHandler:
     """Hand requests to `inner` one at a time under the simulator's lock.
 
     `changed` is called after every request that may have changed state (not GET or HEAD).
+    `after` is called once the lock is released (it delivers the webhooks the request made due),
+    so a webhook receiver that calls the simulator back is never blocked; `requests.depth`
+    tells the simulator a request is running on this thread.
     """
 
     def __init__(
-        self, inner: ApiHandler, lock: threading.RLock, changed: Callable[[], None]
+        self,
+        inner: ApiHandler,
+        lock: threading.RLock,
+        changed: Callable[[], None],
+        requests: threading.local,
+        after: Callable[[], None],
     ) -> None:
         self._inner = inner
         self._lock = lock
         self._changed = changed
+        self._requests = requests
+        self._after = after
 
     def handle(self, request: ApiRequest) -> ApiResponse:
-        with self._lock:
-            try:
-                return self._inner.handle(request)
-            finally:
-                if request.method not in ("GET", "HEAD"):
-                    self._changed()
+        depth = getattr(self._requests, "depth", 0)
+        self._requests.depth = depth + 1
+        try:
+            with self._lock:
+                try:
+                    return self._inner.handle(request)
+                finally:
+                    if request.method not in ("GET", "HEAD"):
+                        self._changed()
+        finally:
+            self._requests.depth = depth
+            if depth == 0:
+                self._after()
 
     def __repr__(self) -> str:
         return f"_SerialHandler({self._inner!r})"

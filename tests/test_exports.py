@@ -63,6 +63,7 @@ ERRORS_ALL = [
     "PermissionDeniedError",
     "QueueFullError",
     "RateLimitError",
+    "WebhookVerificationError",
     "status_error_class",
 ]
 

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from simulator.engine import Engine
     from simulator.faults import Faults
     from simulator.ratelimits import RateLimits
+    from simulator.webhook_delivery import HttpWebhookDispatcher
 
 __all__ = [
     "DEFAULT_AUDIENCE",
@@ -102,6 +103,9 @@ class Api:
         """The fault rules `/_simulator/faults` manages (the transports apply them)."""
         self.rate_limits: RateLimits | None = None
         """The rate limits `/_simulator/rate-limits` manages (applied in front of this API)."""
+        self.webhook_dispatcher: HttpWebhookDispatcher | None = None
+        """Set by `Simulator`: the `/_simulator/` webhook routes script failures, resend and
+        reschedule deliveries through it."""
 
     def __repr__(self) -> str:
         return f"Api(admin_enabled={self.admin_enabled!r}, tokens={self.tokens!r})"

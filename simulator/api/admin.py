@@ -12,12 +12,12 @@ import json
 from collections.abc import Sequence
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 # Imported as modules and used only inside handlers: both import `simulator.api.messages`, so
 # either may still be loading while this module is.
 from simulator import faults as fault_rules, ratelimits
-from simulator.api import replies, views
+from simulator.api import replies, views, webhook_payloads
 from simulator.api.call import Call, Handler
 from simulator.api.customers import customer_view
 from simulator.api.messages import ApiResponse
@@ -29,6 +29,7 @@ from simulator.api.parsing import (
     Enum,
     Field,
     Id,
+    Metadata,
     Number,
     Object,
     String,
@@ -47,7 +48,12 @@ from simulator.wire import (
     INVOICE_APPROVALS,
     INVOICE_GENERATIONS,
     INVOICE_PAYMENT_TERMS,
+    WEBHOOK_TYPES,
 )
+
+if TYPE_CHECKING:
+    from simulator.engine.state import WebhookDelivery
+    from simulator.webhook_delivery import HttpWebhookDispatcher
 
 __all__ = [
     "ADMIN_ROUTES",
@@ -56,10 +62,13 @@ __all__ = [
     "PERIOD",
     "RECORDS_FORMAT",
     "SETTINGS",
+    "WEBHOOK_ROUTES",
+    "add_delivery_failure",
     "add_fault",
     "add_rate_limit",
     "advance_clock",
     "approve_invoice",
+    "clear_delivery_failures",
     "clear_faults",
     "clear_rate_limits",
     "clear_rejected_requests",
@@ -70,6 +79,7 @@ __all__ = [
     "inspect_customer",
     "inspect_invoice",
     "list_deliveries",
+    "list_delivery_failures",
     "list_entitlement_excess",
     "list_faults",
     "list_late_records",
@@ -83,9 +93,12 @@ __all__ = [
     "read_options",
     "read_settings",
     "remove_fault",
+    "resend_delivery",
     "reset",
     "restore_snapshot",
+    "retrieve_delivery",
     "revoke_token",
+    "trigger_webhook",
     "update_options",
     "update_settings",
     "void_invoice",
@@ -162,6 +175,8 @@ def reset(call: Call) -> ApiResponse:
     call.engine.reset()
     call.api.snapshots.clear()
     call.api.idempotency.clear()
+    if call.api.webhook_dispatcher is not None:
+        call.api.webhook_dispatcher.clear()
     clock = call.api.clock
     if isinstance(clock, ManualClock):
         clock.rewind(clock.start)
@@ -218,6 +233,8 @@ def restore_snapshot(call: Call) -> ApiResponse:
     clock = call.api.clock
     if snapshot.now is not None and isinstance(clock, ManualClock):
         clock.rewind(snapshot.now)
+    if call.api.webhook_dispatcher is not None:
+        call.api.webhook_dispatcher.resync()
     return replies.ok(
         {
             "message": "Snapshot restored",
@@ -362,12 +379,7 @@ def list_deliveries(call: Call) -> ApiResponse:
         BadRequest: `webhookId` is malformed.
     """
     deliveries = call.engine.webhook_deliveries(webhook_id=call.query("webhookId", Id()))
-    if _as_records(call):
-        encoded = encode(deliveries)
-        for item in encoded:
-            item.pop("security_key", None)  # never shown, as in the wire view
-        return replies.listing("Webhook deliveries", encoded)
-    return replies.listing("Webhook deliveries", [views.webhook_delivery(d) for d in deliveries])
+    return replies.listing("Webhook deliveries", _deliveries(call, deliveries))
 
 
 def list_rejected_requests(call: Call) -> ApiResponse:
@@ -603,6 +615,133 @@ def _json_object(call: Call, what: str) -> dict[str, Any]:
     return data
 
 
+# ----------------------------------------------------------------------------- webhooks
+# Driving webhook deliveries from a test: trigger an event, resend a delivery, script failures.
+# The deliveries these routes make due go out once the request has released the simulator's
+# lock, before the reply is sent.
+
+_TRIGGER = Object(
+    {
+        "webhookType": Field(Enum(WEBHOOK_TYPES), required=True),
+        "overrides": Field(Metadata()),
+    }
+)
+_FAILURE = Object(
+    {
+        "hookUrl": Field(String(max_length=2048), required=True),
+        "times": Field(Number(minimum=Decimal(1), maximum=Decimal(1000))),
+        "statusCode": Field(Number(minimum=Decimal(100), maximum=Decimal(599))),
+        "connectionError": Field(Boolean()),
+    }
+)
+
+
+def _webhook_dispatcher(call: Call) -> HttpWebhookDispatcher:
+    dispatcher = call.api.webhook_dispatcher
+    if dispatcher is None:
+        raise BadRequest(["this simulator does not deliver webhooks"])
+    return dispatcher
+
+
+def _deliveries(call: Call, deliveries: list[WebhookDelivery]) -> list[dict[str, object]]:
+    if _as_records(call):
+        encoded: list[dict[str, object]] = encode(deliveries)
+        for item in encoded:
+            item.pop("security_key", None)  # never shown, as in the wire view
+        return encoded
+    return [views.webhook_delivery(d) for d in deliveries]
+
+
+def trigger_webhook(call: Call) -> ApiResponse:
+    """Send a sample event of `webhookType` to its subscriptions, with `overrides` of the event's
+    fields (`simulator.webhooks.Webhooks.trigger`); replies 201 with the new deliveries.
+
+    Raises:
+        BadRequest: the body is invalid.
+        Invalid: an override does not fit the event, or no subscription receives the type.
+    """
+    params = call.body(_TRIGGER)
+    webhook_type = params["webhook_type"]
+    event = webhook_payloads.build_event(
+        webhook_type, params.get("overrides") or {}, call.api.clock.now()
+    )
+    made = call.engine.trigger_webhook(webhook_type=webhook_type, event=event)
+    return replies.created({"message": "Webhook triggered", "data": _deliveries(call, made)})
+
+
+def retrieve_delivery(call: Call) -> ApiResponse:
+    """Return one webhook delivery and its attempts.
+
+    Raises:
+        NotFound: no such delivery.
+    """
+    found = call.engine.webhook_delivery(call.params["deliveryId"])
+    return replies.listing("Webhook delivery", _deliveries(call, [found]))
+
+
+def resend_delivery(call: Call) -> ApiResponse:
+    """Attempt a delivery once more (outside the retry schedule), before the reply is sent.
+
+    Raises:
+        NotFound: no such delivery.
+    """
+    delivery_id = call.params["deliveryId"]
+    call.engine.webhook_delivery(delivery_id)
+    _webhook_dispatcher(call).resend(delivery_id)
+    return replies.ok({"message": "Webhook resend requested", "deliveryId": delivery_id})
+
+
+def add_delivery_failure(call: Call) -> ApiResponse:
+    """Make the next `times` (default 1) attempts to `hookUrl` fail without being sent: answered
+    `statusCode` (default 500), or refused with `connectionError`; replies 201.
+
+    Raises:
+        BadRequest: the body is invalid (a 2xx `statusCode` included).
+    """
+    params = call.body(_FAILURE)
+    try:
+        _webhook_dispatcher(call).fail(
+            params["hook_url"],
+            times=int(params.get("times", 1)),
+            status_code=int(params.get("status_code", 500)),
+            connection_error=params.get("connection_error", False),
+        )
+    except ValueError as exc:
+        raise BadRequest([str(exc)]) from None
+    return replies.created({"message": "Webhook failure scripted"})
+
+
+def list_delivery_failures(call: Call) -> ApiResponse:
+    """List the scripted delivery failures not used up yet, oldest first."""
+    data = [
+        {
+            "hookUrl": f.hook_url,
+            "times": f.times,
+            "statusCode": f.status_code,
+            "connectionError": f.connection_error,
+        }
+        for f in _webhook_dispatcher(call).scripted_failures
+    ]
+    return replies.listing("Webhook failures", data)
+
+
+def clear_delivery_failures(call: Call) -> ApiResponse:
+    """Forget every scripted delivery failure."""
+    _webhook_dispatcher(call).clear_failures()
+    return replies.ok({"message": "Webhook failures cleared"})
+
+
+WEBHOOK_ROUTES: Final[Sequence[tuple[str, str, Handler]]] = (
+    ("POST", "/_simulator/webhooks/trigger", trigger_webhook),
+    ("POST", "/_simulator/webhooks/failures", add_delivery_failure),
+    ("GET", "/_simulator/webhooks/failures", list_delivery_failures),
+    ("DELETE", "/_simulator/webhooks/failures", clear_delivery_failures),
+    ("GET", "/_simulator/webhook-deliveries/{deliveryId}", retrieve_delivery),
+    ("POST", "/_simulator/webhook-deliveries/{deliveryId}/resend", resend_delivery),
+)
+"""The webhook routes; part of `ADMIN_ROUTES`."""
+
+
 ADMIN_ROUTES: Final[Sequence[tuple[str, str, Handler]]] = (
     ("POST", "/_simulator/reset", reset),
     ("POST", "/_simulator/snapshots", create_snapshot),
@@ -637,4 +776,5 @@ ADMIN_ROUTES: Final[Sequence[tuple[str, str, Handler]]] = (
     ("GET", "/_simulator/rate-limits", list_rate_limits),
     ("POST", "/_simulator/rate-limits", add_rate_limit),
     ("DELETE", "/_simulator/rate-limits", clear_rate_limits),
+    *WEBHOOK_ROUTES,
 )

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from simulator.api import webhook_payloads
 from simulator.api.replies import wire_decimal, wire_number, wire_time
 from simulator.engine import (
     ChildLink,
@@ -465,11 +466,19 @@ def webhook_delivery(d: WebhookDelivery) -> Wire:
         "webhookId": d.webhook_id,
         "hookUrl": d.hook_url,
         "webhookType": d.webhook_type,
-        "payload": d.payload,
+        "payload": webhook_payloads.payload(d.webhook_type, d.event),
         "createdAt": wire_time(d.created_at),
         "status": d.status,
+        "nextAttemptAt": None if d.next_attempt_at is None else wire_time(d.next_attempt_at),
+        "triggered": d.triggered,
         "attempts": [
-            {"at": wire_time(a.at), "statusCode": a.status_code, "error": a.error}
+            {
+                "attempt": a.attempt,
+                "at": wire_time(a.at),
+                "statusCode": a.status_code,
+                "error": a.error,
+                "resend": a.resend,
+            }
             for a in d.attempts
         ],
     }

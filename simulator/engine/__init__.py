@@ -432,6 +432,10 @@ class Engine:
 
     webhook_deliveries = operation(webhooks_ops.webhook_deliveries)
 
+    webhook_delivery = operation(webhooks_ops.webhook_delivery)
+
+    trigger_webhook = operation(webhooks_ops.trigger_webhook)
+
     # --- settings --------------------------------------------------------------------------------
 
     retrieve_profile = operation(settings_ops.retrieve_profile)

@@ -19,11 +19,12 @@ from typing import Any
 
 from simulator.engine.aggregation import bucket_aggregates, bucket_quantity, bucketer
 from simulator.engine.context import Ctx
+from simulator.engine.events import EntitlementEvent
 from simulator.engine.invoicing import subtract
 from simulator.engine.metering import Agg, Series, merge, to_us
 from simulator.engine.pricing import effective_price
 from simulator.engine.state import INFINITY, Customer, Dimension, Enrollment, Offering
-from simulator.engine.webhooks import emit, iso
+from simulator.engine.webhooks import emit
 
 __all__ = ["Watch", "check_entitlement"]
 
@@ -180,16 +181,15 @@ def check_entitlement(
             emit(
                 ctx,
                 "ENTITLEMENT",
-                {
-                    "timestamp": iso(ctx.now),
-                    "dimensionId": dimension.dimension_id,
-                    "customerId": customer.customer_id,
-                    "customerName": customer.customer_name,
-                    "email": customer.email,
-                    "entitlementLimit": format(watch.entitlement, "f"),
-                    "currentUsageTotal": format(used, "f"),
-                    "eventType": event,
-                    "webhookType": "ENTITLEMENT",
-                },
-                offering_id=offering.offering_id,
+                EntitlementEvent(
+                    at=ctx.now,
+                    dimension_id=dimension.dimension_id,
+                    customer_id=customer.customer_id,
+                    customer_name=customer.customer_name,
+                    email=customer.email,
+                    entitlement_limit=watch.entitlement,
+                    current_usage_total=used,
+                    event_type=event,
+                    offering_id=offering.offering_id,
+                ),
             )

@@ -28,7 +28,7 @@ from simulator.engine.state import (
     Offering,
 )
 from simulator.engine.wallet import mark_paid, open_invoice
-from simulator.engine.webhooks import emit, invoice_payload
+from simulator.engine.webhooks import emit, invoice_event
 
 __all__ = [
     "arrear_lines",
@@ -365,7 +365,7 @@ def issue_invoice(
     )
     ctx.state.invoices[invoice.invoice_id] = invoice
     customer.invoice_ids.append(invoice.invoice_id)
-    emit(ctx, "INVOICE_CREATED", invoice_payload(invoice, "Generated invoice"))
+    emit(ctx, "INVOICE_CREATED", invoice_event(invoice))
     if invoice.total_due == 0:
         mark_paid(ctx, invoice)
     elif ctx.state.settings.invoice_approval != "manual":

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
 from simulator import wire
+from simulator.engine.events import WebhookEvent
 from simulator.engine.ids import IdFactory
 
 if TYPE_CHECKING:
@@ -554,24 +555,30 @@ class DeliveryAttempt:
     error: str | None = None
     attempt: int = 0
     """1-based number of the try, as the dispatcher counts it (0: not given)."""
+    resend: bool = False
+    """Asked for by a resend, outside the retry schedule."""
 
 
 @dataclass(slots=True)
 class WebhookDelivery:
-    """One event for one subscription (B15); `payload` is JSON-ready (str, bool, None, dict, list).
+    """One event for one subscription (B15): the fact (`event`), and how sending it went.
 
-    `status` is "pending" until a dispatcher marks it "delivered" or "failed".
+    `status` is "pending" until a dispatcher marks it "delivered" or "failed"; while it is
+    pending, `next_attempt_at` is the simulator time of the next try (None: not scheduled yet).
     """
 
     delivery_id: str
     webhook_id: str
     hook_url: str
     webhook_type: str
-    payload: dict[str, Any]
+    event: WebhookEvent
     created_at: datetime
     security_key: str | None = field(default=None, repr=False)
     status: str = "pending"
     attempts: list[DeliveryAttempt] = field(default_factory=list)
+    next_attempt_at: datetime | None = None
+    triggered: bool = False
+    """Made by `trigger` (a test's request), not by something that happened in the account."""
 
 
 # --- settings ------------------------------------------------------------------------------------

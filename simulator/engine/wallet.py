@@ -9,7 +9,7 @@ from typing import Any
 from simulator.engine.context import Ctx
 from simulator.engine.errors import Invalid
 from simulator.engine.state import Customer, Invoice, LedgerEntry, Payment, StripePayment
-from simulator.engine.webhooks import emit, invoice_payload, iso
+from simulator.engine.webhooks import emit, invoice_event, iso
 
 __all__ = [
     "add_ledger_entry",
@@ -97,7 +97,7 @@ def _charge_fails(ctx: Ctx, customer: Customer) -> bool:
 def mark_paid(ctx: Ctx, invoice: Invoice) -> None:
     """Mark a fully paid invoice `Paid` and fire INVOICE_PAID (B10, B15)."""
     invoice.invoice_status = "Paid"
-    emit(ctx, "INVOICE_PAID", invoice_payload(invoice, "Invoice paid"))
+    emit(ctx, "INVOICE_PAID", invoice_event(invoice))
 
 
 def open_invoice(ctx: Ctx, customer: Customer, invoice: Invoice, at: datetime) -> None:
@@ -111,7 +111,7 @@ def open_invoice(ctx: Ctx, customer: Customer, invoice: Invoice, at: datetime) -
         invoice.communication_history.append(
             {"time": iso(at), "type": "INVOICE_EMAIL", "metadata": {"email": customer.email}}
         )
-        emit(ctx, "INVOICE_SENT", invoice_payload(invoice, "Invoice sent"))
+        emit(ctx, "INVOICE_SENT", invoice_event(invoice))
     attempt_payment(ctx, customer, invoice, at)
 
 
@@ -182,11 +182,7 @@ def attempt_payment(ctx: Ctx, customer: Customer, invoice: Invoice, at: datetime
         )
         customer.stripe_payments.append(intent)
         if intent.status == "failed":
-            emit(
-                ctx,
-                "STRIPE_PAYMENT_FAILED",
-                invoice_payload(invoice, "Stripe payment failed"),
-            )
+            emit(ctx, "STRIPE_PAYMENT_FAILED", invoice_event(invoice))
         else:
             invoice.payments.append(
                 Payment(

@@ -10,6 +10,7 @@ from typing import TypeVar
 import pytest
 
 from simulator.api import RejectedRequest
+from simulator.engine.events import CustomerEvent, EntitlementEvent, InvoiceEvent, WebhookEvent
 from simulator.engine.state import (
     DeliveryAttempt,
     Invoice,
@@ -59,16 +60,29 @@ def test_other_records_come_back_equal():
     assert round_trip(view, UsageRecordView) == view
     rejected = RejectedRequest("POST", "/usage", 400, ("a", "b"), AT)
     assert round_trip(rejected, RejectedRequest) == rejected
-    delivery = WebhookDelivery(
-        "del-1",
-        "wh-1",
-        "http://x",
-        "INVOICE_CREATED",
-        {"invoiceId": "i"},
-        AT,
-        attempts=[DeliveryAttempt(at=AT, status_code=None, error="refused", attempt=1)],
-    )
-    assert round_trip(delivery, WebhookDelivery) == delivery
+    events: list[WebhookEvent] = [
+        InvoiceEvent(
+            "i", "c", "Open", "RECURRING", "USD", Decimal("1.50"), Decimal(0), Decimal(0), AT
+        ),
+        CustomerEvent(
+            "c", "A", "a@x", "manual", "USD", "none", Decimal("2.5"), metadata={"k": [1]}
+        ),
+        EntitlementEvent(AT, "d", "c", "A", "a@x", Decimal(100), Decimal(80), "e", "off-1"),
+    ]
+    for event in events:
+        delivery = WebhookDelivery(
+            "del-1",
+            "wh-1",
+            "http://x",
+            "INVOICE_CREATED",
+            event,
+            AT,
+            attempts=[DeliveryAttempt(at=AT, status_code=None, error="refused", attempt=1)],
+            next_attempt_at=AT,
+        )
+        back = round_trip(delivery, WebhookDelivery)
+        assert back == delivery
+        assert type(back.event) is type(event)
 
 
 @pytest.mark.parametrize(

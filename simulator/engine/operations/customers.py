@@ -24,7 +24,7 @@ from simulator.engine.state import (
     Unset,
 )
 from simulator.engine.webhooks import (
-    customer_payload,
+    customer_event,
     emit,
 )
 
@@ -112,7 +112,7 @@ def create_customer(
         metadata=catalog.patch_metadata({}, metadata or {}),
     )
     state.customers[customer.customer_id] = customer
-    emit(ctx, "CUSTOMER_CREATED", customer_payload(customer))
+    emit(ctx, "CUSTOMER_CREATED", customer_event(customer))
     if offering_id is not None or usage:
         plan = customers.plan_enrollment_change(
             ctx,
@@ -246,7 +246,7 @@ def update_customer(
         current.free_trial_start_date = current.free_trial_start_date or current.enrollment_date
     if plan is not None:
         _enact(ctx, plan)
-    emit(ctx, "CUSTOMER_UPDATED", customer_payload(customer))
+    emit(ctx, "CUSTOMER_UPDATED", customer_event(customer))
     close_due(ctx)
     return customer
 

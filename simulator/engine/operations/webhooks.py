@@ -7,12 +7,14 @@ from typing import Final
 from simulator import wire
 from simulator.engine import catalog
 from simulator.engine.context import Ctx
-from simulator.engine.errors import NotFound
+from simulator.engine.errors import Invalid, NotFound
+from simulator.engine.events import WebhookEvent
 from simulator.engine.operations._shared import raise_if
 from simulator.engine.state import (
     Webhook,
     WebhookDelivery,
 )
+from simulator.engine.webhooks import emit
 
 _WEBHOOK_TYPES: Final = wire.WEBHOOK_TYPES
 
@@ -89,3 +91,30 @@ def delete_webhook(ctx: Ctx, webhook_id: str, *, environment: str | None = None)
 def webhook_deliveries(ctx: Ctx, *, webhook_id: str | None = None) -> list[WebhookDelivery]:
     """Return every delivery record (simulator extension), oldest first."""
     return [d for d in ctx.state.deliveries if webhook_id is None or d.webhook_id == webhook_id]
+
+
+def webhook_delivery(ctx: Ctx, delivery_id: str) -> WebhookDelivery:
+    """Return one delivery record (simulator extension).
+
+    Raises:
+        NotFound: no such delivery.
+    """
+    for delivery in ctx.state.deliveries:
+        if delivery.delivery_id == delivery_id:
+            return delivery
+    raise NotFound("webhook delivery", delivery_id)
+
+
+def trigger_webhook(ctx: Ctx, *, webhook_type: str, event: WebhookEvent) -> list[WebhookDelivery]:
+    """Send `event` to every subscription of `webhook_type`, as if it had happened (simulator
+    extension for tests); return the new deliveries.
+
+    Raises:
+        Invalid: `webhook_type` is unknown, or no subscription receives it (nothing changes).
+    """
+    if webhook_type not in _WEBHOOK_TYPES:
+        raise Invalid([f"webhookType must be one of: {', '.join(_WEBHOOK_TYPES)}"])
+    made = emit(ctx, webhook_type, event, triggered=True)
+    if not made:
+        raise Invalid([f"no webhook subscription receives {webhook_type} events; subscribe first"])
+    return made

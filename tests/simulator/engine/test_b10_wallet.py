@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from simulator.engine import Engine, Invalid, InvoiceItem
+from simulator.engine.events import InvoiceEvent
 
 
 def _invoice(engine: Engine, customer_id: str, amount: str, **kw):
@@ -45,7 +46,8 @@ def test_b10_failed_charge_leaves_invoice_open(engine: Engine, build) -> None:
     invoice = _invoice(engine, c.customer_id, "40")
     assert (invoice.invoice_status, invoice.amount_paid) == ("Open", Decimal(0))
     (delivery,) = engine.webhook_deliveries()
-    assert delivery.payload["invoiceId"] == invoice.invoice_id
+    assert isinstance(delivery.event, InvoiceEvent)
+    assert delivery.event.invoice_id == invoice.invoice_id
     assert engine.pay_invoice(invoice.invoice_id).invoice_status == "Paid"
 
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from simulator.engine import Engine, Invalid, InvoiceItem, NotFound, WebhookDelivery
+from simulator.engine.events import CustomerEvent, InvoiceEvent
 
 
 class Collect:
@@ -37,9 +38,9 @@ def test_b15_invoice_events_reach_matching_subscriptions(clock) -> None:
     first = collect.seen[0]
     assert first.security_key == "s3cret"
     assert first.webhook_id == created.webhook_id
-    assert first.payload["invoiceId"] == invoice.invoice_id
-    assert first.payload["message"] == "Generated invoice"
-    assert first.payload["customerId"] == c.customer_id
+    assert isinstance(first.event, InvoiceEvent)
+    assert first.event.invoice_id == invoice.invoice_id
+    assert first.event.customer_id == c.customer_id
     assert engine.webhook_deliveries() == collect.seen
 
 
@@ -48,7 +49,11 @@ def test_b15_customer_events(engine: Engine, build) -> None:
     engine.subscribe_webhook(hook_url="https://h.example/u", webhook_type="CUSTOMER_UPDATED")
     c = build.customer()
     engine.update_customer(c.customer_id, customer_name="Renamed")
-    payloads = [(d.webhook_type, d.payload["customerName"]) for d in engine.webhook_deliveries()]
+    payloads = [
+        (d.webhook_type, d.event.customer_name)
+        for d in engine.webhook_deliveries()
+        if isinstance(d.event, CustomerEvent)
+    ]
     assert payloads == [("CUSTOMER_CREATED", "Dumm AI Corp"), ("CUSTOMER_UPDATED", "Renamed")]
 
 
@@ -86,7 +91,9 @@ def test_b15_invoice_sent_when_the_profile_sends_emails(engine: Engine, build) -
     invoice = engine.create_invoice(
         customer_id=c.customer_id, items=[InvoiceItem("x", Decimal(1), Decimal(5))]
     )
-    assert [d.payload["invoiceId"] for d in engine.webhook_deliveries()] == [invoice.invoice_id]
+    assert [
+        d.event.invoice_id for d in engine.webhook_deliveries() if isinstance(d.event, InvoiceEvent)
+    ] == [invoice.invoice_id]
     assert [h["type"] for h in invoice.communication_history] == ["INVOICE_EMAIL"]
 
 

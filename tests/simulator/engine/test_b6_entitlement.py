@@ -7,6 +7,15 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 from simulator.engine import Engine, WebhookDelivery
+from simulator.engine.events import EntitlementEvent
+
+
+def _fact(delivery: WebhookDelivery) -> tuple[str, str]:
+    """(eventType, currentUsageTotal) of an ENTITLEMENT delivery, as its payload writes them."""
+    event = delivery.event
+    assert isinstance(event, EntitlementEvent)
+    return event.event_type, format(event.current_usage_total, "f")
+
 
 JAN5 = datetime(2026, 1, 5, tzinfo=UTC)
 FEB = datetime(2026, 2, 1, tzinfo=UTC)
@@ -68,13 +77,13 @@ def test_b6_entitlement_webhooks_fire_once_at_80_and_100(engine: Engine, build, 
     d, _o, c = _setup(engine, build, clock, overage=True)
     for value in (50, 30, 20, 10):
         build.usage(c, d, value, JAN5)
-    events = [x.payload for x in engine.webhook_deliveries()]
-    assert [(e["eventType"], e["currentUsageTotal"]) for e in events] == [
-        ("usageEntitlementThresholdReached", "80"),
-        ("usageEntitlementLimitReached", "100"),
+    events = [x.event for x in engine.webhook_deliveries()]
+    assert all(isinstance(e, EntitlementEvent) for e in events)
+    assert [(e.event_type, e.current_usage_total) for e in events] == [  # type: ignore[union-attr]
+        ("usageEntitlementThresholdReached", Decimal(80)),
+        ("usageEntitlementLimitReached", Decimal(100)),
     ]
-    assert events[1]["entitlementLimit"] == "100"
-    assert events[1]["webhookType"] == "ENTITLEMENT"
+    assert events[1].entitlement_limit == Decimal(100)  # type: ignore[union-attr]
     # a new cycle re-arms the thresholds
     clock.set(datetime(2026, 2, 2, tzinfo=UTC))
     build.usage(c, d, 90, clock.now())
@@ -99,7 +108,7 @@ def test_b6_monthly_events_fire_at_the_exact_record(engine: Engine, build, clock
         build.usage(c, d, "0.5", JAN5 + timedelta(minutes=15 * slot), metadata=regions[n % 3])
         if len(dispatched) > len(fired_at):
             (new,) = dispatched[len(fired_at) :]
-            fired_at.append((n, new.payload["eventType"], new.payload["currentUsageTotal"]))
+            fired_at.append((n, *_fact(new)))
     assert fired_at == [
         (1599, "usageEntitlementThresholdReached", "800"),
         (1999, "usageEntitlementLimitReached", "1000"),
@@ -118,7 +127,7 @@ def test_b6_events_fire_at_the_first_whole_increment_past_the_threshold(
     totals = []
     for hour in range(5):
         build.usage(c, d, 3, JAN5 + timedelta(hours=hour))
-        totals.append([x.payload["currentUsageTotal"] for x in engine.webhook_deliveries()])
+        totals.append([_fact(x)[1] for x in engine.webhook_deliveries()])
     assert totals == [[], [], ["9"], ["9", "12"], ["9", "12"]]
 
 
@@ -135,9 +144,6 @@ def test_b6_a_cycle_closed_by_a_usage_call_rearms_the_running_total(
     clock.set(datetime(2026, 2, 1, 1, tzinfo=UTC))
     build.usage(c, d, 7, clock.now())
     build.usage(c, d, 1, clock.now())
-    events = [
-        (x.payload["eventType"], x.payload["currentUsageTotal"])
-        for x in engine.webhook_deliveries()
-    ]
+    events = [_fact(x) for x in engine.webhook_deliveries()]
     # 7 of 10 in January; in February 7 then 8 (80 %), not 14 and 15.
     assert events == [("usageEntitlementThresholdReached", "8")]

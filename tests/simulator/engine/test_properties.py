@@ -17,6 +17,7 @@ from simulator.engine import (
     Tier,
     UsageInput,
 )
+from simulator.engine.events import EntitlementEvent
 from simulator.engine.pricing import money
 
 JAN = datetime(2026, 1, 1, tzinfo=UTC)
@@ -318,7 +319,8 @@ def test_b6_entitlement_events_follow_a_hand_recount(records, entitlement) -> No
                 fired = threshold
                 expected.append((event, str(q * 60)))
     got = [
-        (x.payload["eventType"], x.payload["currentUsageTotal"])
+        (x.event.event_type, format(x.event.current_usage_total, "f"))
         for x in engine.webhook_deliveries()
+        if isinstance(x.event, EntitlementEvent)
     ]
     assert got == expected

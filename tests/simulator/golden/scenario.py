@@ -235,7 +235,6 @@ def run() -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
         token_lifetime=10**9,
         array_batches=True,
         webhook_transport=httpx.MockTransport(hooks),
-        synchronous_webhooks=True,
     ) as sim:
         rec = Recorder(sim)
         _play(rec, sim, clock)
