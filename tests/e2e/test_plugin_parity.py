@@ -104,6 +104,21 @@ def test_a_late_record(paigo_sim, paigo_client):
     )
     [late] = paigo_sim.late_records(customer_id=customer_id)
     assert late.record_value == Decimal(3)
+
+
+@pytest.mark.paigo_start("2030-01-01T00:00:00Z")
+def test_webhooks_retry_on_the_simulator_clock(paigo_sim, paigo_client, paigo_webhooks):
+    customer_id, _ = setup_customer(paigo_client)
+    paigo_webhooks.subscribe("INVOICE_CREATED", client=paigo_client)
+    paigo_webhooks.respond(503)
+    paigo_sim.advance(days=31)  # the cycle closes: its invoice event is posted, and refused
+    [delivery] = paigo_sim.webhook_deliveries
+    assert [a.status_code for a in delivery.attempts] == [503]
+    paigo_sim.advance(seconds=5)
+    [event] = paigo_webhooks.events("INVOICE_CREATED")
+    assert event["customerId"] == customer_id
+    resent = paigo_sim.webhooks.resend(delivery.delivery_id)
+    assert [a.status_code for a in resent.attempts] == [503, 200, 200]
 """
 
 
@@ -116,7 +131,7 @@ def run_suite(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
 
 def check(result: pytest.RunResult) -> None:
     # The late record ends its test with a LateUsageWarning, an error under `-W error::...`.
-    result.assert_outcomes(passed=5, errors=1)
+    result.assert_outcomes(passed=6, errors=1)
     result.stdout.fnmatch_lines(["*LateUsageWarning: 1 usage record(s) arrived for periods*"])
     result.stdout.fnmatch_lines(["ERROR test_sample.py::test_a_late_record*"])
 
