@@ -11,13 +11,14 @@ from simulator.whatif.enrollments import CurrentEnrollment, load_enrollments
 from simulator.whatif.errors import WhatIfInputError
 from simulator.whatif.quantities import QUANTITY_SQL
 from simulator.whatif.result import CURRENT, Distribution, PricedInvoice, PricedLine, WhatIfResult
-from simulator.whatif.run import what_if
+from simulator.whatif.run import AggregationJob, aggregation_job, what_if
 from simulator.whatif.usage import AGGREGATION_SQL, UsageSource
 
 __all__ = [
     "AGGREGATION_SQL",
     "CURRENT",
     "QUANTITY_SQL",
+    "AggregationJob",
     "Catalog",
     "CurrentEnrollment",
     "Distribution",
@@ -26,6 +27,7 @@ __all__ = [
     "UsageSource",
     "WhatIfInputError",
     "WhatIfResult",
+    "aggregation_job",
     "load_catalog",
     "load_enrollments",
     "what_if",

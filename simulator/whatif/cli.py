@@ -43,6 +43,12 @@ def add_parser(commands: Any) -> None:
         help="pull the enrolled customers' records from the server's usage view "
         "(PAIGO_API_URL, PAIGO_AUTH_URL, PAIGO_CLIENT_ID, PAIGO_CLIENT_SECRET)",
     )
+    records.add_argument(
+        "--buckets",
+        metavar="FILE",
+        help="instead of records: bucket aggregates (Parquet) computed elsewhere by "
+        "aggregation_job's SQL; needs --through",
+    )
     parser.add_argument(
         "--since",
         default=None,
@@ -124,6 +130,7 @@ def run(args: argparse.Namespace) -> int:
             through=through,
             memory_limit=args.memory_limit,
             threads=args.threads,
+            buckets=args.buckets,
         )
     except WhatIfInputError as error:
         print(f"{args.command_name}: {error}", file=sys.stderr)
@@ -138,7 +145,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _inputs(args: argparse.Namespace) -> tuple[UsageSource, list[CurrentEnrollment]]:
+def _inputs(args: argparse.Namespace) -> tuple[UsageSource | None, list[CurrentEnrollment]]:
     """Read the records and enrollments from files or, as asked, from the server."""
     from simulator.whatif import load_enrollments
     from simulator.whatif.server import enrollments_from_server, records_from_server
@@ -161,6 +168,8 @@ def _inputs(args: argparse.Namespace) -> tuple[UsageSource, list[CurrentEnrollme
                     raise WhatIfInputError("no enrollments: nothing to pull from the server")
                 since = min(e.enrollment_date for e in enrollments)
             records = records_from_server(client, [e.customer_id for e in enrollments], start=since)
+        elif args.buckets is not None:
+            records = None
         else:
             records = UsageSource.from_path(args.records, args.records_format)
     finally:

@@ -15,12 +15,13 @@ aggregates are read instead and each bucket goes through the engine's own `metho
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Final
 
 from simulator.engine.aggregation import increments, method_value
 from simulator.engine.numbers import EXACT
+from simulator.engine.state import TierGroup
 from simulator.whatif.errors import WhatIfInputError
 from simulator.whatif.usage import quoted
 
@@ -76,6 +77,8 @@ class Pricing:
     groups: tuple[tuple[str, int], ...] | None
     """For metadata-grouped tiers: each metadata text (`""` for none) and the index of the
     group it falls in; texts in no group are left out (B3)."""
+    price_groups: tuple[TierGroup, ...] | None = field(default=None, compare=False)
+    """The price's metadata groups (B7 precedence), from which `groups` is made."""
 
 
 def period_quantities(con: duckdb.DuckDBPyConnection, pricing: Pricing, scale: int) -> Quantities:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ from simulator.whatif.errors import WhatIfInputError
 from simulator.whatif.quantities import Pricing, Quantities, group_table, period_quantities
 from simulator.whatif.result import CURRENT, PricedInvoice, PricedLine, WhatIfResult
 
-__all__ = ["CURRENT", "what_if"]
+__all__ = ["CURRENT", "AggregationJob", "aggregation_job", "what_if"]
 
 _UNITS = {"hour": "hour", "day": "day", "month": "month", "none": "month"}
 """Bucket unit aggregated per aggregation interval; `none` merges month buckets per cycle (B3)."""
@@ -37,7 +37,7 @@ _CYCLES = {"monthly": "month", "annualToDate": "year"}
 
 
 def what_if(
-    records: usage.UsageSource | str | Path | Iterable[Mapping[str, Any]],
+    records: usage.UsageSource | str | Path | Iterable[Mapping[str, Any]] | None,
     catalog: Catalog | str | Path | Mapping[str, Any],
     enrollments: str | Path | Iterable[Mapping[str, Any]] | Sequence[CurrentEnrollment],
     candidates: Sequence[str],
@@ -45,12 +45,13 @@ def what_if(
     through: datetime | None = None,
     memory_limit: str | None = None,
     threads: int | None = None,
+    buckets: str | Path | None = None,
 ) -> WhatIfResult:
     """Price the records under each customer's current offering and under each candidate.
 
     Args:
         records: a `UsageSource`, a records file (CSV, JSON Lines, Parquet, outbox), or
-            mappings with the wire's field names.
+            mappings with the wire's field names; None with `buckets`.
         catalog: a `Catalog`, a catalog file, or a decoded catalog mapping.
         enrollments: each customer's current offering key and enrollment date.
         candidates: offering keys of the catalog to price every customer on instead.
@@ -58,6 +59,9 @@ def what_if(
             Default: the start of the month after the latest record.
         memory_limit: DuckDB's memory limit, e.g. "2GB".
         threads: DuckDB's thread count.
+        buckets: instead of records, a Parquet file of bucket aggregates computed elsewhere
+            by `aggregation_job(...)`'s SQL for the same catalog, enrollments, candidates and
+            `through` (which is then required).
 
     Raises:
         WhatIfInputError: an input is malformed or names something the catalog lacks.
@@ -74,37 +78,37 @@ def what_if(
                 f"customer {enrollment.customer_id!r} is enrolled in {enrollment.offering_id!r},"
                 " which is not in the catalog"
             )
-    source = records if isinstance(records, usage.UsageSource) else _source(records)
+    if (records is None) == (buckets is None):
+        raise WhatIfInputError("give either records or bucket aggregates")
+    if buckets is not None and through is None:
+        raise WhatIfInputError("bucket aggregates need the end of the run (through)")
     scenarios: list[tuple[str, dict[str, str]]] = [
         (CURRENT, {e.customer_id: e.offering_id for e in current})
     ]
     scenarios += [(key, {e.customer_id: key for e in current}) for key in candidates]
     used = sorted({key for _name, plan in scenarios for key in plan.values()})
+    plans = _pricings(catalog, used)
     con = usage.connect(memory_limit=memory_limit, threads=threads)
     try:
-        scale = usage.load(con, source)
-        end = through if through is not None else _default_end(con, current)
-        if end.tzinfo is None:
-            raise WhatIfInputError("through must be an aware datetime")
-        for enrollment in current:
-            if enrollment.enrollment_date >= end:
-                raise WhatIfInputError(
-                    f"customer {enrollment.customer_id!r} enrolls at or after the end {end}"
-                )
-        usage.set_starts(
-            con,
-            {e.customer_id: (to_us(e.enrollment_date), to_us(end)) for e in current},
-        )
-        plans = _pricings(con, catalog, used)
-        needs: dict[tuple[str, bool], set[str]] = {}
-        for pricing in plans.values():
-            needs.setdefault((pricing.unit, pricing.grouped), set()).add(pricing.stream)
-        usage.build_buckets(con, needs)
+        if records is not None:
+            source = records if isinstance(records, usage.UsageSource) else _source(records)
+            scale = usage.load(con, source)
+            end = through if through is not None else _default_end(con, current)
+        else:
+            assert buckets is not None
+            assert through is not None
+            scale = usage.load_buckets(con, buckets)
+            end = through
+        _check_end(current, end)
+        usage.set_starts(con, _starts(current, end))
+        if records is not None:
+            usage.build_buckets(con, _needs(plans))
+        plans = _with_group_tables(con, plans)
         computed: dict[Pricing, Quantities] = {}
         for pricing in plans.values():
             if pricing not in computed:
                 computed[pricing] = period_quantities(con, pricing, scale)
-        unenrolled = _unenrolled(con)
+        unenrolled = _unenrolled(con) if records is not None else []
     finally:
         con.close()
     tables = {pair: computed[pricing] for pair, pricing in plans.items()}
@@ -148,14 +152,74 @@ def _default_end(con: Any, current: Sequence[CurrentEnrollment]) -> datetime:
     return next_month(max(moments))
 
 
-def _pricings(
-    con: Any, catalog: Catalog, offering_keys: Sequence[str]
-) -> dict[tuple[str, str], Pricing]:
+@dataclass(frozen=True, slots=True)
+class AggregationJob:
+    """The whole aggregation of a what-if run, to run on another engine (Spark, Dask...)."""
+
+    sql: str
+    """`usage.bucket_sql` for every bucket unit and record stream the run prices. It reads the
+    tables `usage` and `starts` (see `starts`); its result is what `what_if(buckets=...)`
+    reads, written as Parquet."""
+    starts: list[tuple[str, int, int]]
+    """The rows of `starts`: (customer id, enrollment, end of the run), in microseconds."""
+
+
+def aggregation_job(
+    catalog: Catalog | str | Path | Mapping[str, Any],
+    enrollments: str | Path | Iterable[Mapping[str, Any]] | Sequence[CurrentEnrollment],
+    candidates: Sequence[str],
+    *,
+    through: datetime,
+) -> AggregationJob:
+    """Return the aggregation `what_if` would run for these inputs, and its `starts` rows.
+
+    Raises:
+        WhatIfInputError: an input is malformed or names something the catalog lacks.
+    """
+    if not isinstance(catalog, Catalog):
+        catalog = load_catalog(catalog)
+    current = _enrollments(enrollments)
+    for key in [*candidates, *(e.offering_id for e in current)]:
+        if key not in catalog.offerings:
+            raise WhatIfInputError(f"offering {key!r} is not in the catalog")
+    _check_end(current, through)
+    used = sorted({e.offering_id for e in current} | set(candidates))
+    starts = _starts(current, through)
+    return AggregationJob(
+        sql=usage.bucket_sql(_needs(_pricings(catalog, used))),
+        starts=[(c, lo, hi) for c, (lo, hi) in starts.items()],
+    )
+
+
+def _check_end(current: Sequence[CurrentEnrollment], end: datetime) -> None:
+    if end.tzinfo is None:
+        raise WhatIfInputError("through must be an aware datetime")
+    for enrollment in current:
+        if enrollment.enrollment_date >= end:
+            raise WhatIfInputError(
+                f"customer {enrollment.customer_id!r} enrolls at or after the end {end}"
+            )
+
+
+def _starts(current: Sequence[CurrentEnrollment], end: datetime) -> dict[str, tuple[int, int]]:
+    return {e.customer_id: (to_us(e.enrollment_date), to_us(end)) for e in current}
+
+
+def _needs(plans: Mapping[tuple[str, str], Pricing]) -> dict[tuple[str, bool], set[str]]:
+    """Per (bucket unit, metadata kept): the record streams to aggregate that way."""
+    needs: dict[tuple[str, bool], set[str]] = {}
+    for pricing in plans.values():
+        needs.setdefault((pricing.unit, pricing.grouped), set()).add(pricing.stream)
+    return needs
+
+
+def _pricings(catalog: Catalog, offering_keys: Sequence[str]) -> dict[tuple[str, str], Pricing]:
     """Return the `Pricing` of every (offering key, dimension key) the scenarios bill in arrears.
 
     The dimensions and offerings are read back from a scratch engine, so defaults and price
     precedence (B7) are the engine's own. Bucket rows keep metadata apart for a (stream, unit)
-    when any price reading them groups tiers by metadata.
+    when any price reading them groups tiers by metadata. Metadata groups are attached by
+    `_with_group_tables` once the buckets exist.
     """
     scratch = Engine(clock=_Clock(datetime(2000, 1, 1, tzinfo=UTC)))
     dimensions, offerings = catalog.install(scratch, offering_keys)
@@ -175,20 +239,11 @@ def _pricings(
         if effective_price(dimension, offering, None).groups:
             stream = catalog.dimensions[key].usage_dimension_id
             grouped.add((stream, _UNITS[dimension.aggregation_interval]))
-    texts: dict[str, list[str]] = {}
     out: dict[tuple[str, str], Pricing] = {}
     for pair, dimension, offering, cycle in found:
         stream = catalog.dimensions[pair[1]].usage_dimension_id
         unit = _UNITS[dimension.aggregation_interval]
         groups = effective_price(dimension, offering, None).groups
-        table = None
-        if groups:
-            if stream not in texts:
-                texts[stream] = usage.metadata_texts(con, [stream])
-            table = group_table(
-                {"": group_of({}, groups)}
-                | {text: group_of(_metadata(text), groups) for text in texts[stream]}
-            )
         out[pair] = Pricing(
             stream=stream,
             unit=unit,
@@ -198,8 +253,32 @@ def _pricings(
             increment=dimension.usage_increment,
             rounding=dimension.rounding,
             cycle=cycle,
-            groups=table,
+            groups=None,
+            price_groups=tuple(groups) if groups else None,
         )
+    return out
+
+
+def _with_group_tables(
+    con: Any, plans: Mapping[tuple[str, str], Pricing]
+) -> dict[tuple[str, str], Pricing]:
+    """Attach to each metadata-grouped pricing the group of every metadata text its buckets hold
+    (the engine's `group_of`)."""
+    texts: dict[tuple[str, str], list[str]] = {}
+    out: dict[tuple[str, str], Pricing] = {}
+    for pair, pricing in plans.items():
+        groups = pricing.price_groups
+        if not groups:
+            out[pair] = pricing
+            continue
+        key = (pricing.stream, pricing.unit)
+        if key not in texts:
+            texts[key] = usage.metadata_texts(con, *key)
+        table = group_table(
+            {"": group_of({}, groups)}
+            | {text: group_of(_metadata(text), groups) for text in texts[key]}
+        )
+        out[pair] = replace(pricing, groups=table)
     return out
 
 

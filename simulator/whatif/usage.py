@@ -26,10 +26,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AGGREGATION_SQL",
+    "BUCKET_COLUMNS",
     "UsageSource",
+    "bucket_sql",
     "build_buckets",
     "connect",
     "load",
+    "load_buckets",
     "set_starts",
 ]
 
@@ -366,13 +369,12 @@ def set_starts(con: duckdb.DuckDBPyConnection, starts: Mapping[str, tuple[int, i
     con.unregister("starts_table")
 
 
-def build_buckets(
-    con: duckdb.DuckDBPyConnection, needs: Mapping[tuple[str, bool], Iterable[str]]
-) -> None:
-    """Run `AGGREGATION_SQL` for every needed (unit, grouped by metadata) and its record streams
-    into the table `buckets`, with the columns `unit` and `grouped` in front."""
+def bucket_sql(needs: Mapping[tuple[str, bool], Iterable[str]]) -> str:
+    """Return `AGGREGATION_SQL` for every needed (unit, grouped by metadata) and its record
+    streams, as one query with the columns `unit` and `grouped` in front: the whole
+    aggregation of a what-if run, to run here or on a cluster engine."""
     parts = []
-    # Without any stream, one empty part still gives the table its columns.
+    # Without any stream, one empty part still gives the result its columns.
     for (unit, grouped), streams in sorted(needs.items()) or [(("hour", False), [])]:
         sql = AGGREGATION_SQL.format(
             meta="u.meta" if grouped else "CAST(NULL AS VARCHAR)",
@@ -380,7 +382,72 @@ def build_buckets(
             streams=quoted(streams),
         )
         parts.append(f"SELECT '{unit}' AS unit, {str(grouped).upper()} AS grouped, * FROM ({sql})")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE buckets AS {' UNION ALL '.join(parts)}")
+    return "\nUNION ALL\n".join(parts)
+
+
+def build_buckets(
+    con: duckdb.DuckDBPyConnection, needs: Mapping[tuple[str, bool], Iterable[str]]
+) -> None:
+    """Run `bucket_sql(needs)` into the table `buckets`."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE buckets AS {bucket_sql(needs)}")
+
+
+BUCKET_COLUMNS: Final = (
+    "unit",
+    "grouped",
+    "customer_id",
+    "dimension_id",
+    "meta",
+    "bucket_us",
+    "total",
+    "records",
+    "low",
+    "high",
+    "last_value",
+    "last_key",
+)
+"""The columns of `bucket_sql`'s result, in order."""
+
+
+def load_buckets(con: duckdb.DuckDBPyConnection, path: str | Path) -> int:
+    """Read bucket aggregates computed elsewhere (a Parquet file of `bucket_sql`'s result) into
+    the table `buckets`; return the scale of their values.
+
+    Raises:
+        WhatIfInputError: the file cannot be read, lacks a column, or holds values that are not
+            exact decimals.
+    """
+    import duckdb
+
+    where = str(path).replace("'", "''")
+    try:
+        columns = {
+            row[0]: row[1]
+            for row in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{where}')").fetchall()
+        }
+    except duckdb.Error as error:
+        raise WhatIfInputError(f"cannot read the bucket aggregates: {error}") from None
+    missing = [c for c in BUCKET_COLUMNS if c not in columns]
+    if missing:
+        raise WhatIfInputError(f"the bucket aggregates lack the columns {missing}")
+    scale = _column_scale(columns["total"].upper())
+    if scale is None:
+        raise WhatIfInputError("bucket totals must be a decimal or integer column")
+    value = f"DECIMAL({MAX_DIGITS}, {scale})"
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE buckets AS
+        SELECT CAST(unit AS VARCHAR) AS unit, CAST(grouped AS BOOLEAN) AS grouped,
+               CAST(customer_id AS VARCHAR) AS customer_id,
+               CAST(dimension_id AS VARCHAR) AS dimension_id, CAST(meta AS VARCHAR) AS meta,
+               CAST(bucket_us AS BIGINT) AS bucket_us, CAST(total AS {value}) AS total,
+               CAST(records AS BIGINT) AS records, CAST(low AS {value}) AS low,
+               CAST(high AS {value}) AS high, CAST(last_value AS {value}) AS last_value,
+               CAST(last_key AS HUGEINT) AS last_key
+        FROM read_parquet('{where}')
+        """
+    )
+    return scale
 
 
 def quoted(names: Iterable[str]) -> str:
@@ -388,12 +455,11 @@ def quoted(names: Iterable[str]) -> str:
     return ", ".join("'" + n.replace("'", "''") + "'" for n in sorted(set(names))) or "NULL"
 
 
-def metadata_texts(con: duckdb.DuckDBPyConnection, streams: Iterable[str]) -> list[str]:
-    """Return the distinct metadata texts of the given streams, sorted."""
-    names = quoted(streams)
+def metadata_texts(con: duckdb.DuckDBPyConnection, stream: str, unit: str) -> list[str]:
+    """Return the distinct metadata texts of one stream's metadata-keeping buckets, sorted."""
     rows = con.execute(
-        f"SELECT DISTINCT meta FROM usage WHERE meta IS NOT NULL AND dimension_id IN ({names})"
-        " ORDER BY meta"
+        "SELECT DISTINCT meta FROM buckets WHERE meta IS NOT NULL AND grouped"
+        f" AND dimension_id = {quoted([stream])} AND unit = '{unit}' ORDER BY meta"
     ).fetchall()
     return [row[0] for row in rows]
 
