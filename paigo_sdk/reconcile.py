@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from paigo_sdk.batching._exact import EXACT
 from paigo_sdk.batching._ledger import FileLedger, LedgerBucket, LedgerKey, LedgerSource
@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 __all__ = [
     "CSV_COLUMNS",
     "DriftRow",
+    "KeepsLedger",
+    "LedgerInput",
     "ReconcileReport",
     "compare",
     "ledger_sources",
@@ -43,6 +45,20 @@ __all__ = [
     "remote_buckets",
     "whole_hours",
 ]
+
+
+class KeepsLedger(Protocol):
+    """A batcher: anything with a `usage_ledger` (None when it keeps none)."""
+
+    @property
+    def usage_ledger(self) -> LedgerSource | None:
+        """The batcher's ledger."""
+        ...
+
+
+LedgerInput = LedgerSource | KeepsLedger | str | os.PathLike[str] | None
+"""What `reconcile(ledger=...)` takes: a ledger, a batcher, the path of an outbox file, or None
+for the ledgers of the client's batchers."""
 
 CSV_COLUMNS = (
     "customer_id",

@@ -17,6 +17,7 @@ from paigo_sdk._wire import MAX_BATCH_SIZE
 from paigo_sdk.batching._ledger import LedgerBucket
 from paigo_sdk.errors import ClientValidationError
 from paigo_sdk.reconcile import (
+    LedgerInput,
     ReconcileReport,
     compare,
     ledger_sources,
@@ -191,7 +192,7 @@ class AsyncUsage(AsyncResource):
         *,
         start: datetime,
         end: datetime,
-        ledger: object = None,
+        ledger: LedgerInput = None,
         customer_ids: Sequence[str] | None = None,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -370,7 +371,7 @@ class Usage(SyncResource):
         *,
         start: datetime,
         end: datetime,
-        ledger: object = None,
+        ledger: LedgerInput = None,
         customer_ids: Sequence[str] | None = None,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,

@@ -250,7 +250,7 @@ def test_reconcile_refuses_bad_windows_and_missing_ledgers(shop: Shop) -> None:
         with pytest.raises(ClientValidationError, match="customer_ids"):
             shop.client.usage.reconcile(start=START, end=NOW, customer_ids="acme")
         with pytest.raises(ClientValidationError, match="ledger must be"):
-            shop.client.usage.reconcile(start=START, end=NOW, ledger=42)
+            shop.client.usage.reconcile(start=START, end=NOW, ledger=42)  # type: ignore[arg-type]
         assert batcher.usage_ledger is not None
 
 
