@@ -2,8 +2,9 @@
 
 `what_if(records, catalog, enrollments, candidates)` returns a `WhatIfResult`: every invoice the
 simulator would issue to each customer under its current offering and under each candidate,
-with totals, revenue deltas and the distribution of per-customer change. `paigo-simulator
-whatif` is a thin shell over it. Needs the `whatif` extra (DuckDB, pyarrow, PyYAML, rich).
+with totals, revenue deltas and the distribution of per-customer change. `paigo whatif` (and
+`paigo-simulator whatif`) is a thin shell over it; `aggregation_job` gives its aggregation to
+run on another engine. Needs the `whatif` extra (DuckDB, pyarrow, PyYAML, rich).
 """
 
 from simulator.whatif.catalog import Catalog, load_catalog
