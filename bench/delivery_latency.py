@@ -10,6 +10,8 @@ and times, each with default settings:
 - `AsyncUsageBatcher` (asyncio tasks, adaptive concurrency).
 
 The rate is records acknowledged divided by the time from the first `add` to the end of `flush`.
+Beside it, the CPU time each record cost the client process and the server process (read from
+/proc on Linux), which says which side a loaded machine starves.
 Every run checks that the server stored exactly the records sent (the script exits non-zero if
 not). Run:
 
@@ -27,6 +29,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -102,6 +105,16 @@ def stored(env: dict[str, str], customer_id: str) -> int:
     return len(reply.json()["data"])
 
 
+def server_cpu(process: subprocess.Popen[str]) -> float:
+    """CPU seconds the server process has used so far (Linux /proc; 0 elsewhere)."""
+    try:
+        with open(f"/proc/{process.pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def floor(client: PaigoClient, customer_id: str, dimension_id: str, count: int) -> float:
     began = time.perf_counter()
     for _ in range(count):
@@ -150,36 +163,44 @@ def main() -> int:
     exact = True
     try:
         with PaigoClient(**client_options(env)) as client:
-            rows: list[tuple[str, int, float]] = []
-            customer, dimension = catalog(client, "floor")
-            rows.append(
-                (
-                    "one per request (usage.record loop)",
-                    args.floor,
-                    floor(client, customer, dimension, args.floor),
-                )
+            rows: list[tuple[str, int, float, float, float]] = []
+
+            def timed(name: str, count: int, run: Callable[[str, str], float]) -> bool:
+                customer, dimension = catalog(client, name.split(",")[0].split()[0])
+                cpu, served = time.process_time(), server_cpu(process)
+                elapsed = run(customer, dimension)
+                client_cpu = time.process_time() - cpu
+                rows.append((name, count, elapsed, client_cpu, server_cpu(process) - served))
+                return stored(env, customer) == count
+
+            exact &= timed(
+                "one per request (usage.record loop)",
+                args.floor,
+                lambda c, d: floor(client, c, d, args.floor),
             )
-            exact &= stored(env, customer) == args.floor
-            customer, dimension = catalog(client, "threads")
-            rows.append(
-                (
-                    "UsageBatcher, defaults",
-                    args.records,
-                    threaded(client, customer, dimension, args.records),
-                )
+            exact &= timed(
+                "UsageBatcher, defaults",
+                args.records,
+                lambda c, d: threaded(client, c, d, args.records),
             )
-            exact &= stored(env, customer) == args.records
-            customer, dimension = catalog(client, "tasks")
-            elapsed = asyncio.run(tasks(env, customer, dimension, args.records))
-            rows.append(("AsyncUsageBatcher, defaults", args.records, elapsed))
-            exact &= stored(env, customer) == args.records
+            exact &= timed(
+                "AsyncUsageBatcher, defaults",
+                args.records,
+                lambda c, d: asyncio.run(tasks(env, c, d, args.records)),
+            )
     finally:
         process.terminate()
         process.wait(30)
     print(f"latency fault on POST /usage: {args.latency * 1000:.0f} ms")
-    print(f"{'method':40} {'records':>8} {'seconds':>8} {'records/s':>10}")
-    for name, count, seconds in rows:
-        print(f"{name:40} {count:>8} {seconds:>8.2f} {count / seconds:>10.0f}")
+    print(
+        f"{'method':37} {'records':>7} {'seconds':>7} {'records/s':>9} "
+        f"{'client CPU µs/rec':>17} {'server CPU µs/rec':>17}"
+    )
+    for name, count, seconds, client_cpu, serving_cpu in rows:
+        print(
+            f"{name:37} {count:>7} {seconds:>7.2f} {count / seconds:>9.0f} "
+            f"{client_cpu / count * 1e6:>17.0f} {serving_cpu / count * 1e6:>17.0f}"
+        )
     print("exact" if exact else "MISMATCH: the server did not store exactly what was sent")
     print(f"load average after: {os.getloadavg()}")
     return 0 if exact else 1
