@@ -113,8 +113,10 @@ def run(args: argparse.Namespace) -> int:
     the server cannot be read)."""
     from paigo_sdk.errors import PaigoError
     from simulator.whatif import WhatIfInputError, load_catalog, what_if
+    from simulator.whatif.usage import require_extra
 
     try:
+        require_extra()
         catalog = load_catalog(args.catalog[0])
         for extra in args.catalog[1:]:
             catalog = catalog.merged(load_catalog(extra))

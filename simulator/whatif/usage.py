@@ -198,6 +198,26 @@ def _outbox_table(path: Path) -> pa.Table:
     return pa.table(columns, schema=pa.schema([(n, pa.string()) for n in names]))
 
 
+def require_extra() -> None:
+    """Check that the `whatif` extra's libraries can be imported.
+
+    Raises:
+        WhatIfInputError: one is missing; the message says what to install.
+    """
+    import importlib
+
+    missing = []
+    for module in ("duckdb", "pyarrow", "yaml", "rich"):
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            missing.append(module)
+    if missing:
+        raise WhatIfInputError(
+            f"what-if needs {', '.join(missing)}: pip install 'paigo-sdk[whatif]'"
+        )
+
+
 def connect(
     memory_limit: str | None = None, threads: int | None = None
 ) -> duckdb.DuckDBPyConnection:

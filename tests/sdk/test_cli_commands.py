@@ -55,3 +55,15 @@ def test_a_command_that_cannot_load_says_why(monkeypatch, capsys) -> None:
     err = capsys.readouterr().err
     assert "cannot load it (No module named 'duckdb')" in err
     assert "pip install 'paigo-sdk[whatif]'" in err
+
+
+def test_whatif_without_its_extra_says_what_to_install(monkeypatch, capsys) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "duckdb", None)  # `import duckdb` now fails
+    argv = ["whatif", "--records", "r.csv", "--catalog", "c.json", "--enrollments", "e.csv",
+            "--candidate", "pro"]  # fmt: skip
+    assert _run(argv) == 2
+    assert capsys.readouterr().err == (
+        "paigo whatif: what-if needs duckdb: pip install 'paigo-sdk[whatif]'\n"
+    )
