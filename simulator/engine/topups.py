@@ -55,11 +55,17 @@ def _bucket_floor(interval: str, moment: datetime) -> datetime:
 def issue_topup(
     ctx: Ctx, customer: Customer, offering: Offering, amount: Decimal, at: datetime
 ) -> Invoice:
-    """Issue a TOPUP invoice whose payment is stored as wallet credit (B11)."""
+    """Issue a TOPUP invoice whose payment is stored as wallet credit (B11).
+
+    The amount is rounded to whole cents first (B1), so the line's unit cost is what it bills:
+    a `topUpAmount` of `3.333` bills 3.33, a recharge to 100 from a balance of 3.333 bills 96.67.
+    """
+    cents = money(amount)
     item = line(
         f"Top-up - {offering.offering_name}",
         Decimal(1),
-        amount,
+        # An amount already in whole cents is kept as written (`20` is not rewritten `20.00`).
+        amount if cents == amount else cents,
         kind="topup",
         offering_id=offering.offering_id,
     )
@@ -87,7 +93,7 @@ def _recharge_if_low(
         invoice = ctx.state.invoices[invoice_id]
         if invoice.invoice_type == "TOPUP" and invoice.invoice_status in ("Draft", "Open"):
             return None
-    amount = offering.top_up_amount - customer.balance
+    amount = money(EXACT.subtract(offering.top_up_amount, customer.balance))
     if amount <= 0:
         return None
     return issue_topup(ctx, customer, offering, amount, at)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from simulator.engine.context import Ctx
 from simulator.engine.errors import Invalid
+from simulator.engine.numbers import CENT, EXACT
 from simulator.engine.state import Customer, Invoice, LedgerEntry, Payment, StripePayment
 from simulator.engine.webhooks import emit, invoice_event, iso
 
@@ -19,6 +20,7 @@ __all__ = [
     "open_invoice",
     "payer_of",
     "return_credit",
+    "spendable",
 ]
 
 
@@ -36,6 +38,18 @@ def add_ledger_entry(
     customer.ledger.append(entry)
     customer.balance += amount
     return entry
+
+
+def spendable(balance: Decimal) -> Decimal:
+    """Return the whole cents of a wallet balance: what the wallet can pay on an invoice (B1, B10).
+
+    The wallet keeps any transaction exactly (`3.333` stays `3.333`), but an invoice only ever
+    shows whole cents, so a payment from it is rounded down to the cent and the sub-cent rest
+    stays in the wallet, to be spent once later credits make it a whole cent.
+    """
+    whole = balance.quantize(CENT, rounding=ROUND_DOWN, context=EXACT)
+    # A balance already in whole cents is kept as written (`15` is not rewritten as `15.00`).
+    return balance if whole == balance else whole
 
 
 def apply_credit(
@@ -160,8 +174,10 @@ def attempt_payment(ctx: Ctx, customer: Customer, invoice: Invoice, at: datetime
     if due <= 0:
         mark_paid(ctx, invoice)
         return
-    if not invoice.store_payment_as_credit and customer.balance > 0:
-        credit = min(customer.balance, due)
+    credit = (
+        Decimal(0) if invoice.store_payment_as_credit else min(spendable(customer.balance), due)
+    )
+    if credit > 0:
         add_ledger_entry(
             customer, -credit, at, {"type": "invoicePayment", "invoiceId": invoice.invoice_id}
         )

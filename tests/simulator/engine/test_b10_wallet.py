@@ -178,3 +178,35 @@ def test_b10_voiding_an_invoice_returns_the_wallet_credit_it_used(engine: Engine
     customer = engine.retrieve_customer(c.customer_id)
     assert customer.balance == Decimal(25)
     assert customer.ledger[-1].metadata["invoiceId"] == invoice.invoice_id
+
+
+def test_b10_a_sub_cent_wallet_pays_whole_cents_and_keeps_the_rest(engine: Engine, build) -> None:
+    # Worked by hand: the wallet holds 3.333; a 10.00 invoice takes 3.33 of it as credit and
+    # 6.67 from Stripe; 0.003 stays in the wallet. Another 0.008 makes 0.011: the next 1.00
+    # invoice takes 0.01 of credit and 0.99 from Stripe, and 0.001 stays.
+    c = build.customer()
+    engine.create_transaction(c.customer_id, transaction_amount=Decimal("3.333"))
+    first = _invoice(engine, c.customer_id, "10")
+    assert [(p.type, p.transaction_amount) for p in first.payments] == [
+        ("Credit", Decimal("3.33")),
+        ("Stripe", Decimal("6.67")),
+    ]
+    assert (first.amount_paid, first.invoice_status) == (Decimal("10.00"), "Paid")
+    assert engine.retrieve_customer(c.customer_id).balance == Decimal("0.003")
+    engine.create_transaction(c.customer_id, transaction_amount=Decimal("0.008"))
+    second = _invoice(engine, c.customer_id, "1")
+    assert [(p.type, p.transaction_amount) for p in second.payments] == [
+        ("Credit", Decimal("0.01")),
+        ("Stripe", Decimal("0.99")),
+    ]
+    customer = engine.retrieve_customer(c.customer_id)
+    assert customer.balance == Decimal("0.001")
+    assert customer.balance == sum(e.transaction_amount for e in customer.ledger)
+
+
+def test_b10_less_than_a_cent_in_the_wallet_pays_nothing(engine: Engine, build) -> None:
+    c = build.customer(channel="manual")
+    engine.create_transaction(c.customer_id, transaction_amount=Decimal("0.009"))
+    invoice = _invoice(engine, c.customer_id, "5")
+    assert (invoice.payments, invoice.amount_paid, invoice.invoice_status) == ([], 0, "Open")
+    assert engine.retrieve_customer(c.customer_id).balance == Decimal("0.009")

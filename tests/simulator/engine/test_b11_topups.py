@@ -155,3 +155,23 @@ def test_b11_a_record_for_an_already_debited_bucket_is_reported_late(
     assert engine.retrieve_customer(c.customer_id).balance == Decimal(70)
     # Not debited again (B9 late records), and never silently: it is listed as late.
     assert [r.record_value for r in engine.late_records(customer_id=c.customer_id)] == [Decimal(7)]
+
+
+def test_b11_a_recharge_from_a_sub_cent_balance_bills_whole_cents(
+    engine: Engine, build, clock
+) -> None:
+    # By hand: 100 + 0.333 - 81 leaves 19.333, below 20; the recharge to 100 is 80.667, billed
+    # as 80.67 on a line whose unit cost is 80.67, and the wallet holds 100.003.
+    tokens, c = _setup(engine, build, clock)
+    engine.create_transaction(c.customer_id, transaction_amount=Decimal("0.333"))
+    build.usage(c, tokens, 81, T)
+    clock.advance(hours=1)
+    recharge = engine.list_customer_invoices(c.customer_id)[-1]
+    (item,) = recharge.line_items
+    assert (item.quantity, item.unit_cost, item.amount) == (
+        Decimal(1),
+        Decimal("80.67"),
+        Decimal("80.67"),
+    )
+    assert (recharge.amount_paid, recharge.invoice_status) == (Decimal("80.67"), "Paid")
+    assert engine.retrieve_customer(c.customer_id).balance == Decimal("100.003")

@@ -113,3 +113,19 @@ def test_recorded_figures_follow_the_rules() -> None:
         [("Licenses - Count-based - Pro", "2", "12.5", "25.00")],
         [("Licenses - Count-based - Pro", "3", "12.5", "37.50")],
     ]
+
+
+def test_recorded_wallet_pays_whole_cents() -> None:
+    """A wallet credit of 3.333 pays whole cents on an invoice and keeps the rest (B1, B10)."""
+    dump = _recorded_engine()
+    (yearly,) = (c for c in dump["customers"].values() if c["customer_name"] == "Yearly Co")
+    renewal = next(
+        i
+        for i in _invoices(dump, yearly["customer_id"])
+        if i["invoice_date"] == "2028-01-01T00:00:00+00:00"
+    )
+    # 124.00 + 12.40 tax is due; the wallet holds 3.333, so 3.33 is paid by credit and, the
+    # customer paying manually, the invoice stays Open; 0.003 stays in the wallet.
+    assert (renewal["amount_paid"], renewal["invoice_status"]) == ("3.33", "Open")
+    assert [p["transaction_amount"] for p in renewal["payments"]] == ["3.33"]
+    assert yearly["balance"] == "0.003"
