@@ -880,24 +880,36 @@ class AsyncPaigoClient(_BaseClient, AsyncResources):
             extra_body=extra_body,
         )
         headers, retry_class = self._idempotency(op, headers, idempotency_key)
+        arguments = _Arguments(path_params, query, json_body, files, headers, timeout)
+        if not self._policy.retries_enabled:
+            # One attempt and nothing to retry: no retry controller is built for it.
+            return await self._attempt(op, arguments, 1)
         retrying = self._policy.async_retrying(
             retry_class, sleep=self._sleep, now=self._clock.now, before_sleep=self._before_sleep(op)
         )
         async for attempt in retrying:
             with attempt:
-                request = self._build_request(
-                    self._http,
-                    op,
-                    path_params=path_params,
-                    query=query,
-                    json_body=json_body,
-                    files=files,
-                    headers=headers,
-                    timeout=timeout,
-                )
-                response = await self._send(op, request, attempt.retry_state.attempt_number)
-                return self._process_response(op, response)
+                return await self._attempt(op, arguments, attempt.retry_state.attempt_number)
         raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
+
+    async def _attempt(self, op: Operation[T], arguments: _Arguments, number: int) -> T:
+        """Send one attempt and read its reply.
+
+        Raises:
+            APIStatusError, APIConnectionError, APIResponseValidationError: as `_request`.
+        """
+        request = self._build_request(
+            self._http,
+            op,
+            path_params=arguments.path_params,
+            query=arguments.query,
+            json_body=arguments.json_body,
+            files=arguments.files,
+            headers=arguments.headers,
+            timeout=arguments.timeout,
+        )
+        response = await self._send(op, request, number)
+        return self._process_response(op, response)
 
     async def _request_page(self, op: Operation[list[T]], **options: Any) -> AsyncPage[T]:
         """Send a list operation and return its items as an `AsyncPage`.
