@@ -221,6 +221,10 @@ class HttpWebhookDispatcher:
         meanwhile is never blocked. Each due delivery gets one attempt per call, and a delivery
         is never attempted by two threads at once.
         """
+        # Checked without the lock first: after most requests nothing is pending. A thread that
+        # makes a delivery due sets `_earliest` before its own call here, so it never misses it.
+        if self._earliest is None and not self._resends:
+            return 0
         with self._lock:
             if self._closed or (self._earliest is None and not self._resends):
                 return 0
