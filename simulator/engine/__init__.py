@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import pickle
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -77,6 +76,7 @@ from simulator.engine.state import (
     Webhook,
     WebhookDelivery,
 )
+from simulator.engine.state_bytes import dump_state, load_state
 from simulator.engine.webhooks import RecordingDispatcher, WebhookDispatcher
 
 __all__ = [
@@ -507,7 +507,7 @@ class Engine:
         written to a file (`simulator.snapshots`).
         """
         with self._lock:
-            return pickle.dumps(self._state, protocol=pickle.HIGHEST_PROTOCOL)
+            return dump_state(self._state)
 
     def import_state(self, data: bytes) -> None:
         """Replace the state with one returned by `export_state` (from a trusted source).
@@ -515,12 +515,7 @@ class Engine:
         Raises:
             ValueError: when `data` does not hold an engine state; the state is unchanged.
         """
-        try:
-            state = pickle.loads(data)  # the simulator's own bytes (see simulator.snapshots)
-        except Exception as exc:
-            raise ValueError(f"not a simulator state: {type(exc).__name__}: {exc}") from exc
-        if not isinstance(state, State):
-            raise ValueError(f"not a simulator state: a {type(state).__name__}")
+        state = load_state(data)
         with self._lock:
             self._followups.clear()
             self._state = state

@@ -175,3 +175,34 @@ def test_restoring_something_that_is_not_a_state_changes_nothing(sim):
     with pytest.raises(ValueError, match="not a simulator state"):
         sim.restore(Snapshot(state=b"garbage", now=None))
     assert names(sim) == ["Alpha"]
+
+
+class _RunsCode:
+    """Pickles as a call to a function outside any engine state (what a hostile file holds)."""
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        import os
+
+        return (os.getenv, ("HOME",))
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        _RunsCode(),
+        # An engine module's function is refused too: only classes make up a state.
+        __import__("simulator.engine.state_bytes", fromlist=["load_state"]).load_state,
+    ],
+    ids=["os-function", "engine-function"],
+)
+def test_a_state_file_that_names_anything_but_state_types_is_refused_before_running_it(
+    sim, tmp_path, payload
+):
+    import pickle
+
+    add_customer(sim, "Alpha")
+    path = tmp_path / "hostile.paigo"
+    Snapshot(state=pickle.dumps(payload), now=None).save(path)
+    with pytest.raises(ValueError, match="not part of an engine state"):
+        sim.restore(path)
+    assert names(sim) == ["Alpha"]
