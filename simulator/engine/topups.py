@@ -19,7 +19,7 @@ from simulator.engine.metering import HOUR_US, from_us, to_us
 from simulator.engine.numbers import EXACT
 from simulator.engine.pricing import effective_price, line, money, usage_lines
 from simulator.engine.state import Customer, Enrollment, Invoice, Offering
-from simulator.engine.wallet import add_ledger_entry
+from simulator.engine.wallet import add_ledger_entry, spendable
 
 __all__ = ["DEFAULT_THRESHOLD", "bucket_end", "issue_topup", "process_topups"]
 
@@ -151,7 +151,8 @@ def _process_enrollment(
         owed = EXACT.add(carry.get(dimension_id, Decimal(0)), cost)
         due = money(owed)
         carry[dimension_id] = EXACT.subtract(owed, due)
-        amount = min(due, customer.balance)
+        # A debit capped by the balance is whole cents too: a sub-cent rest stays (B10).
+        amount = min(due, spendable(customer.balance))
         if amount > 0:
             add_ledger_entry(
                 customer,

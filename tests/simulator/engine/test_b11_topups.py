@@ -175,3 +175,20 @@ def test_b11_a_recharge_from_a_sub_cent_balance_bills_whole_cents(
     )
     assert (recharge.amount_paid, recharge.invoice_status) == (Decimal("80.67"), "Paid")
     assert engine.retrieve_customer(c.customer_id).balance == Decimal("100.003")
+
+
+def test_b11_a_debit_capped_by_a_sub_cent_balance_is_whole_cents(
+    engine: Engine, build, clock
+) -> None:
+    # By hand: a manual customer's first top-up stays Open, so the wallet holds only a credit
+    # of 0.333; 5 tokens at $1 cost 5.00, capped at the whole cents of the balance: 0.33.
+    tokens = build.dimension("Tokens", price="1")
+    plan = build.offering("Credits", tokens, billing_cycle="topUp", top_up_amount=Decimal(100))
+    clock.set(T)
+    c = build.customer(plan, channel="manual")
+    engine.create_transaction(c.customer_id, transaction_amount=Decimal("0.333"))
+    build.usage(c, tokens, 5, T)
+    clock.advance(hours=1)
+    customer = engine.retrieve_customer(c.customer_id)
+    assert [e.transaction_amount for e in customer.ledger] == [Decimal("0.333"), Decimal("-0.33")]
+    assert customer.balance == Decimal("0.003")

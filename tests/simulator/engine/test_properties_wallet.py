@@ -68,6 +68,9 @@ def _shown_money(invoice: Invoice) -> list[Any]:
             "prepaid": st.decimals(min_value=Decimal(0), max_value=Decimal(40), places=3),
             "tax": st.decimals(min_value=Decimal(0), max_value=Decimal(25), places=2),
             "channel": st.sampled_from(["Stripe", "manual"]),
+            "top_up": st.one_of(
+                st.none(), st.decimals(min_value=Decimal(1), max_value=Decimal(200), places=3)
+            ),
         }
     ),
     actions=steps,
@@ -87,13 +90,22 @@ def test_b10_every_invoice_figure_is_whole_cents_and_the_wallet_reconciles(
         aggregation_method="sum",
         aggregation_interval="hour",
     )
-    offering = engine.create_offering(
-        offering_name="Pro",
-        dimension_ids=[calls.dimension_id],
-        offering_type="subscription",
-        subscription_price=plan["subscription"],
-        prepaid_credit=plan["prepaid"] or None,
-    )
+    if plan["top_up"] is None:
+        offering = engine.create_offering(
+            offering_name="Pro",
+            dimension_ids=[calls.dimension_id],
+            offering_type="subscription",
+            subscription_price=plan["subscription"],
+            prepaid_credit=plan["prepaid"] or None,
+        )
+    else:  # B11: usage debited from the wallet per closed hour, recharged when low
+        offering = engine.create_offering(
+            offering_name="Credits",
+            dimension_ids=[calls.dimension_id],
+            billing_cycle="topUp",
+            top_up_amount=plan["top_up"],
+        )
+        plan["prepaid"] = Decimal(0)
     customer_id = engine.create_customer(
         customer_name="C",
         email="c@example.com",
@@ -130,7 +142,7 @@ def test_b10_every_invoice_figure_is_whole_cents_and_the_wallet_reconciles(
                 items=[InvoiceItem("Support", Decimal(quantity), unit_cost)],
                 store_payment_as_credit=as_credit,
             )
-    clock.advance(days=32)  # close the last cycle too
+    clock.advance(days=32)  # close the last cycle (and top-up bucket) too
 
     customer = engine.retrieve_customer(customer_id)
     invoices = engine.list_customer_invoices(customer_id)
@@ -140,7 +152,8 @@ def test_b10_every_invoice_figure_is_whole_cents_and_the_wallet_reconciles(
         assert all(whole_cents(Decimal(value)) for value in _shown_money(invoice)), invoice
         amounts_ = [item.amount for item in invoice.line_items]
         assert invoice.total_amount_without_tax == sum(amounts_, Decimal(0))
-        rate = Fraction(plan["tax"]) / 100
+        # TOPUP invoices carry no tax (B8).
+        rate = 0 if invoice.invoice_type == "TOPUP" else Fraction(plan["tax"]) / 100
         assert invoice.tax_amount == cents(Fraction(invoice.total_amount_without_tax) * rate)
         paid = sum((p.transaction_amount for p in invoice.payments), Decimal(0))
         assert invoice.amount_paid == paid
@@ -152,9 +165,13 @@ def test_b10_every_invoice_figure_is_whole_cents_and_the_wallet_reconciles(
                 spent += p.transaction_amount
             elif invoice.store_payment_as_credit:
                 stored += p.transaction_amount
-    # The wallet holds exactly what went in, less what invoices took from it.
+    usage_debits = [
+        e.transaction_amount for e in customer.ledger if e.metadata.get("type") == "usage"
+    ]
+    assert all(debit < 0 and whole_cents(debit) for debit in usage_debits)
+    # The wallet holds exactly what went in, less what invoices and top-up usage took from it.
     assert customer.balance == sum((e.transaction_amount for e in customer.ledger), Decimal(0))
-    assert customer.balance == put_in + stored - spent
+    assert customer.balance == put_in + stored - spent + sum(usage_debits, Decimal(0))
     assert customer.balance >= 0
     # Each credit payment is one ledger entry of the same amount, for the same invoice.
     paid_from_wallet = sorted(
