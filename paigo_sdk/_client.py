@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import functools
 import logging
 import platform
 import time
@@ -213,18 +214,27 @@ class _BaseClient:
         headers: Mapping[str, str] | None,
         timeout: Timeout,
     ) -> httpx.Request:
-        url = self._config.api_url + op.format_path(path_params)
-        all_headers = httpx.Headers({"Accept": "application/json", "User-Agent": USER_AGENT})
+        url = _parsed_url(self._config.api_url + op.format_path(path_params))
         content: bytes | None = None
         if json_body is not None:
-            all_headers["Content-Type"] = "application/json"
             content = _json.dumps(json_body).encode()
             if len(content) > MAX_BODY_BYTES:
                 raise ClientValidationError(
                     f"the request body must not be larger than {MAX_BODY_BYTES} bytes "
                     f"(it is {len(content)} bytes)"
                 )
-        all_headers.update(headers or {})
+        all_headers: httpx.Headers | dict[str, str]
+        if not headers or (len(headers) == 1 and IDEMPOTENCY_HEADER in headers):
+            # The common case (no headers, or only the key the SDK set): a plain dict, which
+            # `build_request` merges as it would the `Headers` below, without building one more.
+            all_headers = _JSON_HEADERS if content is not None else _BASE_HEADERS
+            if headers:
+                all_headers = {**all_headers, **headers}
+        else:
+            all_headers = httpx.Headers(_BASE_HEADERS)
+            if content is not None:
+                all_headers["Content-Type"] = "application/json"
+            all_headers.update(headers)
         params = {key: value for key, value in (query or {}).items() if value is not None}
         seconds = self._config.timeout if isinstance(timeout, NotGiven) else timeout
         return http.build_request(
@@ -234,7 +244,7 @@ class _BaseClient:
             content=content,
             files=files,
             headers=all_headers,
-            timeout=httpx.Timeout(seconds),
+            timeout=_timeout(seconds),
         )
 
     def _download_request(
@@ -339,6 +349,8 @@ class _BaseClient:
         started: float,
         status: int | str,
     ) -> None:
+        if not logger.isEnabledFor(logging.DEBUG):
+            return  # nothing to format: the record would be dropped
         duration = (time.perf_counter() - started) * 1000.0
         logger.debug(
             "%s %s -> %s in %.1f ms (attempt %d)",
@@ -382,6 +394,28 @@ class _Arguments:
     files: Mapping[str, Any] | None
     headers: Mapping[str, str] | None
     timeout: Timeout
+
+
+_BASE_HEADERS: Final = {"Accept": "application/json", "User-Agent": USER_AGENT}
+_JSON_HEADERS: Final = {**_BASE_HEADERS, "Content-Type": "application/json"}
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed_url(url: str) -> httpx.URL:
+    """`url` parsed once: requests to the same path reuse it (an `httpx.URL` is immutable)."""
+    return httpx.URL(url)
+
+
+def _timeout(seconds: float | None) -> httpx.Timeout:
+    """The `httpx.Timeout` for `seconds`; the usual values are built once."""
+    if seconds is None or type(seconds) in (int, float):
+        return _cached_timeout(seconds)
+    return httpx.Timeout(seconds)
+
+
+@functools.lru_cache(maxsize=64)
+def _cached_timeout(seconds: float | None) -> httpx.Timeout:
+    return httpx.Timeout(seconds)
 
 
 def _decode(response: httpx.Response) -> Any:
