@@ -6,6 +6,7 @@ import heapq
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from simulator.engine.aggregation import group_of, increments, month_start, next_month, quantities
 from simulator.engine.context import Ctx
@@ -111,11 +112,18 @@ def paid_days(enrollment: Enrollment, start: datetime, end: datetime) -> int:
     return max(0, days)
 
 
-def _latest_value(ctx: Ctx, customer: Customer, dimension_id: str) -> tuple[Decimal, int] | None:
+def _latest_value(
+    ctx: Ctx, customer: Customer, dimension_id: str, start: datetime
+) -> tuple[Decimal, dict[str, Any]] | None:
+    """The value and metadata an upfront dimension is priced on when billed at `start` (B7)."""
+    source = ctx.options.latest_values
+    if source is not None:
+        return source(customer.customer_id, dimension_id, to_us(start))
     series = ctx.state.usage.get(customer.customer_id, dimension_id)
     if series is None or series.latest < 0:
         return None
-    return unscale(series.value(series.latest), series.scale), series.meta[series.latest]
+    meta = ctx.state.usage.metadata[series.meta[series.latest]]
+    return unscale(series.value(series.latest), series.scale), meta
 
 
 def upfront_lines(
@@ -161,15 +169,15 @@ def upfront_lines(
         dimension = ctx.state.dimensions.get(dimension_id)
         if dimension is None or dimension.payment_schedule != "upfront":
             continue
-        latest = _latest_value(ctx, customer, dimension_id)
+        latest = _latest_value(ctx, customer, dimension_id, start)
         if latest is None:
             continue
-        value, meta_id = latest
+        value, metadata = latest
         price = effective_price(dimension, offering, enrollment)
         q = max(0, increments(value, dimension.usage_increment, dimension.rounding))
         key: int | None = None
         if price.groups:
-            key = group_of(ctx.state.usage.metadata[meta_id], price.groups)
+            key = group_of(metadata, price.groups)
             if key is None:
                 continue
         priced, _excess = usage_lines(dimension, offering, price, {key: q})

@@ -627,6 +627,11 @@ PeriodQuantities = Callable[[str, str, list[tuple[int, int]]], dict[int | None, 
 by the index of the price's metadata group (None without groups); a group without buckets is
 absent (B3, B4)."""
 
+LatestValues = Callable[[str, str, int], "tuple[Decimal, dict[str, Any]] | None"]
+"""`(customer id, dimension id, moment) -> (value, metadata)` of the record with the latest
+timestamp before the moment (microseconds; ties: the last to arrive), or None without one: the
+value an upfront dimension is priced on when the moment's upfront items are billed (B4, B7)."""
+
 
 @dataclass(slots=True)
 class EngineOptions:
@@ -651,6 +656,9 @@ class EngineOptions:
     period_quantities: PeriodQuantities | None = None
     """B3, B4: when set, the arrear quantities of each closing cycle are asked of it instead of
     aggregated from stored records; prices usage aggregated elsewhere (what-if)."""
+    latest_values: LatestValues | None = None
+    """B4, B7: when set, the value each upfront dimension is priced on is asked of it instead of
+    read from the latest stored record; prices usage kept elsewhere (what-if)."""
 
 
 # --- the whole state -----------------------------------------------------------------------------

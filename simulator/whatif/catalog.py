@@ -269,11 +269,6 @@ def _dimension(entry: Any, where: str) -> CatalogDimension:
         validate(dict(body), schemas.CREATE_DIMENSION)
     except BadRequest as error:
         raise WhatIfInputError(f"{where} ({key}): {error}") from None
-    if body.get("paymentSchedule") == "upfront":
-        raise WhatIfInputError(
-            f"{where} ({key}): paymentSchedule upfront is not priced by what-if yet; "
-            "only arrear dimensions are"
-        )
     return CatalogDimension(dimension_id=key, usage_dimension_id=usage, body=body)
 
 

@@ -5,8 +5,9 @@ each customer's period quantities per billing cycle (`quantities.QUANTITY_SQL`),
 every scenario (the customers' current offerings, then each candidate offering in their place) a
 fresh `Engine` holds the catalog and the customers enrolled on their enrollment dates, and asks
 those quantities through its public `EngineOptions.period_quantities` seam when it closes a
-cycle. Every invoice line, minimum charge, subscription, proration, tax and total is therefore
-computed by the simulator's own rule code (B4-B9).
+cycle, and the value each upfront dimension is priced on (`usage.LATEST_SQL`) through
+`EngineOptions.latest_values`. Every invoice line, minimum charge, subscription, proration,
+tax and total is therefore computed by the simulator's own rule code (B4-B9).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +90,12 @@ def what_if(
     scenarios += [(key, {e.customer_id: key for e in current}) for key in candidates]
     used = sorted({key for _name, plan in scenarios for key in plan.values()})
     plans = _pricings(catalog, used)
+    upfront = _upfront_streams(catalog, used)
+    if buckets is not None and upfront:
+        raise WhatIfInputError(
+            "upfront dimensions are priced on their latest record before each cycle: "
+            "give records, not bucket aggregates"
+        )
     con = usage.connect(memory_limit=memory_limit, threads=threads)
     try:
         if records is not None:
@@ -109,12 +117,13 @@ def what_if(
             if pricing not in computed:
                 computed[pricing] = period_quantities(con, pricing, scale)
         unenrolled = _unenrolled(con) if records is not None else []
+        latest = _latest(con, current, end, upfront) if upfront else {}
     finally:
         con.close()
     tables = {pair: computed[pricing] for pair, pricing in plans.items()}
     invoices: list[PricedInvoice] = []
     for name, plan in scenarios:
-        invoices += _price(_Scenario(name, catalog, plan, current, end, tables))
+        invoices += _price(_Scenario(name, catalog, plan, current, end, tables, latest))
     return WhatIfResult(
         scenarios=[name for name, _plan in scenarios],
         invoices=invoices,
@@ -184,6 +193,11 @@ def aggregation_job(
             raise WhatIfInputError(f"offering {key!r} is not in the catalog")
     _check_end(current, through)
     used = sorted({e.offering_id for e in current} | set(candidates))
+    if _upfront_streams(catalog, used):
+        raise WhatIfInputError(
+            "upfront dimensions are priced on their latest record before each cycle, "
+            "not on bucket aggregates: run what-if on the records"
+        )
     starts = _starts(current, through)
     return AggregationJob(
         sql=usage.bucket_sql(_needs(_pricings(catalog, used))),
@@ -259,6 +273,46 @@ def _pricings(catalog: Catalog, offering_keys: Sequence[str]) -> dict[tuple[str,
     return out
 
 
+def _upfront_streams(catalog: Catalog, offering_keys: Sequence[str]) -> set[str]:
+    """The record streams of the `paymentSchedule: upfront` dimensions the offerings price."""
+    return {
+        entry.usage_dimension_id
+        for entry in catalog.dimensions_of(offering_keys)
+        if entry.body.get("paymentSchedule") == "upfront"
+    }
+
+
+Latest = dict[tuple[str, str, int], tuple[Decimal, dict[str, Any]] | None]
+"""(customer id, record stream, moment in µs) -> the value and metadata of the latest record
+before the moment, or None without one."""
+
+
+def _latest(
+    con: Any, current: Sequence[CurrentEnrollment], end: datetime, streams: set[str]
+) -> Latest:
+    """The values upfront dimensions are priced on, at every moment the engine may bill them.
+
+    Upfront items are billed at the enrollment and at each cycle boundary (B7); monthly and
+    annual boundaries are all month starts, so every month start after the enrollment up to
+    `end` is asked for.
+    """
+    moments: list[tuple[str, str, int]] = []
+    for enrollment in current:
+        at = [to_us(enrollment.enrollment_date)]
+        boundary = next_month(enrollment.enrollment_date)
+        while boundary <= end:
+            at.append(to_us(boundary))
+            boundary = next_month(boundary)
+        moments += [(enrollment.customer_id, s, m) for s in sorted(streams) for m in at]
+    out: Latest = dict.fromkeys(moments)
+    for customer_id, stream, moment, value, meta in usage.latest_values(con, moments):
+        out[(customer_id, stream, moment)] = (
+            Decimal(value),
+            _metadata(meta) if meta is not None else {},
+        )
+    return out
+
+
 def _with_group_tables(
     con: Any, plans: Mapping[tuple[str, str], Pricing]
 ) -> dict[tuple[str, str], Pricing]:
@@ -327,6 +381,8 @@ class _Scenario:
     end: datetime
     tables: dict[tuple[str, str], Quantities]
     """(offering key, dimension key) -> period quantities."""
+    latest: Latest
+    """The values upfront dimensions are priced on (`_latest`)."""
 
 
 def _price(job: _Scenario) -> list[PricedInvoice]:
@@ -355,7 +411,17 @@ def _price(job: _Scenario) -> list[PricedInvoice]:
         found = table.get((customer_id, *windows[0]))
         return dict(found) if found else {}
 
+    def latest_values(
+        customer_id: str, dimension_id: str, moment: int
+    ) -> tuple[Decimal, dict[str, Any]] | None:
+        key = (customer_id, catalog.dimensions[keys[dimension_id]].usage_dimension_id, moment)
+        if key not in job.latest:
+            raise RuntimeError(f"what-if has no upfront value for {key}")
+        found = job.latest[key]
+        return None if found is None else (found[0], dict(found[1]))
+
     engine.options.period_quantities = period_quantities
+    engine.options.latest_values = latest_values
     for joining in ordered:
         clock.moment = joining.enrollment_date
         engine.create_customer(

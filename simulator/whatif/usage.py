@@ -389,6 +389,43 @@ def set_starts(con: duckdb.DuckDBPyConnection, starts: Mapping[str, tuple[int, i
     con.unregister("starts_table")
 
 
+LATEST_SQL: Final = """
+SELECT m.customer_id, m.stream, m.moment_us, u.value, u.meta
+FROM moments AS m
+JOIN usage AS u
+  ON u.customer_id = m.customer_id AND u.dimension_id = m.stream AND u.ts_us < m.moment_us
+QUALIFY row_number() OVER (
+    PARTITION BY m.customer_id, m.stream, m.moment_us ORDER BY u.ts_us DESC, u.row_no DESC
+) = 1
+"""
+"""Per (customer, record stream, moment) of the table `moments`: the value and metadata of the
+record with the latest timestamp strictly before the moment, the latest row on equal
+timestamps; what the engine prices an upfront dimension on when the records reach it in time
+order (B4, B7). Records before the enrollment count, as in the engine."""
+
+
+def latest_values(
+    con: duckdb.DuckDBPyConnection, moments: Iterable[tuple[str, str, int]]
+) -> list[tuple[str, str, int, Any, str | None]]:
+    """Return `LATEST_SQL`'s rows for `(customer id, record stream, moment in µs)` triples."""
+    import pyarrow as pa
+
+    rows = list(moments)
+    table = pa.table(
+        {
+            "customer_id": pa.array([r[0] for r in rows], pa.string()),
+            "stream": pa.array([r[1] for r in rows], pa.string()),
+            "moment_us": pa.array([r[2] for r in rows], pa.int64()),
+        }
+    )
+    con.register("moments", table)
+    try:
+        found = con.execute(LATEST_SQL).fetchall()
+    finally:
+        con.unregister("moments")
+    return [(c, s, int(m), v, meta) for c, s, m, v, meta in found]
+
+
 def bucket_sql(needs: Mapping[tuple[str, bool], Iterable[str]]) -> str:
     """Return `AGGREGATION_SQL` for every needed (unit, grouped by metadata) and its record
     streams, as one query with the columns `unit` and `grouped` in front: the whole

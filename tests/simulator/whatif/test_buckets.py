@@ -116,6 +116,27 @@ def test_buckets_need_the_end_and_no_records(tmp_path: Path) -> None:
         what_if(None, CATALOG, ENROLLMENTS, ["avg"], through=END, buckets=bad)
 
 
+def test_upfront_dimensions_are_refused_on_bucket_aggregates(tmp_path: Path) -> None:
+    # B7: an upfront dimension is priced on single records, which bucket aggregates do not keep.
+    catalog = {
+        "dimensions": [
+            *CATALOG["dimensions"],
+            _dimension("seats", "month", "last", paymentSchedule="upfront", consumptionPrice="2"),
+        ],
+        "offerings": [
+            *CATALOG["offerings"],
+            {"offeringId": "team", "offeringName": "Team", "dimensionIds": ["seats"]},
+        ],
+    }
+    with pytest.raises(WhatIfInputError, match=r"upfront dimensions .* on the records"):
+        aggregation_job(catalog, ENROLLMENTS, ["team"], through=END)
+    buckets = _run_job_on_duckdb(tmp_path)
+    with pytest.raises(WhatIfInputError, match=r"upfront dimensions .* not bucket aggregates"):
+        what_if(None, catalog, ENROLLMENTS, ["team"], through=END, buckets=buckets)
+    # The same catalog prices from the records.
+    assert what_if(RECORDS, catalog, ENROLLMENTS, ["team"], through=END).invoices
+
+
 def test_command_reads_bucket_aggregates(tmp_path: Path) -> None:
     import json
     import subprocess

@@ -105,6 +105,8 @@ def _price_fields(draw: Any, key: str) -> dict[str, Any]:
         "rounding": draw(st.sampled_from(["ceiling", "floor", "round"])),
         "usageIncrement": draw(st.sampled_from(["1", "0.5", "60", "0.25", "3"])),
         "consumptionPrice": draw(st.sampled_from(["0.10", "1.333", "0", "2.5"])),
+        # Upfront dimensions are priced on the latest record before each billing moment (B7).
+        "paymentSchedule": draw(st.sampled_from(["arrear", "arrear", "upfront"])),
     }
     inc = Decimal(fields["usageIncrement"])
     tiers = [
@@ -154,18 +156,24 @@ def scenarios(draw: Any) -> dict[str, Any]:
         "dimensions": dims,
         "offerings": offerings,
     }
-    seconds = st.integers(0, 100 * 86400)
     customers = ["c1", "c2", "c3"][: draw(st.integers(1, 3))]
+    joined = {c: draw(st.integers(0, 40 * 86400)) for c in customers}
     enrollments = [
         {
             "customerId": c,
             "offeringId": "cur",
-            "enrollmentDate": (
-                START + timedelta(seconds=draw(st.integers(0, 40 * 86400)))
-            ).isoformat(),
+            "enrollmentDate": (START + timedelta(seconds=joined[c])).isoformat(),
         }
         for c in customers
     ]
+    # Some records fall exactly on a cycle boundary or an enrollment, or share a timestamp.
+    seconds = st.one_of(
+        st.integers(0, 100 * 86400),
+        st.sampled_from(
+            [*(d * 86400 + e for d in (0, 30, 61, 92) for e in (-1, 0)), *joined.values()]
+        ),
+    )
+    micros = st.one_of(st.just(0), st.integers(0, 9))
     records = [
         {
             "customerId": draw(st.sampled_from([*customers, "stranger"])),
@@ -174,7 +182,7 @@ def scenarios(draw: Any) -> dict[str, Any]:
                 Decimal(draw(st.integers(-50, 5000))).scaleb(-draw(st.integers(0, 3)))
             ),
             "timestamp": (
-                START + timedelta(seconds=draw(seconds), microseconds=draw(st.integers(0, 9)))
+                START + timedelta(seconds=draw(seconds), microseconds=draw(micros))
             ).isoformat(),
             "metadata": draw(
                 st.sampled_from([None, {"region": "eu"}, {"region": "us", "x": 1}, {"x": 2}])
@@ -281,3 +289,47 @@ def test_values_too_wide_for_128_bit_arithmetic_are_exact(reference, as_invoices
     first = next(i for i in result.invoices if i.scenario == CURRENT)
     # Daily ceilings at 0.10: 1234567890123456789012345678901234567 + 1000000000000000000000000001.
     assert first.lines[0].quantity == Decimal("1234567891123456789012345678901234568")
+
+
+def test_upfront_dimensions_are_priced_on_the_latest_record_before_each_billing(
+    reference, as_invoices
+):
+    # B7: at the enrollment and at each cycle start an upfront dimension is priced on the record
+    # with the latest timestamp sent before that moment (the last one sent on a tie); a record
+    # before the enrollment counts, and one at the very moment does not.
+    seats = _dimension(
+        "seats",
+        paymentSchedule="upfront",
+        aggregationMethod="last",
+        aggregationInterval="month",
+        consumptionPrice="2",
+    )
+    catalog = load_catalog(
+        {
+            "dimensions": [_dimension("calls"), seats],
+            "offerings": [
+                {"offeringId": "payg", "offeringName": "PAYG", "dimensionIds": ["calls"]},
+                {"offeringId": "team", "offeringName": "Team", "dimensionIds": ["seats"]},
+            ],
+        }
+    )
+    enrollments = load_enrollments(
+        [{"customerId": "c", "offeringId": "payg", "enrollmentDate": "2026-11-10T12:00:00Z"}]
+    )
+    records = [
+        {"customerId": "c", "dimensionId": "calls", "recordValue": value, "timestamp": at}
+        for value, at in (
+            ("5", "2026-11-01T00:00:00Z"),
+            ("7", "2026-11-10T12:00:00Z"),
+            ("9", "2026-11-30T23:00:00Z"),
+            ("3", "2026-11-30T23:00:00Z"),
+            ("100", "2026-12-01T00:00:00Z"),
+        )
+    ]
+    end = datetime(2027, 1, 1, tzinfo=UTC)
+    result = what_if(records, catalog, enrollments, ["team"], through=end)
+    expected = reference(catalog, enrollments, records, {"c": "team"}, end)
+    assert as_invoices(result, "team") == expected
+    # 5 seats for 21 of November's 30 days, then 3 seats for December, then 100 for January.
+    team = [i.subtotal for i in result.invoices if i.scenario == "team"]
+    assert team == [Decimal("7.00"), Decimal("6.00"), Decimal("200.00")]
