@@ -51,6 +51,35 @@ def test_the_limit_stays_between_its_bounds_and_a_fixed_one_never_moves() -> Non
     assert fixed.limit == 4
 
 
+def _drive(pace: ConcurrencyLimit, now: list[float], successes: int, seconds: Any) -> list[int]:
+    """Acknowledge `successes` requests, each `seconds(limit)` after the one before."""
+    limits = []
+    for _ in range(successes):
+        now[0] += seconds(pace.limit)
+        pace.succeeded(0.05)
+        limits.append(pace.limit)
+    return limits
+
+
+def test_the_limit_stops_growing_when_throughput_stops_improving() -> None:
+    now = [0.0]
+    pace = ConcurrencyLimit(initial=4, maximum=96, clock=lambda: now[0])
+    # The client's CPU limits delivery: 1,000 acknowledgements a second whatever the limit.
+    limits = _drive(pace, now, 200, lambda _limit: 0.001)
+    assert max(limits) < 96
+    held = pace.limit
+    assert 4 <= held < max(limits)
+    assert _drive(pace, now, 300, lambda _limit: 0.001) == [held] * 300
+
+
+def test_the_limit_grows_while_throughput_follows_it() -> None:
+    now = [0.0]
+    pace = ConcurrencyLimit(initial=4, maximum=96, clock=lambda: now[0])
+    # The round trip limits delivery: the rate is the limit divided by 50 ms.
+    _drive(pace, now, 400, lambda limit: 0.05 / limit)
+    assert pace.limit == 96
+
+
 def test_the_stall_alarm_fires_once_per_stall_and_rearms() -> None:
     ages: list[float] = []
     alarm = StallAlarm(10.0, ages.append, logging.getLogger("test"))
