@@ -348,7 +348,9 @@ def test_sdk_refuses_exactly_what_the_simulator_refuses(world: World, name: str)
             content=_dumps(body),
             headers={"content-type": "application/json"},
         )
-        raw_refused = raw.status_code == 400
+        # A refusal that depends on the account's state (the wallet's balance, which earlier
+        # examples move) says nothing about the grammar: only grammar refusals must agree.
+        raw_refused = raw.status_code == 400 and not any(rule in raw.text for rule in STATE_RULES)
         try:
             operation.call(**_kwargs(body))
         except ClientValidationError:
