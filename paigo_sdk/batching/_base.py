@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from paigo_sdk.batching._ledger import FileLedger, LedgerSource, MemoryLedger, tally
 from paigo_sdk.batching._outbox import Durability, Outbox
@@ -30,6 +30,9 @@ from paigo_sdk.batching._planner import (
 from paigo_sdk.batching._rollup import RollupRules, roll_up
 from paigo_sdk.batching.report import DeliveryStats, RecordOutcome
 from paigo_sdk.errors import ClientValidationError, NotFoundError
+
+if TYPE_CHECKING:
+    from paigo_sdk.batching._core import Finish
 
 __all__ = [
     "DEFAULT_MAX_BATCH",
@@ -512,3 +515,18 @@ def log_outcomes(outcomes: list[RecordOutcome]) -> None:
             outcome.status_code,
             outcome.messages[0] if outcome.messages else "",
         )
+
+
+def announce(step: Finish, settings: BatcherSettings) -> None:
+    """Tell the user what a finished step decided: its warning, failures and deliveries.
+
+    The part of settling a `Finish` that both shells share; each does its own outbox I/O first.
+    Callback exceptions are logged, never raised.
+    """
+    if step.warning is not None:
+        logger.warning(step.warning)
+    if step.failed:
+        log_outcomes(list(step.failed))
+        call_back(settings.on_error, list(step.failed))
+    if step.delivered:
+        call_back(settings.on_delivered, list(step.delivered))

@@ -21,8 +21,7 @@ from paigo_sdk.batching._base import (
     BatcherSettings,
     QueueFullPolicy,
     RecordQueue,
-    call_back,
-    log_outcomes,
+    announce,
     logger,
 )
 from paigo_sdk.batching._core import (
@@ -560,13 +559,7 @@ class UsageBatcher(RecordQueue):
             except Exception:
                 # Only means a later replay, which the record's key makes idempotent.
                 logger.exception("could not delete delivered usage records from the outbox")
-        if step.warning is not None:
-            logger.warning(step.warning)
-        if step.failed:
-            log_outcomes(list(step.failed))
-            call_back(self.settings.on_error, list(step.failed))
-        if step.delivered:
-            call_back(self.settings.on_delivered, list(step.delivered))
+        announce(step, self.settings)
         if step.grew:
             with self._lock:
                 self._grow()
