@@ -12,6 +12,8 @@ import pytest
 from simulator import ManualClock, Simulator, Snapshot
 from simulator.snapshots import FORMAT_VERSION, SnapshotFileError
 
+from .journey import setup_customer
+
 START = datetime(2026, 3, 1, tzinfo=UTC)
 
 
@@ -133,41 +135,17 @@ def test_a_fork_is_independent_in_both_directions(sim):
 
 def test_a_fork_keeps_billing_identically(sim):
     with sim.client() as client:
-        dimension = client.dimensions.create(
-            dimension_name="Data Processed",
-            consumption_unit={"type": "data", "unit": "gigabyte"},
-            usage_increment="1",
-            rounding="ceiling",
-            consumption_price="0.08",
-            aggregation_method="sum",
-            payment_schedule="arrear",
-        )
-        offering = client.offerings.create(
-            offering_name="Pay-as-you-go",
-            offering_type="usage-based",
-            billing_cycle="monthly",
-            dimension_ids=[dimension.dimension_id],
-        )
-        customer = client.customers.create(
-            customer_name="Dumm AI Corp",
-            email="billing@dumm.ai",
-            payment_channel="manual",
-            offering_id=offering.offering_id,
-        )
-        client.usage.record(
-            customer_id=customer.customer_id, dimension_id=dimension.dimension_id, record_value="5"
-        )
+        customer_id, dimension_id = setup_customer(client)
+        client.usage.record(customer_id=customer_id, dimension_id=dimension_id, record_value="5")
     with sim.fork() as twin:
         with twin.client() as other:
             other.usage.record(
-                customer_id=customer.customer_id,
-                dimension_id=dimension.dimension_id,
+                customer_id=customer_id,
+                dimension_id=dimension_id,
                 record_value="5",
             )
-        assert twin.preview_invoice(customer.customer_id).total_amount_without_tax == Decimal(
-            "0.80"
-        )
-    assert sim.preview_invoice(customer.customer_id).total_amount_without_tax == Decimal("0.40")
+        assert twin.preview_invoice(customer_id).total_amount_without_tax == Decimal("0.80")
+    assert sim.preview_invoice(customer_id).total_amount_without_tax == Decimal("0.40")
 
 
 def test_restoring_something_that_is_not_a_state_changes_nothing(sim):
