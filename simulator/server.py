@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import quote
 
 from simulator.api.edge import decode_path, decode_query
-from simulator.api.messages import ApiHandler, ApiRequest, ApiResponse
+from simulator.api.messages import ApiHandler, ApiRequest, ApiResponse, InlineApiHandler
 from simulator.faults import FaultPlan, Faults, NetworkFailure, apply_fault
 from simulator.origin import OriginPolicy
 
@@ -58,6 +58,7 @@ _BODY_TIMEOUT = ApiResponse(
     b'{"statusCode": 408, "message": "the request body did not arrive in time", '
     b'"error": "Request Timeout"}',
 )
+_NO_FAULT: Final = FaultPlan()
 _INCOMPLETE_RESPONSE_LOG = "ASGI callable returned without completing response."
 # Set while the app deliberately drops a connection, so that uvicorn's complaint about the
 # unfinished response (logged in the same task, after the app returns) can be silenced.
@@ -98,7 +99,9 @@ class AsgiApp:
     """An ASGI application answering every HTTP request with `handler.handle`.
 
     The handler runs in a worker thread, so a slow request never blocks the event loop; the
-    handler must be thread-safe (the `Simulator` serialises its own). Fault rules, when given,
+    handler must be thread-safe (the `Simulator` serialises its own). A handler that is also an
+    `InlineApiHandler` may answer a cheap request at once on the loop instead (the `Simulator`
+    does for a small `POST /usage` when no other request holds it). Fault rules, when given,
     are applied here: latency and `hang` wait on the event loop, a `drop` or `lost_response`
     closes the connection after the status line so the client sees a broken response.
 
@@ -126,6 +129,7 @@ class AsgiApp:
         self._on_shutdown = on_shutdown
         self.limits = limits or ServerLimits()
         self.origin_policy = origin_policy
+        self._inline = handler.handle_inline if isinstance(handler, InlineApiHandler) else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one ASGI connection scope ("http" or "lifespan"; others are ignored)."""
@@ -146,15 +150,17 @@ class AsgiApp:
                 return
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = _headers(scope)
         if self.origin_policy is not None:
-            refusal = self.origin_policy.refusal(_headers(scope))
+            refusal = self.origin_policy.refusal(headers)
             if refusal is not None:
                 await _send_response(send, refusal)
                 return
         try:
-            body = await asyncio.wait_for(
-                _read_body(receive, self.max_body_bytes), self.limits.body_timeout
-            )
+            # asyncio.timeout, unlike asyncio.wait_for, runs the read in this task: no new
+            # task per request.
+            async with asyncio.timeout(self.limits.body_timeout):
+                body = await _read_body(receive, self.max_body_bytes)
         except TimeoutError:
             await _send_response(send, _BODY_TIMEOUT)
             return
@@ -163,10 +169,19 @@ class AsgiApp:
         if isinstance(body, ApiResponse):
             await _send_response(send, body)
             return
-        request = scope_to_api_request(scope, body)
-        plan = FaultPlan() if self.faults is None else self.faults.prepare(request)
+        request = _api_request(scope, headers, body)
+        plan = _NO_FAULT if self.faults is None else self.faults.prepare(request)
         if plan.latency > 0:
             await asyncio.sleep(plan.latency)
+        if plan.outcome is None and self._inline is not None:
+            # A cheap request is answered here on the loop when nothing else holds the
+            # simulator: handing it to a worker thread costs more than answering it.
+            inline = self._inline(request)
+            if inline is not None:
+                if inline.follow_up is not None:
+                    await asyncio.to_thread(inline.follow_up)
+                await _send_response(send, inline.response)
+                return
         answer = await asyncio.to_thread(apply_fault, plan, request, self.handler.handle)
         if isinstance(answer, NetworkFailure):
             if answer.kind == "timeout":
@@ -185,7 +200,10 @@ def scope_to_api_request(scope: Scope, body: bytes) -> ApiRequest:
     are decoded as the in-process transport decodes them (`simulator.api.edge`), so text that
     is not UTF-8 reaches the API's edge check instead of being replaced.
     """
-    headers = _headers(scope)
+    return _api_request(scope, _headers(scope), body)
+
+
+def _api_request(scope: Scope, headers: dict[str, str], body: bytes) -> ApiRequest:
     raw_path = scope.get("raw_path")
     if raw_path:
         path = decode_path(bytes(raw_path).split(b"?", 1)[0])

@@ -17,7 +17,7 @@ import httpx
 
 from simulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from simulator.api import Api, RejectedRequest, webhook_payloads
-from simulator.api.messages import ApiHandler, ApiRequest, ApiResponse
+from simulator.api.messages import ApiHandler, ApiRequest, ApiResponse, InlineAnswer
 from simulator.clock import Clock, ManualClock, SystemClock
 from simulator.engine import Engine
 from simulator.engine.visibility import usage_lag as check_usage_lag
@@ -148,6 +148,7 @@ class Simulator:
             self._changed,
             self._requests,
             self._deliver_webhooks,
+            dispatcher.due,
         )
         """The one handler both transports call: rate limits, then the API, serialised."""
         self._transport = SimulatorTransport(self.handler, faults=self.faults)
@@ -458,13 +459,22 @@ class Simulator:
         return f"Simulator(clock={self.clock!r}, seed={self.seed!r})"
 
 
+_INLINE_BODY_BYTES: Final = 4096
+"""The largest `POST /usage` body answered inline: a single record with room for metadata, or
+an array of a few records, which takes well under a millisecond."""
+
+
 class _SerialHandler:
     """Hand requests to `inner` one at a time under the simulator's lock.
 
     `changed` is called after every request that may have changed state (not GET or HEAD).
     `after` is called once the lock is released (it delivers the webhooks the request made due),
     so a webhook receiver that calls the simulator back is never blocked; `requests.depth`
-    tells the simulator a request is running on this thread.
+    tells the simulator a request is running on this thread. `after_due` tells whether `after`
+    has anything to do.
+
+    `handle_inline` answers a small `POST /usage` at once when the lock is free, for the server's
+    event loop; anything else, or a busy lock, is left to `handle` in a worker thread.
     """
 
     def __init__(
@@ -474,12 +484,34 @@ class _SerialHandler:
         changed: Callable[[], None],
         requests: threading.local,
         after: Callable[[], None],
+        after_due: Callable[[], bool],
     ) -> None:
         self._inner = inner
         self._lock = lock
         self._changed = changed
         self._requests = requests
         self._after = after
+        self._after_due = after_due
+
+    def handle_inline(self, request: ApiRequest) -> InlineAnswer | None:
+        if not (
+            request.path == "/usage"
+            and request.method == "POST"
+            and len(request.body) <= _INLINE_BODY_BYTES
+            and getattr(self._requests, "depth", 0) == 0
+        ):
+            return None
+        if not self._lock.acquire(blocking=False):
+            return None  # another request is running: never wait on the event loop
+        self._requests.depth = 1
+        try:
+            response = self._inner.handle(request)
+        finally:
+            self._changed()
+            self._lock.release()
+            self._requests.depth = 0
+        # Webhook deliveries are HTTP requests: they go to a worker thread, as in `handle`.
+        return InlineAnswer(response, self._after if self._after_due() else None)
 
     def handle(self, request: ApiRequest) -> ApiResponse:
         depth = getattr(self._requests, "depth", 0)

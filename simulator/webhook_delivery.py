@@ -193,6 +193,12 @@ class HttpWebhookDispatcher:
         with self._lock:
             return self._earliest
 
+    def due(self) -> bool:
+        """Tell whether `deliver_due` has anything to send now (a resend, or a delivery whose
+        attempt time has come); read without a lock, so a request can ask cheaply."""
+        earliest = self._earliest
+        return bool(self._resends) or (earliest is not None and earliest <= self.clock.now())
+
     def resync(self) -> None:
         """Read the schedule again from the delivery records (after a restore or a reset)."""
         with self._records_lock:

@@ -20,7 +20,13 @@ from functools import cache
 from importlib import resources
 from typing import Final
 
-from simulator.api.messages import ApiHandler, ApiRequest, ApiResponse
+from simulator.api.messages import (
+    ApiHandler,
+    ApiRequest,
+    ApiResponse,
+    InlineAnswer,
+    InlineApiHandler,
+)
 
 __all__ = ["DASHBOARD_PATH", "DashboardHandler"]
 
@@ -64,6 +70,7 @@ class DashboardHandler:
         issue_token: Callable[[], str],
     ) -> None:
         self.inner = inner
+        self._inline = inner.handle_inline if isinstance(inner, InlineApiHandler) else None
         self._authorize_admin = authorize_admin
         self._admin_enabled = admin_enabled
         self._issue_token = issue_token
@@ -87,6 +94,12 @@ class DashboardHandler:
             name = rest[len("static/") :]
             return _page(name, _STATIC[name])
         return _not_found()
+
+    def handle_inline(self, request: ApiRequest) -> InlineAnswer | None:
+        """Let the wrapped handler answer an API request at once if it can; None otherwise."""
+        if self._inline is None or request.path.startswith(DASHBOARD_PATH):
+            return None
+        return self._inline(request)
 
     def _session(self, request: ApiRequest) -> ApiResponse:
         refusal = self._authorize_admin(request)

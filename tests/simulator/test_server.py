@@ -5,12 +5,20 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 
-from simulator.api.messages import ApiRequest, ApiResponse
+from simulator import Simulator
+from simulator.api.messages import (
+    ApiHandler,
+    ApiRequest,
+    ApiResponse,
+    InlineAnswer,
+    InlineApiHandler,
+)
 from simulator.faults import FaultRule, Faults
 from simulator.server import (
     AsgiApp,
@@ -215,3 +223,136 @@ def test_stop_ends_the_background_thread(handler):
     server.stop()
     with pytest.raises(httpx.ConnectError):
         httpx.get(server.url + "/x", timeout=5)
+
+
+def _usage_setup(sim: Simulator) -> tuple[str, bytes]:
+    """A bearer token and one `POST /usage` body for a new customer and dimension."""
+    client = sim.client()
+    dimension = client.dimensions.create(
+        dimension_name="API calls",
+        consumption_unit={"type": "count", "unit": "count-based"},
+        usage_increment=1,
+        rounding="ceiling",
+        consumption_price="0.01",
+    )
+    customer = client.customers.create(
+        customer_name="Inline", email="inline@example.test", payment_channel="manual"
+    )
+    body = {
+        "customerId": customer.customer_id,
+        "dimensionId": dimension.dimension_id,
+        "recordValue": "1",
+        "timestamp": sim.clock.now().strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+    }
+    reply = sim.handler.handle(
+        ApiRequest(
+            "POST",
+            "/oauth/token",
+            headers={"content-type": "application/json"},
+            body=json.dumps(
+                {
+                    "grant_type": "client_credentials",
+                    "client_id": sim.client_id,
+                    "client_secret": "paigo-simulator-secret",
+                    "audience": "https://qnonyh1pc7.execute-api.us-east-1.amazonaws.com",
+                }
+            ).encode(),
+        )
+    )
+    return json.loads(reply.body)["access_token"], json.dumps(body).encode()
+
+
+def _inline(handler: ApiHandler) -> Callable[[ApiRequest], InlineAnswer | None]:
+    assert isinstance(handler, InlineApiHandler)
+    return handler.handle_inline
+
+
+def _usage_post(token: str, body: bytes, key: str) -> ApiRequest:
+    return ApiRequest(
+        "POST",
+        "/usage",
+        headers={
+            "authorization": f"Bearer {token}",
+            "content-type": "application/json",
+            "idempotency-key": key,
+        },
+        body=body,
+    )
+
+
+class TestInlineAnswers:
+    """A served `Simulator` answers a small `POST /usage` on the event loop when it is free."""
+
+    def test_a_small_usage_post_is_answered_at_once_and_stored(self):
+        with Simulator() as sim:
+            token, body = _usage_setup(sim)
+            answer = _inline(sim.asgi_app().handler)(_usage_post(token, body, "k-1"))
+            assert answer is not None
+            assert answer.response.status == 201
+            assert json.loads(answer.response.body) == {"message": "Usage record created"}
+            assert answer.follow_up is None
+            assert len(sim.usage_records()) == 1
+
+    def test_other_requests_are_left_to_a_worker_thread(self):
+        with Simulator() as sim:
+            token, body = _usage_setup(sim)
+            inline = _inline(sim.handler)
+            listing = ApiRequest("GET", "/dimensions", headers={"authorization": f"Bearer {token}"})
+            large = _usage_post(token, b" " * 5000 + body, "k-large")
+            assert inline(listing) is None
+            assert inline(large) is None
+            assert sim.usage_records() == []
+
+    def test_a_busy_simulator_is_never_waited_for(self):
+        with Simulator() as sim:
+            token, body = _usage_setup(sim)
+            held = threading.Event()
+            release = threading.Event()
+
+            def hold() -> None:
+                with sim._lock:
+                    held.set()
+                    release.wait(30)
+
+            holder = threading.Thread(target=hold)
+            holder.start()
+            held.wait(30)
+            try:
+                answer = _inline(sim.handler)(_usage_post(token, body, "k-busy"))
+            finally:
+                release.set()
+                holder.join(30)
+            assert answer is None
+            assert sim.usage_records() == []
+
+    def test_due_webhook_deliveries_are_left_as_follow_up_work(self):
+        with Simulator() as sim:
+            token, body = _usage_setup(sim)
+            sim.webhooks.dispatcher.resend("whd-unknown")  # an attempt now due
+            answer = _inline(sim.handler)(_usage_post(token, body, "k-hook"))
+            assert answer is not None
+            assert answer.follow_up is not None
+            answer.follow_up()
+            assert not sim.webhooks.dispatcher.due()
+
+    def test_over_a_socket_a_busy_simulator_does_not_stall_the_server(self):
+        with Simulator() as sim, sim.serve() as server:
+            token, body = _usage_setup(sim)
+            headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+            replies: list[httpx.Response] = []
+            with sim._lock:
+                poster = threading.Thread(
+                    target=lambda: replies.append(
+                        httpx.post(f"{server.url}/usage", content=body, headers=headers, timeout=30)
+                    )
+                )
+                poster.start()
+                # The dashboard's page needs no lock: the loop answers it meanwhile.
+                page = httpx.get(f"{server.url}/dashboard", timeout=30)
+                assert page.status_code == 200
+                assert sim.engine.usage_records() == []
+            poster.join(30)
+            with httpx.Client(base_url=server.url, headers=headers, timeout=30) as client:
+                after = client.post("/usage", content=body)
+        assert [reply.status_code for reply in replies] == [201]
+        assert after.status_code == 201
