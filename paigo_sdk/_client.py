@@ -34,7 +34,12 @@ from paigo_sdk._config import (
     resolve_config,
 )
 from paigo_sdk._idempotency import IDEMPOTENCY_HEADER, check_idempotency_key, new_idempotency_key
-from paigo_sdk._in_process import InProcessTransport, in_process_transport
+from paigo_sdk._in_process import (
+    InProcessTransport,
+    WireReply,
+    in_process_transport,
+    is_plain_api_url,
+)
 from paigo_sdk._logs import redacted_headers, setup_logging_from_env
 from paigo_sdk._operations import Operation, unwrap
 from paigo_sdk._pending import PendingWork
@@ -89,6 +94,12 @@ class _BaseClient:
     _owns_http: bool
     _pending_work: PendingWork
     """Batchers holding records for this client; shared with every `with_options` copy."""
+    _pool: HttpPool[Any]
+    _host: str
+    _in_process: InProcessTransport | None = None
+    """A transport answering in this process, reached without httpx when it can be."""
+    _direct_ok: bool = False
+    """Whether the API URL is plain enough for the direct way (see `paigo_sdk._in_process`)."""
 
     def _setup(
         self,
@@ -247,6 +258,99 @@ class _BaseClient:
             timeout=_timeout(seconds),
         )
 
+    def _direct_request(
+        self, op: Operation[Any], arguments: _Arguments, token: Callable[[], str | None]
+    ) -> _DirectRequest | None:
+        """The plain request for the direct way, or None when httpx's path must send it.
+
+        The direct way (an in-process transport, or the SDK-built pool's `exchange`) skips
+        httpx's request, client machinery and response. It is taken for a plain JSON request
+        and a token (`token()` gives it, or None when httpx's auth flow must fetch it): no query
+        string or files, only the headers the SDK sets, no raw-response wrapper listening and no
+        debug logging. Everything else, the token request included, goes through httpx, so
+        errors, retries and logs do not depend on the way.
+
+        Raises:
+            APIConnectionError: when `token()` cannot reach the token endpoint.
+            AuthenticationError, APIStatusError, APIResponseValidationError: from `token()`.
+        """
+        if self._in_process is None and (self._pool.direct is None or not self._direct_ok):
+            return None
+        headers = arguments.headers or {}
+        if (
+            arguments.files is not None
+            or any(value is not None for value in (arguments.query or {}).values())
+            or any(name != IDEMPOTENCY_HEADER for name in headers)
+            or capturing()
+            or logger.isEnabledFor(logging.DEBUG)
+        ):
+            return None
+        url = self._config.api_url + op.format_path(arguments.path_params)
+        try:
+            bearer = token()
+        except httpx.HTTPError as error:
+            raise self._connection_error(error, httpx.Request(op.method, url)) from error
+        if bearer is None:
+            return None  # httpx's path fetches one through the auth flow
+        wire_headers = {
+            "host": self._host,
+            "accept": "application/json",
+            "user-agent": USER_AGENT,
+            "authorization": f"Bearer {bearer}",
+        }
+        content = b""
+        if arguments.json_body is not None:
+            content = _json.dumps(arguments.json_body).encode()
+            if len(content) > MAX_BODY_BYTES:
+                return None  # httpx's path refuses it with its message
+            wire_headers["content-type"] = "application/json"
+        for name, value in headers.items():
+            wire_headers[name.lower()] = value
+        seconds = (
+            self._config.timeout if isinstance(arguments.timeout, NotGiven) else arguments.timeout
+        )
+        return _DirectRequest(op.method, url, wire_headers, content, seconds, bearer)
+
+    def _direct_reply(
+        self, op: Operation[T], sent: _DirectRequest, reply: WireReply
+    ) -> tuple[bool, T]:
+        """Read a reply that came the direct way; (False, _) when httpx's path must send again.
+
+        Raises:
+            APIStatusError, APIConnectionError, APIResponseValidationError: as `_request`.
+        """
+        status, reply_headers, body = reply
+        if status == 401:
+            # As the auth flow does: forget the refused token, then fetch a fresh one and send
+            # again, through httpx's path.
+            self._auth.cache.invalidate(sent.token)
+            return False, cast(T, None)
+        encoded = any(
+            name == "content-encoding" and value.strip().lower() not in ("", "identity")
+            for name, value in reply_headers
+        )
+        if status < 400 and not encoded:
+            try:
+                payload = unwrap(op.envelope, _json.loads(body) if body else None)
+                if op.response_headers and isinstance(payload, dict):
+                    replied = dict(reply_headers)  # lower-case names
+                    payload = dict(payload)
+                    for header, wire_name in op.response_headers.items():
+                        if header.lower() in replied:
+                            payload[wire_name] = replied[header.lower()]
+                return True, op.adapter.validate_python(payload)
+            except (ValueError, RecursionError):  # pydantic's ValidationError is a ValueError
+                pass  # read again below, through the path that says what is wrong
+        request = sent.httpx_request()
+        try:
+            # httpx decodes the body as its Content-Encoding says, as it would have on its path.
+            response = httpx.Response(
+                status, headers=list(reply_headers), content=body, request=request
+            )
+        except httpx.HTTPError as error:
+            raise self._connection_error(error, request) from error
+        return True, self._process_response(op, response)
+
     def _download_request(
         self, http: httpx.Client | httpx.AsyncClient, url: str, timeout: Timeout
     ) -> httpx.Request:
@@ -396,6 +500,22 @@ class _Arguments:
     timeout: Timeout
 
 
+@dataclass(frozen=True, slots=True)
+class _DirectRequest:
+    """One attempt as the direct way sends it: lower-case header names, `host` included."""
+
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: bytes
+    timeout: float | None
+    token: str
+
+    def httpx_request(self) -> httpx.Request:
+        """The same request as httpx would have built it, for errors and error replies."""
+        return httpx.Request(self.method, self.url, headers=self.headers, content=self.body)
+
+
 _BASE_HEADERS: Final = {"Accept": "application/json", "User-Agent": USER_AGENT}
 _JSON_HEADERS: Final = {**_BASE_HEADERS, "Content-Type": "application/json"}
 
@@ -508,6 +628,7 @@ class PaigoClient(_BaseClient, SyncResources):
             self._pool = HttpPool(new_sync_http(), new_sync_http)
         # A transport answering in this process is reached without httpx when it can be.
         self._in_process = in_process_transport(transport, self._config.api_url)
+        self._direct_ok = is_plain_api_url(self._config.api_url)
         self._host = urlsplit(self._config.api_url).netloc
         if target is not None and target.created is not None:
             target.created(self)
@@ -618,13 +739,25 @@ class PaigoClient(_BaseClient, SyncResources):
         raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
 
     def _attempt(self, op: Operation[T], arguments: _Arguments, number: int) -> T:
-        """Send one attempt and read its reply, in-process when the request allows it.
+        """Send one attempt and read its reply, the direct way when the request allows it.
 
         Raises:
             APIStatusError, APIConnectionError, APIResponseValidationError: as `_request`.
         """
-        if self._in_process is not None:
-            answered, value = self._attempt_in_process(self._in_process, op, arguments)
+        direct = self._direct_request(op, arguments, self._token)
+        if direct is not None:
+            try:
+                if self._in_process is not None:
+                    reply = self._in_process.handle_in_process(
+                        direct.method, direct.url, direct.headers, direct.body
+                    )
+                else:
+                    reply = self._pool.direct.exchange(
+                        direct.method, direct.url, direct.headers, direct.body, direct.timeout
+                    )
+            except httpx.HTTPError as error:
+                raise self._connection_error(error, direct.httpx_request()) from error
+            answered, value = self._direct_reply(op, direct, reply)
             if answered:
                 return value
         request = self._build_request(
@@ -640,70 +773,8 @@ class PaigoClient(_BaseClient, SyncResources):
         response = self._send(op, request, number)
         return self._process_response(op, response)
 
-    def _attempt_in_process(
-        self, transport: InProcessTransport, op: Operation[T], arguments: _Arguments
-    ) -> tuple[bool, T]:
-        """Send one attempt through an in-process transport; (False, _) when it must not.
-
-        Raises:
-            APIStatusError, APIConnectionError, APIResponseValidationError: as `_request`.
-        """
-        headers = arguments.headers or {}
-        if (
-            arguments.files is not None
-            or any(value is not None for value in (arguments.query or {}).values())
-            or any(name != IDEMPOTENCY_HEADER for name in headers)
-            or capturing()
-            or logger.isEnabledFor(logging.DEBUG)
-        ):
-            return False, cast(T, None)
-        url = self._config.api_url + op.format_path(arguments.path_params)
-        try:
-            token = self._auth.token(self._http)
-        except httpx.HTTPError as error:
-            raise self._connection_error(error, httpx.Request(op.method, url)) from error
-        wire_headers = {
-            "host": self._host,
-            "accept": "application/json",
-            "user-agent": USER_AGENT,
-            "authorization": f"Bearer {token}",
-        }
-        content = b""
-        if arguments.json_body is not None:
-            content = _json.dumps(arguments.json_body).encode()
-            if len(content) > MAX_BODY_BYTES:
-                return False, cast(T, None)  # the httpx path refuses it with its message
-            wire_headers["content-type"] = "application/json"
-        for name, value in headers.items():
-            wire_headers[name.lower()] = value
-        try:
-            status, reply_headers, body = transport.handle_in_process(
-                op.method, url, wire_headers, content
-            )
-        except httpx.HTTPError as error:
-            raise self._connection_error(error, httpx.Request(op.method, url)) from error
-        if status == 401:
-            # As the auth flow does: forget the refused token, then fetch a fresh one and send
-            # again, through the httpx path.
-            self._auth.cache.invalidate(token)
-            return False, cast(T, None)
-        if status < 400:
-            try:
-                payload = unwrap(op.envelope, _json.loads(body) if body else None)
-                if op.response_headers and isinstance(payload, dict):
-                    replied = dict(reply_headers)  # the transport gives lower-case names
-                    payload = dict(payload)
-                    for header, wire_name in op.response_headers.items():
-                        if header.lower() in replied:
-                            payload[wire_name] = replied[header.lower()]
-                return True, op.adapter.validate_python(payload)
-            except (ValueError, RecursionError):  # pydantic's ValidationError is a ValueError
-                pass  # read again below, through the path that says what is wrong
-        request = httpx.Request(op.method, url, headers=wire_headers, content=content)
-        response = httpx.Response(
-            status, headers=list(reply_headers), content=body, request=request
-        )
-        return True, self._process_response(op, response)
+    def _token(self) -> str:
+        return self._auth.token(self._http)
 
     def _request_page(self, op: Operation[list[T]], **options: Any) -> SyncPage[T]:
         """Send a list operation and return its items as a `SyncPage`.
@@ -818,6 +889,8 @@ class AsyncPaigoClient(_BaseClient, AsyncResources):
             self._pool = HttpPool(httpx.AsyncClient(transport=transport), None)
         else:
             self._pool = HttpPool(new_async_http(), new_async_http)
+        self._direct_ok = is_plain_api_url(self._config.api_url)
+        self._host = urlsplit(self._config.api_url).netloc
         if target is not None and target.created is not None:
             target.created(self)
 
@@ -927,11 +1000,31 @@ class AsyncPaigoClient(_BaseClient, AsyncResources):
         raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
 
     async def _attempt(self, op: Operation[T], arguments: _Arguments, number: int) -> T:
-        """Send one attempt and read its reply.
+        """Send one attempt and read its reply, the direct way when the request allows it.
 
         Raises:
             APIStatusError, APIConnectionError, APIResponseValidationError: as `_request`.
         """
+        # A token the cache does not hold is fetched by httpx's auth flow.
+        direct = self._direct_request(op, arguments, self._auth.cache.current)
+        if direct is not None:
+            try:
+                # `timeout` bounds the whole attempt, as on httpx's path.
+                async with asyncio.timeout(direct.timeout):
+                    reply = await self._pool.direct.exchange(
+                        direct.method, direct.url, direct.headers, direct.body, direct.timeout
+                    )
+            except httpx.HTTPError as error:
+                raise self._connection_error(error, direct.httpx_request()) from error
+            except TimeoutError:
+                raise APITimeoutError(
+                    f"no complete reply within {direct.timeout} s",
+                    method=direct.method,
+                    url=direct.url,
+                ) from None
+            answered, value = self._direct_reply(op, direct, reply)
+            if answered:
+                return value
         request = self._build_request(
             self._http,
             op,

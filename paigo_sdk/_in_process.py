@@ -1,5 +1,8 @@
 """A short way to a server that answers in this process, for transports that offer one.
 
+(The SDK-built connection pool offers the same short way over the network: `exchange` in
+`paigo_sdk._transport`; the client treats both alike.)
+
 A transport (such as the simulator's) may implement `InProcessTransport`: it answers a method,
 URL, headers and body with a status, headers and body, without httpx building a request, running
 its client machinery and wrapping a response. `PaigoClient` then sends a plain JSON request that
@@ -19,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from typing import Final, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
-__all__ = ["InProcessTransport", "WireReply", "in_process_transport"]
+__all__ = ["InProcessTransport", "WireReply", "in_process_transport", "is_plain_api_url"]
 
 WireReply = tuple[int, Sequence[tuple[str, str]], bytes]
 """A reply as an in-process transport gives it: status, headers (lower-case names), body."""
@@ -44,10 +47,16 @@ class InProcessTransport(Protocol):
         ...
 
 
+def is_plain_api_url(api_url: str) -> bool:
+    """Whether `api_url` has a host and only characters httpx would send as they are.
+
+    Requests to such a URL may skip httpx's request building (which would normalise others).
+    """
+    return bool(_PLAIN_URL.fullmatch(api_url)) and bool(urlsplit(api_url).netloc)
+
+
 def in_process_transport(transport: object, api_url: str) -> InProcessTransport | None:
     """Return `transport` when requests to `api_url` may take the in-process way, else None."""
-    if not isinstance(transport, InProcessTransport):
-        return None
-    if not _PLAIN_URL.fullmatch(api_url) or not urlsplit(api_url).netloc:
+    if not isinstance(transport, InProcessTransport) or not is_plain_api_url(api_url):
         return None
     return transport

@@ -16,6 +16,11 @@ Three things live here, and nowhere else:
   in one byte per second never times out. The sync pool reads through a network backend that cuts
   every read, write and connect to the time left in the attempt (a thread-local deadline set by the
   client around each attempt); the async client wraps each attempt in `asyncio.timeout`.
+- **A direct way through the pool.** `exchange` sends a plain request (method, URL, headers,
+  body) through the shards and gives back status, headers and body, without httpx building a
+  request, running its client machinery (auth flow, redirects, cookies) and wrapping a response;
+  the client takes it for plain JSON requests (see `paigo_sdk._client`). httpcore's exceptions
+  come out as the httpx exceptions httpx itself would raise for them.
 - **Fork safety.** A child process must never use a socket it inherited: parent and child would
   read each other's replies. Each pool registers itself; `os.register_at_fork` gives every pool in
   the child a fresh one and resets locks that another thread may have held at the moment of the
@@ -32,11 +37,14 @@ import os
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Final, Generic, Protocol, TypeVar
 
 import httpcore
 import httpx
+
+from paigo_sdk._asyncio_backend import AsyncioBackend
+from paigo_sdk._in_process import WireReply
 
 __all__ = [
     "POOL_CONNECTIONS",
@@ -160,6 +168,57 @@ class _DeadlineBackend(httpcore.NetworkBackend):
         self._inner.sleep(seconds)
 
 
+# -- the direct way ----------------------------------------------------------------------------
+
+# httpcore's exceptions and the httpx ones httpx raises for them, the more specific first.
+_HTTPX_ERRORS: Final[tuple[tuple[type[Exception], type[httpx.TransportError]], ...]] = (
+    (httpcore.ConnectTimeout, httpx.ConnectTimeout),
+    (httpcore.ReadTimeout, httpx.ReadTimeout),
+    (httpcore.WriteTimeout, httpx.WriteTimeout),
+    (httpcore.PoolTimeout, httpx.PoolTimeout),
+    (httpcore.TimeoutException, httpx.TimeoutException),
+    (httpcore.ConnectError, httpx.ConnectError),
+    (httpcore.ReadError, httpx.ReadError),
+    (httpcore.WriteError, httpx.WriteError),
+    (httpcore.NetworkError, httpx.NetworkError),
+    (httpcore.ProxyError, httpx.ProxyError),
+    (httpcore.UnsupportedProtocol, httpx.UnsupportedProtocol),
+    (httpcore.LocalProtocolError, httpx.LocalProtocolError),
+    (httpcore.RemoteProtocolError, httpx.RemoteProtocolError),
+    (httpcore.ProtocolError, httpx.ProtocolError),
+)
+_HTTPCORE_ERRORS: Final = tuple(core for core, _ in _HTTPX_ERRORS)
+
+
+def _httpx_error(error: Exception) -> httpx.TransportError:
+    for core, mapped in _HTTPX_ERRORS:
+        if isinstance(error, core):
+            return mapped(str(error))
+    return httpx.TransportError(str(error))  # pragma: no cover - every root is listed
+
+
+def _core_request(
+    method: str, url: str, headers: Mapping[str, str], body: bytes, timeout: float | None
+) -> httpcore.Request:
+    wire_headers = [
+        (name.encode("ascii"), value.encode("ascii")) for name, value in headers.items()
+    ]
+    if body or method in ("POST", "PUT", "PATCH"):
+        wire_headers.append((b"content-length", str(len(body)).encode("ascii")))
+    timeouts = {"connect": timeout, "read": timeout, "write": timeout, "pool": timeout}
+    return httpcore.Request(
+        method, url, headers=wire_headers, content=body, extensions={"timeout": timeouts}
+    )
+
+
+def _reply(response: httpcore.Response, body: bytes) -> WireReply:
+    headers = [
+        (name.decode("latin-1").lower(), value.decode("latin-1"))
+        for name, value in response.headers
+    ]
+    return response.status, headers, body
+
+
 class _NoCookies(http.cookiejar.CookieJar):
     """A cookie jar that keeps nothing: the Paigo API authenticates with a bearer token.
 
@@ -195,6 +254,34 @@ class _ShardedPool:
             with self._lock:
                 waiting[index] -= 1
 
+    def exchange(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        timeout: float | None,
+    ) -> WireReply:
+        """Send one plain request and read its whole reply, within `timeout` seconds in all.
+
+        `headers` have lower-case names and include `host`; `content-length` is added.
+
+        Raises:
+            httpx.TransportError: the httpx exception for what went wrong on the connection
+                (`httpx.ReadTimeout`, `httpx.ConnectError`, `httpx.RemoteProtocolError`, ...).
+        """
+        request = _core_request(method, url, headers, body, timeout)
+        try:
+            with attempt_deadline(timeout):
+                response = self.handle_request(request)
+                try:
+                    content = response.read()
+                finally:
+                    response.close()
+        except _HTTPCORE_ERRORS as error:
+            raise _httpx_error(error) from error
+        return _reply(response, content)
+
     def close(self) -> None:
         for shard in self._shards:
             shard.close()
@@ -221,6 +308,33 @@ class _AsyncShardedPool:
             return await self._shards[index].handle_async_request(request)
         finally:
             waiting[index] -= 1
+
+    async def exchange(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        timeout: float | None,  # noqa: ASYNC109 - per socket operation, as httpx passes it
+    ) -> WireReply:
+        """Send one plain request and read its whole reply; the async twin of the sync pool's.
+
+        The caller bounds the whole attempt (`asyncio.timeout`); `timeout` bounds each socket
+        operation and the wait for a connection.
+
+        Raises:
+            httpx.TransportError: the httpx exception for what went wrong on the connection.
+        """
+        request = _core_request(method, url, headers, body, timeout)
+        try:
+            response = await self.handle_async_request(request)
+            try:
+                content = await response.aread()
+            finally:
+                await response.aclose()
+        except _HTTPCORE_ERRORS as error:
+            raise _httpx_error(error) from error
+        return _reply(response, content)
 
     async def aclose(self) -> None:
         for shard in self._shards:
@@ -270,6 +384,7 @@ def new_async_http() -> httpx.AsyncClient:
     """
     http2 = http2_available()
     ssl_context = httpx.create_ssl_context()
+    backend = AsyncioBackend()  # asyncio's own streams; httpcore's anyio one under trio
     transport = httpx.AsyncHTTPTransport(http2=http2)
     transport._pool = _AsyncShardedPool(  # type: ignore[assignment]
         [
@@ -280,6 +395,7 @@ def new_async_http() -> httpx.AsyncClient:
                 keepalive_expiry=_KEEPALIVE_EXPIRY,
                 http1=True,
                 http2=http2,
+                network_backend=backend,
             )
             for _ in range(_SHARDS)
         ]
@@ -326,12 +442,15 @@ class HttpPool(Generic[H]):
     """The httpx client a Paigo client sends through, shared with its `with_options` copies.
 
     When the SDK built the pool (`factory` is given), a forked child gets a fresh one; a pool the
-    application passed in is its own to manage across fork.
+    application passed in is its own to manage across fork. `direct` is the SDK-built pool's
+    direct way (`exchange`), or None for a client the application passed in or one that sends
+    through a proxy.
     """
 
     def __init__(self, http: H, factory: Callable[[], H] | None) -> None:
         self.http: H = http
         self._factory: Callable[[], H] | None = factory
+        self.direct: Any = _direct_way(http) if factory is not None else None
         if factory is not None:
             register_for_fork(self)
 
@@ -339,3 +458,14 @@ class HttpPool(Generic[H]):
         if self._factory is not None:
             _INHERITED.append(self.http)
             self.http = self._factory()
+            self.direct = _direct_way(self.http)
+
+
+def _direct_way(http: httpx.Client | httpx.AsyncClient) -> Any:
+    """The sharded pool under an SDK-built client, unless requests may go elsewhere (a proxy)."""
+    pool = getattr(getattr(http, "_transport", None), "_pool", None)
+    if not isinstance(pool, _ShardedPool | _AsyncShardedPool):
+        return None
+    if getattr(http, "_mounts", None) or any(http.event_hooks.values()):
+        return None  # proxies from the environment, or hooks: httpx's path honours them
+    return pool
