@@ -7,8 +7,11 @@ from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
+from simulator.api import schemas
 from simulator.api.parsing import (
+    _REFUSED,
     MAX_BODY_BYTES,
     MAX_METADATA_DEPTH,
     Array,
@@ -21,6 +24,7 @@ from simulator.api.parsing import (
     Number,
     Object,
     PayloadTooLarge,
+    Schema,
     String,
     Timestamp,
     idempotency_keys,
@@ -275,3 +279,179 @@ def test_hostile_nesting_is_a_400_not_a_crash() -> None:
     value = read_json(body, JSON)
     with pytest.raises(BadRequest, match="nested more than"):
         validate(value, Object({"metadata": Field(Metadata())}))
+
+
+# The fast checks (`Schema.converter`) must accept only what `check` accepts, with the same
+# result; whatever they refuse is checked in full, so the messages are `check`'s own.
+
+_RECORD_NAMES = ["dimensionId", "timestamp", "customerId", "recordValue", "metadata"]
+_SAMPLES = [
+    None,
+    True,
+    0,
+    -(10**19),
+    10**17,
+    Decimal("1.5"),
+    Decimal("1E+2"),
+    "",
+    "x",
+    "a\x00b",
+    "é",
+    "cus-1",
+    "x" * 300,
+    "12.5",
+    "-0.000",
+    "+7",
+    "1e3",
+    "1.",
+    ".5",
+    "١٢",
+    "0",
+    "100",
+    "100.5",
+    "2026-11-24T08:00:00.000Z",
+    "2026-11-24T08:00:00Z",
+    "2026-11-24T08:00:00.123456Z",
+    "2026-11-24t08:00:00.000z",
+    "2026-11-24T24:00:00.000Z",
+    "2026-02-30T08:00:00.000Z",
+    "2026-11-24T08:00:60.000Z",
+    "2026-11-24T08:00:00.0000Z",
+    "2026-11-24T08:00:00+01:00",
+    "inf",
+    "monthly",
+    [],
+    ["x"],
+    {},
+    {"region": "eu", "n": 3},
+    {"k" * 65: 1},
+    {"deep": {"er": {"still": [1, 2]}}},
+    {"big": 10**18},
+    {f"k{i}": i for i in range(17)},
+]
+_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**20), max_value=10**20),
+    st.decimals(allow_nan=False, allow_infinity=False),
+    st.sampled_from(_SAMPLES),
+    st.text(max_size=8),
+)
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: st.lists(inner, max_size=3)
+    | st.dictionaries(st.text(max_size=70), inner, max_size=18),
+    max_leaves=24,
+)
+_LEAVES = [
+    String(),
+    String(max_length=3, allow_empty=True),
+    Enum(("monthly", "x")),
+    DecimalString(),
+    DecimalString(minimum=Decimal(0), maximum=Decimal(100), exclusive_minimum=True),
+    DecimalString(integer=True),
+    Timestamp(),
+    Metadata(),
+]
+
+
+def _leaf_agrees(schema: Schema, value: object) -> None:
+    convert = schema.converter()
+    assert convert is not None
+    converted = convert(value)
+    if converted is _REFUSED:
+        return
+    errors: list[str] = []
+    expected = schema.check(value, "field", errors)
+    assert errors == []
+    assert repr(converted) == repr(expected)
+
+
+@pytest.mark.parametrize("schema", _LEAVES)
+def test_a_leaf_fast_check_accepts_only_what_check_accepts(schema: Schema) -> None:
+    for value in _SAMPLES:
+        _leaf_agrees(schema, value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(schema=st.sampled_from(_LEAVES), value=_VALUES)
+def test_a_leaf_fast_check_agrees_on_any_value(schema: Schema, value: object) -> None:
+    _leaf_agrees(schema, value)
+
+
+_OBJECTS = [
+    schemas.CREATE_USAGE,
+    Object(
+        {
+            "plan": Field(Enum(("monthly", "x")), nullable=True),
+            "price": Field(DecimalString(minimum=Decimal(0)), required=True),
+            "note": Field(String(allow_empty=True)),
+        }
+    ),
+    Object({"name": Field(String()), "note": Field(String(), nullable=True)}, extra=True),
+]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    schema=st.sampled_from(_OBJECTS),
+    value=st.dictionaries(
+        st.sampled_from([*_RECORD_NAMES, "plan", "price", "note", "name", "other"]),
+        _VALUES,
+        max_size=6,
+    )
+    | _VALUES,
+)
+def test_an_object_fast_check_accepts_only_what_the_full_check_accepts(schema, value) -> None:
+    convert = schema.converter()
+    assert convert is not None
+    converted = convert(value)
+    errors: list[str] = []
+    expected = schema._check_in_full(value, "", errors)
+    if converted is _REFUSED:
+        return
+    assert errors == []
+    assert repr(converted) == repr(expected)
+
+
+def test_a_usage_record_that_passes_the_fast_check_converts_as_before() -> None:
+    record = {
+        "customerId": "cus-1",
+        "dimensionId": "dim-1",
+        "recordValue": "12.50",
+        "timestamp": "2026-11-24T08:00:00.000Z",
+        "metadata": {"region": "eu"},
+    }
+    assert validate([record, {**record, "metadata": None}], schemas.USAGE_BATCH) == [
+        {
+            "dimension_id": "dim-1",
+            "timestamp": datetime(2026, 11, 24, 8, tzinfo=UTC),
+            "customer_id": "cus-1",
+            "record_value": Decimal("12.50"),
+            "metadata": {"region": "eu"},
+        },
+        {
+            "dimension_id": "dim-1",
+            "timestamp": datetime(2026, 11, 24, 8, tzinfo=UTC),
+            "customer_id": "cus-1",
+            "record_value": Decimal("12.50"),
+        },
+    ]
+
+
+def test_refused_records_in_a_batch_are_named_by_their_position() -> None:
+    good = {
+        "customerId": "cus-1",
+        "dimensionId": "dim-1",
+        "recordValue": "1",
+        "timestamp": "2026-11-24T08:00:00.000Z",
+    }
+    batch = [good, {**good, "recordValue": "1e3"}, good, {**good, "extra": 1, "customerId": ""}]
+    with pytest.raises(BadRequest) as refused:
+        validate(batch, schemas.USAGE_BATCH)
+    assert refused.value.messages == [
+        '1.recordValue must be a plain decimal string such as "12.5" (optional sign, digits, '
+        "optional fraction; no exponent, NaN or Infinity; at most 64 characters)",
+        "property 3.extra should not exist",
+        "3.customerId should not be empty",
+    ]
