@@ -39,12 +39,19 @@ class OriginPolicy:
         self.port = port
         self._names = _LOOPBACK_NAMES | {bound}
         self._any_address = bound in _WILDCARDS
+        # The usual spellings of the accepted hosts, checked before any parsing.
+        authorities = {f"[{name}]" if ":" in name else name for name in self._names}
+        self._usual = {f"{authority}:{port}" for authority in authorities}
+        if port == 80:
+            self._usual |= authorities
 
     def __repr__(self) -> str:
         return f"OriginPolicy(names={sorted(self._names)!r}, port={self.port})"
 
     def host_allowed(self, value: str) -> bool:
         """Tell whether a `Host` header value (`name[:port]`) names this server."""
+        if value in self._usual:
+            return True
         split = _split_authority(value.strip())
         if split is None:
             return False

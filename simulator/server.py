@@ -205,6 +205,7 @@ def scope_to_api_request(scope: Scope, body: bytes) -> ApiRequest:
 
 def _api_request(scope: Scope, headers: dict[str, str], body: bytes) -> ApiRequest:
     raw_path = scope.get("raw_path")
+    query = scope.get("query_string", b"")
     if raw_path:
         path = decode_path(bytes(raw_path).split(b"?", 1)[0])
     else:  # raw_path is optional in ASGI; re-encode the decoded path
@@ -212,7 +213,7 @@ def _api_request(scope: Scope, headers: dict[str, str], body: bytes) -> ApiReque
     return ApiRequest(
         method=str(scope["method"]).upper(),
         path=path,
-        query=decode_query(bytes(scope.get("query_string", b""))),
+        query=decode_query(bytes(query)) if query else (),
         headers=headers,
         body=body,
     )
@@ -221,9 +222,11 @@ def _api_request(scope: Scope, headers: dict[str, str], body: bytes) -> ApiReque
 def _headers(scope: Scope) -> dict[str, str]:
     headers: dict[str, str] = {}
     for raw_name, raw_value in scope.get("headers", ()):
-        name = bytes(raw_name).decode("latin-1").lower()
-        value = bytes(raw_value).decode("latin-1")
-        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+        name = raw_name.decode("latin-1").lower()
+        value = raw_value.decode("latin-1")
+        if name in headers:  # a repeated header reads as one comma-separated list
+            value = f"{headers[name]}, {value}"
+        headers[name] = value
     return headers
 
 
@@ -244,11 +247,29 @@ async def _read_body(receive: Receive, limit: int) -> bytes | ApiResponse | None
 
 
 async def _send_response(send: Send, response: ApiResponse) -> None:
-    headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
-    if not any(name == b"content-length" for name, _ in headers):
+    encoded = _encoded_headers.get(response.headers)
+    if encoded is None:
+        encoded = _encode_headers(response.headers)
+    headers = list(encoded[0])
+    if not encoded[1]:
         headers.append((b"content-length", str(len(response.body)).encode()))
     await send({"type": "http.response.start", "status": response.status, "headers": headers})
     await send({"type": "http.response.body", "body": response.body})
+
+
+_encoded_headers: dict[tuple[tuple[str, str], ...], tuple[list[tuple[bytes, bytes]], bool]] = {}
+"""The ASGI form of response header sets already sent, and whether each has a length; most
+replies share a few sets (`content-type: application/json`), so each is encoded once."""
+
+
+def _encode_headers(
+    headers: tuple[tuple[str, str], ...],
+) -> tuple[list[tuple[bytes, bytes]], bool]:
+    encoded = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+    result = (encoded, any(name == b"content-length" for name, _ in encoded))
+    if len(_encoded_headers) < 256:  # bounded: headers carrying ids or dates vary per reply
+        _encoded_headers[headers] = result
+    return result
 
 
 async def _drop(send: Send) -> None:

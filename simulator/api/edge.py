@@ -73,13 +73,19 @@ def invalid_text(request: ApiRequest) -> list[str]:
     the body when it is JSON (including `\\ud800`-style escapes of lone surrogates) or a form.
     """
     messages: list[str] = []
-    if not _is_unicode(request.path) or not _utf8(unquote_to_bytes(request.path)):
+    path = request.path
+    # An ASCII path without percent-escapes is valid as it stands: the usual case, checked first.
+    if not (path.isascii() and "%" not in path) and (
+        not _is_unicode(path) or not _utf8(unquote_to_bytes(path))
+    ):
         messages.append("the request path is not valid UTF-8")
     if not all(_is_unicode(name) and _is_unicode(value) for name, value in request.query):
         messages.append("the query string is not valid UTF-8")
-    for name, value in request.headers.items():
-        if not (_is_unicode(name) and _is_unicode(value)):
-            messages.append(f"the {name!r} header is not valid text")
+    headers = request.headers
+    if not ("".join(headers).isascii() and "".join(headers.values()).isascii()):
+        for name, value in headers.items():
+            if not (_is_unicode(name) and _is_unicode(value)):
+                messages.append(f"the {name!r} header is not valid text")
     media_type = _media_type(request)
     if request.body and (media_type in _JSON or media_type.endswith("+json")):
         messages += _json_body_messages(request.body)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from simulator.api import replies, schemas, views
 from simulator.api.call import Call
@@ -15,6 +15,8 @@ __all__ = ["query_usage", "record_usage"]
 
 _BOOLEAN = Enum(BOOL_STRINGS)
 BATCHES_DISABLED = "usage batches are not enabled on this server"
+# The reply to almost every single record, built once.
+_RECORD_CREATED: Final = replies.created({"message": "Usage record created"})
 
 
 def record_usage(call: Call) -> ApiResponse:
@@ -40,10 +42,12 @@ def record_usage(call: Call) -> ApiResponse:
     result = call.engine.record_usage(
         **params, idempotency_key=keys[0] if keys else None, invoice=invoice
     )
-    reply: dict[str, Any] = {"message": "Usage record created"}
-    if result.invoice_id is not None:
-        reply["invoiceId"] = result.invoice_id
-    response = replies.created(reply)
+    if result.invoice_id is None:
+        response = _RECORD_CREATED
+    else:
+        response = replies.created(
+            {"message": "Usage record created", "invoiceId": result.invoice_id}
+        )
     return replies.replayed(response) if result.replayed else response
 
 
