@@ -477,6 +477,8 @@ def _raw_error(status: int, reason: str, message: str) -> bytes:
 
 _BUSY: Final = _raw_error(503, "Service Unavailable", "too many open connections")
 _HEAD_TIMEOUT: Final = _raw_error(408, "Request Timeout", "the request head did not arrive in time")
+_TIMER_SLACK: Final = 0.001
+"""Seconds a deadline timer may fire early (the loop's clock granularity) and still count."""
 
 
 def _guarded_protocol(limits: ServerLimits) -> type[Any]:
@@ -488,7 +490,11 @@ def _guarded_protocol(limits: ServerLimits) -> type[Any]:
     from uvicorn.protocols.http.h11_impl import H11Protocol
 
     class GuardedH11Protocol(H11Protocol):
-        _head_deadline: asyncio.TimerHandle | None = None
+        # One timer per connection, not per request: a request only moves `_head_due`, and a
+        # timer that fires early (the connection answered requests meanwhile) waits again.
+        _head_timer: asyncio.TimerHandle | None = None
+        _head_due: float | None = None
+        """Loop time by which the awaited request head must be complete (None: none awaited)."""
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
@@ -502,7 +508,7 @@ def _guarded_protocol(limits: ServerLimits) -> type[Any]:
             before = self.cycle
             super().data_received(data)
             if self.cycle is not before:  # a whole request head arrived
-                self._disarm()
+                self._head_due = None
 
         def on_response_complete(self) -> None:
             before = self.cycle
@@ -511,21 +517,24 @@ def _guarded_protocol(limits: ServerLimits) -> type[Any]:
                 self._arm()  # waiting for the next request head
 
         def connection_lost(self, exc: Exception | None) -> None:
-            self._disarm()
+            self._head_due = None
+            if self._head_timer is not None:
+                self._head_timer.cancel()
+                self._head_timer = None
             super().connection_lost(exc)
 
         def _arm(self) -> None:
-            self._disarm()
-            self._head_deadline = self.loop.call_later(limits.header_timeout, self._head_late)
-
-        def _disarm(self) -> None:
-            if self._head_deadline is not None:
-                self._head_deadline.cancel()
-                self._head_deadline = None
+            self._head_due = self.loop.time() + limits.header_timeout
+            if self._head_timer is None:
+                self._head_timer = self.loop.call_at(self._head_due, self._head_late)
 
         def _head_late(self) -> None:
-            self._head_deadline = None
-            if self.transport.is_closing():
+            self._head_timer = None
+            due = self._head_due
+            if due is None or self.transport.is_closing():
+                return  # no head awaited now; the next `_arm` starts a timer
+            if due - self.loop.time() > _TIMER_SLACK:
+                self._head_timer = self.loop.call_at(due, self._head_late)
                 return
             if self.conn.trailing_data[0]:  # part of a request head arrived: say why
                 self.transport.write(_HEAD_TIMEOUT)
