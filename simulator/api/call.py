@@ -29,6 +29,8 @@ class Call:
     request: ApiRequest
     params: dict[str, str] = field(default_factory=dict)
     principal: Principal | None = None
+    _decoded: list[Any] = field(default_factory=list, repr=False, compare=False)
+    """The decoded body, once `raw_body` has read it (the body is decoded once per request)."""
 
     @property
     def engine(self) -> Engine:
@@ -51,7 +53,11 @@ class Call:
             BadRequest: when the body is malformed.
             PayloadTooLarge: when the body is over the size limit.
         """
-        return read_json(self.request.body, self.request.headers.get("content-type"))
+        if self._decoded:
+            return self._decoded[0]
+        decoded = read_json(self.request.body, self.request.headers.get("content-type"))
+        self._decoded.append(decoded)
+        return decoded
 
     def query(self, name: str, schema: Schema | None = None) -> Any:
         """Return one validated query parameter, or None when absent.

@@ -32,7 +32,7 @@ from typing import Any, Final
 from simulator.api import replies
 from simulator.api.call import Call, Handler
 from simulator.api.messages import ApiResponse
-from simulator.api.parsing import idempotency_keys
+from simulator.api.parsing import BadRequest, PayloadTooLarge, idempotency_keys
 from simulator.clock import Clock
 
 __all__ = ["KEY_LIFETIME", "MAX_KEYS", "IdempotencyStore"]
@@ -113,7 +113,7 @@ class IdempotencyStore:
 
     def _usage(self, call: Call, header: str, handler: Handler) -> ApiResponse:
         try:
-            body = _parse(call.request.body)
+            body = _fingerprinted_body(call)
         except ValueError:
             return handler(call)  # which refuses the malformed body
         query = call.request.query
@@ -188,6 +188,36 @@ class _Number:
 
     def __init__(self, text: str) -> None:
         self.text = text
+
+
+def _fingerprinted_body(call: Call) -> Any:
+    """Return the body as fingerprints read it: numbers kept as their text.
+
+    A body without numbers reads the same either way, so the handler's own decode (which the
+    handler then reuses) serves; any other body is decoded again, keeping each number's text.
+
+    Raises:
+        ValueError: when the body is not JSON.
+    """
+    try:
+        decoded = call.raw_body()
+    except (BadRequest, PayloadTooLarge):
+        return _parse(call.request.body)  # refused by the handler; fingerprinted meanwhile
+    return _parse(call.request.body) if _holds_number(decoded) else decoded
+
+
+def _holds_number(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is dict:
+            stack.extend(item.values())
+        elif kind is list:
+            stack.extend(item)
+        elif kind is not str and kind is not bool and item is not None:
+            return True  # an int or a Decimal: the only other values read_json makes
+    return False
 
 
 def _parse(raw: bytes) -> Any:

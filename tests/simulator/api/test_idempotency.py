@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -226,6 +227,52 @@ class TestUsage:
             client.post("/usage", json=_record(customer_id, dimension_id), headers=key).status
             == 409
         )
+
+    def test_numbers_in_a_record_keep_their_text(
+        self, client: ApiClient, customer_id: str, dimension_id: str
+    ) -> None:
+        key = {"Idempotency-Key": "u4"}
+        record = _record(customer_id, dimension_id)
+        first = client.post(
+            "/usage",
+            body=json.dumps({**record, "metadata": {"n": 1.0}}).encode(),
+            headers={**key, "content-type": "application/json"},
+        )
+        assert first.status == 201
+        spelled_otherwise = client.post(
+            "/usage",
+            body=json.dumps({**record, "metadata": {"n": 1}}).encode(),
+            headers={**key, "content-type": "application/json"},
+        )
+        assert spelled_otherwise.status == 409
+        reordered = client.post(
+            "/usage",
+            body=json.dumps({"metadata": {"n": 1.0}, **record}).encode(),
+            headers={**key, "content-type": "application/json"},
+        )
+        assert reordered.status == 201
+        assert reordered.headers["idempotent-replayed"] == "true"
+
+    def test_a_reused_key_with_a_body_the_handler_refuses_is_still_a_409(
+        self, client: ApiClient, customer_id: str, dimension_id: str
+    ) -> None:
+        key = {"Idempotency-Key": "u5"}
+        assert (
+            client.post("/usage", json=_record(customer_id, dimension_id), headers=key).status
+            == 201
+        )
+        text = json.dumps(_record(customer_id, dimension_id))[:-1] + ', "metadata": {"n": NaN}}'
+        other = client.post(
+            "/usage", body=text.encode(), headers={**key, "content-type": "application/json"}
+        )
+        assert other.status == 409
+        assert "'u5'" in other.json["message"]
+        fresh = client.post(
+            "/usage",
+            body=text.encode(),
+            headers={"Idempotency-Key": "u6", "content-type": "application/json"},
+        )
+        assert fresh.status == 400
 
     def test_usage_keys_are_scoped_by_customer(
         self, client: ApiClient, customer_id: str, dimension_id: str
