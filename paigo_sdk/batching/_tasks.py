@@ -45,6 +45,8 @@ if TYPE_CHECKING:
 
 __all__ = ["AsyncUsageBatcher"]
 
+_monotonic = time.monotonic
+
 
 class AsyncUsageBatcher(RecordQueue):
     """Queue usage records and deliver them from asyncio tasks; the twin of `UsageBatcher`.
@@ -127,6 +129,9 @@ class AsyncUsageBatcher(RecordQueue):
         self._draining = False
         self._blocked = 0
         self._started = False
+        # As in `UsageBatcher.add`: the hot path is open below this many queued records (0 until
+        # started without an outbox, and once closed).
+        self._hot_room = 0
         self._tasks: list[asyncio.Task[None]] = []
         self._workers = 0
 
@@ -155,6 +160,36 @@ class AsyncUsageBatcher(RecordQueue):
             BatcherClosedError: after `close()`.
             sqlite3.Error: when a `"sync"` outbox cannot be written (the record is not accepted).
         """
+        queue = self._queue
+        # The hot path: a started batcher without an outbox, exact types, a generated key and
+        # the default timestamp (see `UsageBatcher.add`).
+        if (
+            type(customer_id) is str
+            and customer_id
+            and type(dimension_id) is str
+            and dimension_id
+            and timestamp is None
+            and idempotency_key is None
+            and (type(value) is int or (type(value) is Decimal and value.is_finite()))
+            and (metadata is None or type(metadata) is dict)
+            and len(queue) < self._hot_room
+        ):
+            keys = self._keys
+            key = keys.pop() if keys else self._more_keys()
+            queue.append(
+                (
+                    key,
+                    customer_id,
+                    dimension_id,
+                    value,
+                    self._now(),
+                    None if metadata is None else metadata.copy(),
+                    _monotonic(),
+                )
+            )
+            if len(queue) >= self._trigger:
+                self._signal()
+            return key
         if self._closed:
             raise BatcherClosedError("this usage batcher is closed")
         record = self._make_record(
@@ -162,7 +197,6 @@ class AsyncUsageBatcher(RecordQueue):
         )
         if not self._started:
             self._start()
-        queue = self._queue
         if len(queue) >= self._max_queue and not await self._make_room():
             return record[0]
         if self._sync_outbox is not None:
@@ -215,6 +249,7 @@ class AsyncUsageBatcher(RecordQueue):
             self._start()
         changed = self._primitives()[2]
         self._forced += 1
+        self._trigger = 0
         self._signal()
         try:
             while (self._queue or self._in_flight) and not self._stopping():
@@ -227,6 +262,8 @@ class AsyncUsageBatcher(RecordQueue):
                     await asyncio.wait_for(changed.wait(), remaining)
         finally:
             self._forced -= 1
+            if not self._forced:
+                self._trigger = self._max_batch
         return self.ledger.take_report(len(self._queue) + self._in_flight)
 
     async def close(self, timeout: float | None = None) -> DeliveryReport:  # noqa: ASYNC109
@@ -240,6 +277,7 @@ class AsyncUsageBatcher(RecordQueue):
             Nothing: delivery failures are in the report.
         """
         self._closed = True
+        self._hot_room = 0
         report = await self.flush(timeout)
         if self._stop is not None:
             self._stop.set()
@@ -314,6 +352,8 @@ class AsyncUsageBatcher(RecordQueue):
             return
         self._primitives()
         self._started = True
+        if self.outbox is None and not self._closed:
+            self._hot_room = self._max_queue
         loop = asyncio.get_running_loop()
         self._tasks.append(loop.create_task(_keep_house(weakref.ref(self))))
         self._grow()

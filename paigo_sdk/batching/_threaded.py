@@ -178,7 +178,9 @@ class UsageBatcher(RecordQueue):
         self._draining = False
         self._blocked = 0
         self._started = False
-        self._hot = False
+        # add()'s hot path is open while the queue holds fewer records than this: the queue's
+        # limit once the batcher is started without an outbox, 0 (closed) otherwise.
+        self._hot_room = 0
         self._generation = getattr(self, "_generation", 0) + 1
         self._threads: list[threading.Thread] = []
         self._workers = 0
@@ -213,8 +215,7 @@ class UsageBatcher(RecordQueue):
         # the default timestamp. It checks what `_make_record` checks, in one expression, and
         # appends; everything else (and every error) takes the general path below.
         if (
-            self._hot
-            and type(customer_id) is str
+            type(customer_id) is str
             and customer_id
             and type(dimension_id) is str
             and dimension_id
@@ -222,9 +223,10 @@ class UsageBatcher(RecordQueue):
             and idempotency_key is None
             and (type(value) is int or (type(value) is Decimal and value.is_finite()))
             and (metadata is None or type(metadata) is dict)
-            and len(queue) < self._max_queue
+            and len(queue) < self._hot_room
         ):
-            key = f"{self._key_prefix}{next(self._key_counter):x}"
+            keys = self._keys
+            key = keys.pop() if keys else self._more_keys()
             queue.append(
                 (
                     key,
@@ -236,7 +238,7 @@ class UsageBatcher(RecordQueue):
                     _monotonic(),
                 )
             )
-            if (len(queue) >= self._max_batch or self._forced) and not self._wake.is_set():
+            if len(queue) >= self._trigger and not self._wake.is_set():
                 self._wake.set()
             return key
         if self._closed:
@@ -312,6 +314,7 @@ class UsageBatcher(RecordQueue):
             self._start()
         with self._lock:
             self._forced += 1
+            self._trigger = 0
             self._wake.set()
             try:
                 # Once stopped (a close that timed out), no worker is left to wait for.
@@ -322,6 +325,8 @@ class UsageBatcher(RecordQueue):
                     self._idle.wait(remaining)
             finally:
                 self._forced -= 1
+                if not self._forced:
+                    self._trigger = self._max_batch
             return self.ledger.take_report(len(self._queue) + self._in_flight)
 
     def close(self, timeout: float | None = None) -> DeliveryReport:
@@ -338,7 +343,7 @@ class UsageBatcher(RecordQueue):
         # -> closed: the workers are told to stop; whatever did not make it stays pending.
         with self._lock:
             self._closed = True
-            self._hot = False
+            self._hot_room = 0
             self._space.notify_all()
         report = self.flush(timeout)
         self._stop.set()
@@ -409,7 +414,8 @@ class UsageBatcher(RecordQueue):
             self._started = True
             # add() may take its hot path from now on (see there); never with an outbox,
             # which must see every record, nor once closed.
-            self._hot = self.outbox is None and not self._closed
+            if self.outbox is None and not self._closed:
+                self._hot_room = self._max_queue
             reference = weakref.ref(self)
             keeper = threading.Thread(
                 target=_keep_house,

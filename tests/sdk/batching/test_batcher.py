@@ -478,6 +478,33 @@ def test_add_returns_the_key_and_keeps_the_callers_key(
     assert {key for _, key in server.keys} >= {generated, "order-42"}
 
 
+def test_generated_keys_stay_unique_across_threads_and_key_blocks(
+    make_batcher: MakeBatcher,
+) -> None:
+    # Keys are formatted a block at a time; threads that empty a block at once must still
+    # never hand out the same key, and every key is the batcher's prefix and a hex counter.
+    batcher = make_batcher(max_queue=100_000, max_batch=100_000, flush_interval=60)
+    per_thread, threads = 3_000, 4
+    keys: list[list[str]] = [[] for _ in range(threads)]
+    start = threading.Barrier(threads)
+
+    def add_many(index: int) -> None:
+        start.wait()
+        keys[index].extend(batcher.add("c1", "d1", 1) for _ in range(per_thread))
+
+    workers = [threading.Thread(target=add_many, args=(i,)) for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    every = [key for chunk in keys for key in chunk]
+    assert len(set(every)) == per_thread * threads
+    prefixes = {key.rsplit("-", 1)[0] for key in every}
+    assert len(prefixes) == 1
+    assert all(int(key.rsplit("-", 1)[1], 16) >= 0 for key in every)
+    batcher._queue.clear()
+
+
 def test_adding_after_close_raises(make_batcher: MakeBatcher) -> None:
     batcher = make_batcher()
     batcher.close()
