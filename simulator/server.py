@@ -448,6 +448,9 @@ class SimulatorServer:
                 self.app,
                 http=_guarded_protocol(self.limits),
                 lifespan="on",
+                # The app reads no client address or scheme, and X-Forwarded-* headers are
+                # ignored by design: rewriting the scope from them is work for nothing.
+                proxy_headers=False,
                 log_level=self.log_level,
                 access_log=self.access_log,
                 timeout_graceful_shutdown=5,
