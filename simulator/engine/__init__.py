@@ -13,7 +13,7 @@ from typing import Any
 from simulator.clock import Clock, ClockMoveRefused, ManualClock
 from simulator.engine import cycles, ingest
 from simulator.engine.context import Ctx
-from simulator.engine.cycles import close_due
+from simulator.engine.cycles import close_due, has_due
 from simulator.engine.errors import Conflict, EngineError, Invalid, NotFound
 from simulator.engine.ids import IdFactory
 from simulator.engine.metering import UsageStore
@@ -198,13 +198,39 @@ class Engine:
         if self._request.now is not None:
             yield self._request.now
             return
-        with self._op() as ctx:
-            now = ctx.now
+        now = self._catch_up()
         self._request.now = now
         try:
             yield now
         finally:
             self._request.now = None
+
+    def _catch_up(self) -> datetime:
+        """Close every cycle due at the clock's time (B14) and return that time.
+
+        The steps of an empty `_op`, without its generator; when nothing is due (the usual
+        case) no context is built and nothing is delivered or reported.
+        """
+        now = self.clock.now()  # before the lock, as in `_op`
+        late: list[tuple[str, str, datetime]] = []
+        closing = False
+        try:
+            with self._lock:
+                self._followups.clear()  # as `_op` does for any call but a usage record
+                if has_due(self._state, now):
+                    closing = True
+                    ctx = self._ctx(now)
+                    try:
+                        close_due(ctx)
+                        late = ctx.late
+                    finally:
+                        self._pending.extend(ctx.outbox)
+        finally:
+            if closing:
+                self._flush()
+                if late:
+                    self._report_late(late)
+        return now
 
     @contextmanager
     def _op(self, *, catch_up: bool = True, usage_only: bool = False) -> Iterator[Ctx]:
@@ -228,7 +254,7 @@ class Engine:
                     self._followups.clear()
                 ctx = self._ctx(now)
                 try:
-                    if catch_up:
+                    if catch_up and has_due(self._state, now):
                         close_due(ctx)
                     yield ctx
                     late = ctx.late  # only a call that succeeded stored anything
@@ -381,7 +407,7 @@ class Engine:
         with self._lock:
             ctx = self._ctx(now)
             try:
-                if scoped is None:
+                if scoped is None and has_due(self._state, now):
                     close_due(ctx)
                 result = ingest.record_one(
                     ctx,

@@ -17,7 +17,7 @@ from simulator.engine.invoicing import (
     schedule,
     upfront_lines,
 )
-from simulator.engine.state import Customer, Invoice, InvoiceLine
+from simulator.engine.state import Customer, Invoice, InvoiceLine, State
 from simulator.engine.topups import process_topups
 
 __all__ = ["close_cycles_at", "close_due", "count_due"]
@@ -94,6 +94,11 @@ def count_due(ctx: Ctx, until: datetime, limit: int) -> int:
                     raise ValueError(str(exc)) from None
                 end = None if window is None else window[1]
     return count
+
+
+def has_due(state: State, now: datetime) -> bool:
+    """Tell whether `close_due` at `now` would have anything to look at (B14)."""
+    return bool(state.due) and state.due[0][0] <= now
 
 
 def close_due(ctx: Ctx) -> list[Invoice]:

@@ -153,15 +153,21 @@ def test_close_due_cycles_runs_before_paigo_and_admin_routes(
     api: Api, client: ApiClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[str] = []
-    original = engine_module.close_due  # type: ignore[attr-defined]
+    original_check = engine_module.has_due  # type: ignore[attr-defined]
+    original_close = inspection_ops.close_due  # type: ignore[attr-defined]
 
-    def counting(ctx: Any) -> Any:
+    def counting_check(*args: Any) -> Any:
         calls.append("x")
-        return original(ctx)
+        return original_check(*args)
 
-    # The catch-up runs from the engine's scope and from its `close_due_cycles` operation.
-    monkeypatch.setattr(engine_module, "close_due", counting)
-    monkeypatch.setattr(inspection_ops, "close_due", counting)
+    def counting_close(ctx: Any) -> Any:
+        calls.append("x")
+        return original_close(ctx)
+
+    # The catch-up runs from the engine's scope (which first asks whether any cycle is due) and
+    # from its `close_due_cycles` operation.
+    monkeypatch.setattr(engine_module, "has_due", counting_check)
+    monkeypatch.setattr(inspection_ops, "close_due", counting_close)
     client.get("/dimensions")
     assert len(calls) == 1  # once for the whole request (B14)
     client.get("/_simulator/clock")

@@ -17,15 +17,15 @@ from .conftest import START, Build
 
 @pytest.fixture
 def catch_ups(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Count the engine's runs of the cycle catch-up."""
+    """Count the engine's runs of the cycle catch-up (each asks whether any cycle is due)."""
     runs: list[int] = []
-    original: Callable[..., Any] = simulator.engine.close_due  # type: ignore[attr-defined]
+    original: Callable[..., Any] = simulator.engine.has_due  # type: ignore[attr-defined]
 
-    def counting(ctx: Any) -> Any:
+    def counting(*args: Any) -> Any:
         runs.append(1)
-        return original(ctx)
+        return original(*args)
 
-    monkeypatch.setattr(simulator.engine, "close_due", counting)
+    monkeypatch.setattr(simulator.engine, "has_due", counting)
     return runs
 
 
