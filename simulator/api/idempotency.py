@@ -25,9 +25,8 @@ import json
 import re
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from simulator.api import replies
 from simulator.api.call import Call, Handler
@@ -51,8 +50,8 @@ Scope = tuple[str, str, str]
 """(kind, owner, key): kind is "usage" or "client"; owner a customer id or an API client id."""
 
 
-@dataclass(frozen=True, slots=True)
-class _Entry:
+class _Entry(NamedTuple):
+    # A tuple: one is made per key, on the path of every POST that carries one.
     fingerprint: bytes
     # The stored answer; None for usage records, which the engine replays itself.
     response: ApiResponse | None
@@ -123,7 +122,7 @@ class IdempotencyStore:
         else:
             keys = idempotency_keys(header) or []
             records = [body]
-        query_text = _query_text(query)  # the same for every record of a batch
+        query_text = _query_text(query) if query else _NO_QUERY  # the same for every record
         scoped = [
             (("usage", _customer_of(record), key), _fingerprint_json(record, query_text))
             for record, key in zip(records, keys, strict=True)
@@ -253,6 +252,9 @@ def _digest(*parts: bytes) -> bytes:
 
 def _query_text(query: tuple[tuple[str, str], ...]) -> bytes:
     return repr(sorted(query)).encode()
+
+
+_NO_QUERY: Final = _query_text(())
 
 
 def _fingerprint_json(record: Any, query_text: bytes) -> bytes:
