@@ -53,7 +53,13 @@ from paigo_sdk._response import (
 )
 from paigo_sdk._retry import RetryClass, RetryPolicy, parse_retry_after
 from paigo_sdk._sentinels import NOT_GIVEN, NotGiven
-from paigo_sdk._transport import HttpPool, attempt_deadline, new_async_http, new_sync_http
+from paigo_sdk._transport import (
+    HttpPool,
+    attempt_deadline,
+    new_async_http,
+    new_sync_http,
+    transports_unpatched,
+)
 from paigo_sdk._version import __version__
 from paigo_sdk.errors import (
     APIConnectionError,
@@ -274,7 +280,9 @@ class _BaseClient:
             APIConnectionError: when `token()` cannot reach the token endpoint.
             AuthenticationError, APIStatusError, APIResponseValidationError: from `token()`.
         """
-        if self._in_process is None and (self._pool.direct is None or not self._direct_ok):
+        if self._in_process is None and (
+            self._pool.direct is None or not self._direct_ok or not transports_unpatched()
+        ):
             return None
         headers = arguments.headers or {}
         if (

@@ -14,13 +14,14 @@ Three things live here, and nowhere else:
   'paigo-sdk[http2]'`); servers that do not speak it (ALPN) keep HTTP/1.1.
 - **Whole-attempt deadline.** httpx's `timeout` bounds each socket operation, so a reply trickling
   in one byte per second never times out. The sync pool reads through a network backend that cuts
-  every read, write and connect to the time left in the attempt (a thread-local deadline set by the
-  client around each attempt); the async client wraps each attempt in `asyncio.timeout`.
+  every read, write and connect to the time left in the attempt (`paigo_sdk._deadline`); the
+  async client wraps each attempt in `asyncio.timeout`.
 - **A direct way through the pool.** `exchange` sends a plain request (method, URL, headers,
-  body) through the shards and gives back status, headers and body, without httpx building a
-  request, running its client machinery (auth flow, redirects, cookies) and wrapping a response;
-  the client takes it for plain JSON requests (see `paigo_sdk._client`). httpcore's exceptions
-  come out as the httpx exceptions httpx itself would raise for them.
+  body) and gives back status, headers and body, without httpx building a request, running its
+  client machinery (auth flow, redirects, cookies) and wrapping a response; the client takes it
+  for plain JSON requests (see `paigo_sdk._client`). The sync pool sends HTTP/1.1 ones through
+  its own lean connections (`paigo_sdk._http11`), the async pool through its httpcore shards;
+  either way failures come out as the httpx exceptions httpx itself would raise for them.
 - **Fork safety.** A child process must never use a socket it inherited: parent and child would
   read each other's replies. Each pool registers itself; `os.register_at_fork` gives every pool in
   the child a fresh one and resets locks that another thread may have held at the moment of the
@@ -30,20 +31,21 @@ Three things live here, and nowhere else:
 
 from __future__ import annotations
 
-import contextlib
 import http.cookiejar
 import importlib.util
 import os
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final, Generic, Protocol, TypeVar
 
 import httpcore
 import httpx
 
 from paigo_sdk._asyncio_backend import AsyncioBackend
+from paigo_sdk._deadline import attempt_deadline, current_deadline
+from paigo_sdk._http11 import Http11Pool
 from paigo_sdk._in_process import WireReply
 
 __all__ = [
@@ -54,6 +56,7 @@ __all__ = [
     "new_async_http",
     "new_sync_http",
     "register_for_fork",
+    "transports_unpatched",
 ]
 
 POOL_CONNECTIONS: Final = 128
@@ -77,33 +80,9 @@ def http2_available() -> bool:
 
 # -- whole-attempt deadline (sync) -------------------------------------------------------------
 
-_attempt = threading.local()
-
-
-@contextlib.contextmanager
-def attempt_deadline(seconds: float | None) -> Iterator[None]:
-    """Bound every socket operation of the attempt made inside the block to `seconds` in total.
-
-    Only pools built by `new_sync_http` honour it (their backend reads the deadline); for others
-    it is a no-op. Nested blocks keep the earlier deadline.
-
-    Raises:
-        Nothing itself; a read past the deadline raises `httpx.ReadTimeout` (and so on) inside.
-    """
-    previous = getattr(_attempt, "deadline", None)
-    if seconds is None:
-        yield
-        return
-    deadline = time.monotonic() + seconds
-    _attempt.deadline = deadline if previous is None else min(previous, deadline)
-    try:
-        yield
-    finally:
-        _attempt.deadline = previous
-
 
 def _bounded(timeout: float | None, expired: type[Exception]) -> float | None:
-    deadline: float | None = getattr(_attempt, "deadline", None)
+    deadline = current_deadline()
     if deadline is None:
         return timeout
     remaining = deadline - time.monotonic()
@@ -234,12 +213,25 @@ class _NoCookies(http.cookiejar.CookieJar):
 
 
 class _ShardedPool:
-    """httpcore pools side by side; each request goes to the shard with the fewest waiting."""
+    """httpcore pools side by side; each request goes to the shard with the fewest waiting.
 
-    def __init__(self, shards: list[httpcore.ConnectionPool]) -> None:
+    `lane`, when given, carries the direct way's HTTP/1.1 requests (`exchange`): every
+    http:// request, and https:// ones unless `http2` (then ALPN may pick HTTP/2, which
+    httpcore speaks and the lane does not).
+    """
+
+    def __init__(
+        self,
+        shards: list[httpcore.ConnectionPool],
+        *,
+        lane: Http11Pool | None = None,
+        http2: bool = False,
+    ) -> None:
         self._shards = shards
         self._waiting = [0] * len(shards)
         self._lock = threading.Lock()
+        self._lane = lane
+        self._http2 = http2
 
     def handle_request(self, request: httpcore.Request) -> httpcore.Response:
         waiting = self._waiting
@@ -270,6 +262,13 @@ class _ShardedPool:
             httpx.TransportError: the httpx exception for what went wrong on the connection
                 (`httpx.ReadTimeout`, `httpx.ConnectError`, `httpx.RemoteProtocolError`, ...).
         """
+        lane = self._lane
+        if (
+            lane is not None
+            and (not self._http2 or url.startswith("http://"))
+            and httpcore.ConnectionPool.handle_request is _POOL_SENDS
+        ):
+            return lane.exchange(method, url, headers, body, timeout)
         request = _core_request(method, url, headers, body, timeout)
         try:
             with attempt_deadline(timeout):
@@ -283,6 +282,8 @@ class _ShardedPool:
         return _reply(response, content)
 
     def close(self) -> None:
+        if self._lane is not None:
+            self._lane.close()
         for shard in self._shards:
             shard.close()
 
@@ -371,7 +372,13 @@ def new_sync_http() -> httpx.Client:
                 network_backend=_DeadlineBackend(),
             )
             for _ in range(_SHARDS)
-        ]
+        ],
+        lane=Http11Pool(
+            ssl_context=ssl_context,
+            max_connections=POOL_CONNECTIONS,
+            keepalive_expiry=_KEEPALIVE_EXPIRY,
+        ),
+        http2=http2,
     )
     return httpx.Client(transport=transport, cookies=_NoCookies())
 
@@ -459,6 +466,34 @@ class HttpPool(Generic[H]):
             _INHERITED.append(self.http)
             self.http = self._factory()
             self.direct = _direct_way(self.http)
+
+
+_POOL_SENDS: Final = httpcore.ConnectionPool.handle_request
+_HTTPX_SENDS: Final = (
+    httpx.Client._transport_for_url,
+    httpx.HTTPTransport.handle_request,
+    httpx.AsyncClient._transport_for_url,
+    httpx.AsyncHTTPTransport.handle_async_request,
+)
+
+
+def transports_unpatched() -> bool:
+    """Whether httpx picks and drives its transports as httpx made it, so the direct way may
+    skip them.
+
+    A test double such as `respx.mock(using="httpx")` replaces one of these methods; the client
+    then sends through httpx, where the double sees every request. (One that patches httpcore's
+    pools, respx's default, still sees the direct way: `exchange` then goes through them.)
+
+    Raises:
+        Nothing.
+    """
+    return (
+        httpx.Client._transport_for_url,
+        httpx.HTTPTransport.handle_request,
+        httpx.AsyncClient._transport_for_url,
+        httpx.AsyncHTTPTransport.handle_async_request,
+    ) == _HTTPX_SENDS
 
 
 def _direct_way(http: httpx.Client | httpx.AsyncClient) -> Any:

@@ -89,3 +89,50 @@ def test_system_clock_follows_freezegun_for_token_expiry() -> None:
             frozen.tick(timedelta(seconds=2))
             client.webhooks.list()
             assert token.call_count == 2
+
+
+@pytest.mark.parametrize("using", ["httpcore", "httpx"])
+def test_respx_sees_every_request_once_the_token_is_cached(using: str) -> None:
+    # After the first request the client holds a token and takes its direct way; a respx mock at
+    # either level must still see (and answer) each request.
+    with respx.mock(assert_all_called=True, using=using) as mock:
+        _token_route(mock)
+        usage = mock.post(f"{API}/usage").mock(
+            return_value=httpx.Response(201, json={"message": "Usage record created"})
+        )
+        with PaigoClient(client_id="id", client_secret="secret") as client:
+            for number in range(3):
+                client.usage.record(
+                    customer_id="cust-1",
+                    dimension_id="dim-1",
+                    record_value=number + 1,
+                    idempotency_key=f"key-{number}",
+                )
+    assert [call.request.headers["idempotency-key"] for call in usage.calls] == [
+        "key-0",
+        "key-1",
+        "key-2",
+    ]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("using", ["httpcore", "httpx"])
+async def test_respx_sees_every_async_request_once_the_token_is_cached(using: str) -> None:
+    async with respx.mock(assert_all_called=True, using=using) as mock:
+        _token_route(mock)
+        usage = mock.post(f"{API}/usage").mock(
+            return_value=httpx.Response(201, json={"message": "Usage record created"})
+        )
+        async with AsyncPaigoClient(client_id="id", client_secret="secret") as client:
+            for number in range(3):
+                await client.usage.record(
+                    customer_id="cust-1",
+                    dimension_id="dim-1",
+                    record_value=number + 1,
+                    idempotency_key=f"key-{number}",
+                )
+    assert [json.loads(call.request.content)["recordValue"] for call in usage.calls] == [
+        "1",
+        "2",
+        "3",
+    ]

@@ -1,0 +1,323 @@
+"""A lean HTTP/1.1 connection pool for the sync client's direct way, on the standard library.
+
+The direct way sends one small JSON request and reads one small JSON reply, once per usage record
+when a batcher delivers. Through httpcore and h11 that cost about 500 µs of CPU per request with a
+batcher's threads sharing the pool; writing the request with one `sendall` and reading the reply
+with `http.client`'s parser costs about 220 µs (`bench/delivery_latency.py`, and the figures in
+docs/benchmarks/delivery.md). `Http11Pool` does only that:
+
+- Connections are kept alive in a last-in-first-out stack per origin, up to `max_connections`
+  open at once (more requests wait, up to the request's timeout, then `httpx.PoolTimeout`).
+  An idle connection older than `keepalive_expiry`, or one the server has closed or written to
+  unasked, is closed instead of reused.
+- The reply is parsed by `http.client.HTTPResponse`: status line, headers (at most 100, each line
+  at most 64 KiB), `Content-Length`, chunked bodies, `Connection: close`. The body is not
+  decoded; a `Content-Encoding` goes back to the caller, which sends again through httpx.
+- Every connect, write and read waits no longer than the attempt has left (`timeout` from the
+  start of `exchange`, or an enclosing `attempt_deadline`), so a reply that trickles in a byte at
+  a time still ends with `httpx.ReadTimeout`.
+- Failures raise the httpx exceptions httpx would raise for them (`httpx.ConnectError`,
+  `httpx.ReadTimeout`, `httpx.RemoteProtocolError`, ...), so callers map them once.
+
+Requests the SDK sends through httpx (the token request, anything with a query or files) keep
+httpx's own pool; this one is only the direct way's.
+"""
+
+from __future__ import annotations
+
+import collections
+import http.client
+import io
+import select
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Mapping
+from typing import Final
+
+import httpx
+
+from paigo_sdk._deadline import current_deadline
+from paigo_sdk._in_process import WireReply
+
+__all__ = ["Http11Pool"]
+
+_READ_CHUNK: Final = 65_536
+_DEFAULT_PORTS: Final = {"http": 80, "https": 443}
+
+
+class Http11Pool:
+    """Keep-alive HTTP/1.1 connections, per origin, for plain requests with small bodies.
+
+    Thread-safe: any number of threads may call `exchange` at once.
+    """
+
+    def __init__(
+        self,
+        *,
+        ssl_context: ssl.SSLContext,
+        max_connections: int,
+        keepalive_expiry: float,
+    ) -> None:
+        self._ssl_context = ssl_context
+        self._keepalive_expiry = keepalive_expiry
+        self._slots = threading.BoundedSemaphore(max_connections)
+        self._origins: dict[str, _Origin] = {}
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def exchange(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        timeout: float | None,
+    ) -> WireReply:
+        """Send one request and read its whole reply, within `timeout` seconds in all.
+
+        `headers` have lower-case names and include `host`; `content-length` is added.
+
+        Raises:
+            httpx.TransportError: the httpx exception for what went wrong (`httpx.ConnectError`,
+                `httpx.ReadTimeout`, `httpx.RemoteProtocolError`, `httpx.PoolTimeout`, ...).
+            httpx.UnsupportedProtocol: for a URL that is not http:// or https://.
+            httpx.LocalProtocolError: for a header value with a line break in it.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        outer = current_deadline()
+        if outer is not None and (deadline is None or outer < deadline):
+            deadline = outer
+        origin, target = self._origin(url)
+        head = _request_head(method, target, headers, len(body))
+        if not self._slots.acquire(timeout=-1 if deadline is None else _left(deadline, 0.0)):
+            raise httpx.PoolTimeout("no connection became free in time")
+        try:
+            connection = origin.take(self._keepalive_expiry)
+            if connection is None:
+                connection = origin.connect(self._ssl_context, deadline)
+            reusable = False
+            try:
+                reply, reusable = _send_and_read(connection, head + body, method, deadline)
+            finally:
+                if reusable and not self._closed:
+                    origin.give_back(connection)
+                else:
+                    connection.close()
+            return reply
+        finally:
+            self._slots.release()
+
+    def close(self) -> None:
+        """Close every idle connection; connections in use close when their request ends.
+
+        Raises:
+            Nothing.
+        """
+        self._closed = True
+        for origin in list(self._origins.values()):
+            origin.close()
+
+    def _origin(self, url: str) -> tuple[_Origin, str]:
+        start = url.find("//")
+        slash = url.find("/", start + 2) if start >= 0 else -1
+        key, target = (url, "/") if slash < 0 else (url[:slash], url[slash:])
+        origin = self._origins.get(key)
+        if origin is None:
+            with self._lock:
+                origin = self._origins.get(key)
+                if origin is None:
+                    origin = self._origins[key] = _Origin(key)
+        return origin, target
+
+
+class _Origin:
+    """One scheme, host and port: its idle connections, newest last."""
+
+    def __init__(self, origin: str) -> None:
+        parsed = httpx.URL(origin)
+        if parsed.scheme not in _DEFAULT_PORTS:
+            raise httpx.UnsupportedProtocol(f"Request URL has an unsupported protocol '{origin}'.")
+        self.tls = parsed.scheme == "https"
+        self.host = parsed.host
+        self.port = parsed.port or _DEFAULT_PORTS[parsed.scheme]
+        self._idle: collections.deque[tuple[socket.socket, float]] = collections.deque()
+
+    def take(self, expiry: float) -> socket.socket | None:
+        """An idle connection that is still usable, or None."""
+        idle = self._idle
+        while idle:
+            try:
+                connection, since = idle.pop()
+            except IndexError:  # another thread took the last one
+                return None
+            if time.monotonic() - since < expiry and not _readable(connection):
+                return connection
+            # Expired, closed by the server, or holding bytes nobody asked for.
+            connection.close()
+        return None
+
+    def give_back(self, connection: socket.socket) -> None:
+        self._idle.append((connection, time.monotonic()))
+
+    def connect(self, context: ssl.SSLContext, deadline: float | None) -> socket.socket:
+        """Open a new connection (TLS for https), within the deadline."""
+        try:
+            connection = socket.create_connection(
+                (self.host, self.port), timeout=_left(deadline, None, httpx.ConnectTimeout)
+            )
+        except TimeoutError as error:
+            raise httpx.ConnectTimeout(str(error) or "timed out") from error
+        except OSError as error:
+            raise httpx.ConnectError(str(error)) from error
+        try:
+            connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if self.tls:
+                connection.settimeout(_left(deadline, None, httpx.ConnectTimeout))
+                connection = context.wrap_socket(connection, server_hostname=self.host)
+        except TimeoutError as error:
+            connection.close()
+            raise httpx.ConnectTimeout(str(error) or "timed out") from error
+        except OSError as error:  # ssl.SSLError included
+            connection.close()
+            raise httpx.ConnectError(str(error)) from error
+        except BaseException:
+            connection.close()
+            raise
+        return connection
+
+    def close(self) -> None:
+        while self._idle:
+            try:
+                connection, _ = self._idle.pop()
+            except IndexError:
+                return
+            connection.close()
+
+
+def _request_head(method: str, target: str, headers: Mapping[str, str], length: int) -> bytes:
+    lines = [f"{method} {target} HTTP/1.1"]
+    for name, value in headers.items():
+        if "\r" in value or "\n" in value or "\r" in name or "\n" in name:
+            raise httpx.LocalProtocolError(f"Illegal header value for {name!r}")
+        lines.append(f"{name}: {value}")
+    if length or method in ("POST", "PUT", "PATCH"):
+        lines.append(f"content-length: {length}")
+    lines.append("\r\n")
+    return "\r\n".join(lines).encode("ascii")
+
+
+def _send_and_read(
+    connection: socket.socket, request: bytes, method: str, deadline: float | None
+) -> tuple[WireReply, bool]:
+    """Write the request, read the whole reply; (reply, whether the connection can be reused)."""
+    try:
+        connection.settimeout(_left(deadline, None, httpx.WriteTimeout))
+        connection.sendall(request)
+    except TimeoutError as error:
+        raise httpx.WriteTimeout(str(error) or "timed out") from error
+    except OSError as error:
+        raise httpx.WriteError(str(error)) from error
+    reader = _ReplyReader(_DeadlineReader(connection, deadline), _READ_CHUNK)
+    response = http.client.HTTPResponse(_Source(reader), method=method)  # type: ignore[arg-type]
+    try:
+        response.begin()
+        body = response.read()
+    except TimeoutError as error:
+        raise httpx.ReadTimeout(str(error) or "timed out") from error
+    except http.client.RemoteDisconnected as error:
+        raise httpx.RemoteProtocolError(
+            "Server disconnected without sending a response."
+        ) from error
+    except (http.client.HTTPException, ValueError) as error:
+        raise httpx.RemoteProtocolError(_protocol_message(error)) from error
+    except OSError as error:
+        raise httpx.ReadError(str(error)) from error
+    finally:
+        response.close()
+    # Reusable when the reply ended where its framing said, the server keeps the connection
+    # open, and no byte of anything else was read past it.
+    reusable = not response.will_close and reader.stray is False
+    headers = [(name.lower(), value) for name, value in response.getheaders()]
+    return (response.status, headers, body), reusable
+
+
+def _protocol_message(error: Exception) -> str:
+    if isinstance(error, http.client.IncompleteRead):
+        return "peer closed connection without sending complete message body"
+    text = str(error) or type(error).__name__
+    return text if len(text) <= 200 else f"{text[:200]}... ({len(text)} characters)"
+
+
+def _left(
+    deadline: float | None,
+    default: float | None,
+    expired: type[httpx.TimeoutException] = httpx.PoolTimeout,
+) -> float | None:
+    """Seconds the attempt has left, or `default` without a deadline."""
+    if deadline is None:
+        return default
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise expired("the attempt's timeout passed")
+    return remaining
+
+
+def _readable(connection: socket.socket) -> bool:
+    """Whether an idle connection has something to read: the server's close, or stray bytes."""
+    try:
+        fileno = connection.fileno()
+    except OSError:
+        return True
+    if fileno < 0:
+        return True
+    poller = select.poll()
+    poller.register(fileno, select.POLLIN)
+    return bool(poller.poll(0))
+
+
+class _DeadlineReader(io.RawIOBase):
+    """The connection's bytes, each read waiting no longer than the attempt has left."""
+
+    def __init__(self, connection: socket.socket, deadline: float | None) -> None:
+        self._connection = connection
+        self._deadline = deadline
+        self.finished = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int | None:  # type: ignore[override]
+        if self.finished:
+            return None  # "nothing to read now": see `_ReplyReader.close`
+        self._connection.settimeout(_left(self._deadline, None, httpx.ReadTimeout))
+        return self._connection.recv_into(buffer)
+
+
+class _ReplyReader(io.BufferedReader):
+    """The buffered reader of one reply; on close it notes whether bytes past the reply arrived.
+
+    `http.client` closes it once the reply's framing says the body is complete. Bytes already
+    buffered beyond that point belong to no request, so the connection must not be reused.
+    """
+
+    stray: bool | None = None  # None: closed before the reply was read to its end
+
+    def close(self) -> None:
+        if not self.closed:
+            raw = self.raw
+            if isinstance(raw, _DeadlineReader):
+                raw.finished = True
+                self.stray = bool(self.peek(1))
+        super().close()
+
+
+class _Source:
+    """What `http.client.HTTPResponse` reads from: it asks for `makefile("rb")`."""
+
+    def __init__(self, reader: io.BufferedReader) -> None:
+        self._reader = reader
+
+    def makefile(self, mode: str) -> io.BufferedReader:  # noqa: ARG002
+        return self._reader

@@ -1,0 +1,319 @@
+"""The sync direct way's HTTP/1.1 pool against a raw socket server on 127.0.0.1.
+
+The server answers each request with scripted raw bytes, so replies httpx's parser would take
+apart (chunked bodies, bytes past the end of a reply, a reply trickling in, too many headers)
+reach `Http11Pool` exactly as written, and the tests see how many connections were opened.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import httpx
+import pytest
+
+from paigo_sdk import APIConnectionError, APITimeoutError, PaigoClient
+from paigo_sdk._deadline import attempt_deadline
+from paigo_sdk._http11 import Http11Pool
+
+OK = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+
+Reply = Callable[[socket.socket], None]
+
+
+@dataclass
+class RawServer:
+    """Answers each request with the next scripted reply (the last one repeats)."""
+
+    replies: list[Reply]
+    port: int = 0
+    connections: int = 0
+    requests: list[bytes] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def next_reply(self) -> Reply:
+        with self.lock:
+            return self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
+
+    def serve(self, connection: socket.socket) -> None:
+        with connection:
+            buffer = b""
+            while True:
+                while b"\r\n\r\n" not in buffer:
+                    chunk = connection.recv(65536)
+                    if not chunk:
+                        return
+                    buffer += chunk
+                head, _, buffer = buffer.partition(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n")[1:]:
+                    name, _, value = line.partition(b":")
+                    if name.strip().lower() == b"content-length":
+                        length = int(value)
+                while len(buffer) < length:
+                    buffer += connection.recv(65536)
+                with self.lock:
+                    self.requests.append(head + b"\r\n\r\n" + buffer[:length])
+                buffer = buffer[length:]
+                try:
+                    self.next_reply()(connection)
+                except OSError:
+                    return
+
+
+def send(data: bytes) -> Reply:
+    def reply(connection: socket.socket) -> None:
+        connection.sendall(data)
+
+    return reply
+
+
+def send_and_close(data: bytes) -> Reply:
+    def reply(connection: socket.socket) -> None:
+        connection.sendall(data)
+        connection.shutdown(socket.SHUT_RDWR)
+
+    return reply
+
+
+def trickle(data: bytes, pause: float) -> Reply:
+    def reply(connection: socket.socket) -> None:
+        for byte in data:
+            connection.sendall(bytes([byte]))
+            time.sleep(pause)
+
+    return reply
+
+
+@pytest.fixture
+def raw_server() -> Iterator[RawServer]:
+    listener = socket.create_server(("127.0.0.1", 0))
+    server = RawServer(replies=[send(OK)], port=listener.getsockname()[1])
+
+    def accept() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            with server.lock:
+                server.connections += 1
+            threading.Thread(target=server.serve, args=(connection,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    yield server
+    listener.close()
+
+
+@pytest.fixture
+def pool() -> Iterator[Http11Pool]:
+    lane = Http11Pool(
+        ssl_context=ssl.create_default_context(), max_connections=4, keepalive_expiry=5.0
+    )
+    yield lane
+    lane.close()
+
+
+def _post(pool: Http11Pool, server: RawServer, timeout: float | None = 5.0) -> tuple[int, bytes]:
+    status, _, body = pool.exchange(
+        "POST",
+        f"{server.url}/usage",
+        {"host": f"127.0.0.1:{server.port}", "content-type": "application/json"},
+        b'{"a":1}',
+        timeout,
+    )
+    return status, body
+
+
+def test_a_request_is_written_as_http_1_1_with_its_length(
+    raw_server: RawServer, pool: Http11Pool
+) -> None:
+    assert _post(pool, raw_server) == (200, b"{}")
+    [request] = raw_server.requests
+    assert request.startswith(b"POST /usage HTTP/1.1\r\n")
+    assert b"\r\nhost: 127.0.0.1:" in request
+    assert b"\r\ncontent-length: 7\r\n" in request
+    assert request.endswith(b'\r\n\r\n{"a":1}')
+
+
+def test_keep_alive_connections_are_reused(raw_server: RawServer, pool: Http11Pool) -> None:
+    for _ in range(5):
+        assert _post(pool, raw_server) == (200, b"{}")
+    assert raw_server.connections == 1
+
+
+def test_a_chunked_reply_is_read_whole_and_its_headers_kept(
+    raw_server: RawServer, pool: Http11Pool
+) -> None:
+    raw_server.replies = [
+        send(
+            b"HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\nX-Request-Id: r-1\r\n\r\n"
+            b'3\r\n{"a\r\n5\r\n":1}\n\r\n0\r\n\r\n'
+        ),
+        send(OK),
+    ]
+    status, headers, body = pool.exchange("GET", f"{raw_server.url}/x", {"host": "h"}, b"", 5.0)
+    assert (status, body) == (201, b'{"a":1}\n')
+    assert ("x-request-id", "r-1") in headers
+    assert _post(pool, raw_server) == (200, b"{}")
+    assert raw_server.connections == 1
+
+
+def test_bytes_past_the_end_of_a_reply_retire_the_connection(
+    raw_server: RawServer, pool: Http11Pool
+) -> None:
+    # A second, unasked-for reply in the same packet must never be read as the next answer.
+    stray = b'HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n{"b":99}'
+    raw_server.replies = [send(OK + stray), send(OK)]
+    assert _post(pool, raw_server) == (200, b"{}")
+    assert _post(pool, raw_server) == (200, b"{}")
+    assert raw_server.connections == 2
+
+
+def test_a_reply_that_closes_the_connection_is_not_reused(
+    raw_server: RawServer, pool: Http11Pool
+) -> None:
+    raw_server.replies = [
+        send_and_close(b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}"),
+        send(OK),
+    ]
+    assert _post(pool, raw_server) == (200, b"{}")
+    assert _post(pool, raw_server) == (200, b"{}")
+    assert raw_server.connections == 2
+
+
+def test_a_connection_the_server_closed_while_idle_is_not_reused(
+    raw_server: RawServer, pool: Http11Pool
+) -> None:
+    raw_server.replies = [send_and_close(OK), send(OK)]
+    assert _post(pool, raw_server) == (200, b"{}")
+    time.sleep(0.1)  # the close reaches the client
+    assert _post(pool, raw_server) == (200, b"{}")
+    assert raw_server.connections == 2
+
+
+def test_an_expired_idle_connection_is_not_reused(raw_server: RawServer) -> None:
+    lane = Http11Pool(
+        ssl_context=ssl.create_default_context(), max_connections=4, keepalive_expiry=0.05
+    )
+    assert _post(lane, raw_server) == (200, b"{}")
+    time.sleep(0.1)
+    assert _post(lane, raw_server) == (200, b"{}")
+    lane.close()
+    assert raw_server.connections == 2
+
+
+def test_a_reply_trickling_in_ends_at_the_attempts_timeout(
+    raw_server: RawServer, pool: Http11Pool
+) -> None:
+    raw_server.replies = [trickle(OK, 0.05)]
+    began = time.monotonic()
+    with pytest.raises(httpx.ReadTimeout):
+        _post(pool, raw_server, timeout=0.5)
+    # Each byte came well within the timeout; only the attempt's deadline can end it.
+    assert time.monotonic() - began < len(OK) * 0.05
+
+
+def test_an_enclosing_attempt_deadline_bounds_the_exchange(
+    raw_server: RawServer, pool: Http11Pool
+) -> None:
+    raw_server.replies = [trickle(OK, 0.05)]
+    with attempt_deadline(0.3), pytest.raises(httpx.ReadTimeout):
+        _post(pool, raw_server, timeout=30.0)
+
+
+@pytest.mark.parametrize(
+    ("reply", "error"),
+    [
+        (send_and_close(b""), "Server disconnected without sending a response."),
+        (send_and_close(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n{}"), "complete"),
+        (send(b"SMTP ready\r\n\r\n"), "SMTP"),
+        (send(b"HTTP/1.1 200 OK\r\n" + b"X-A: b\r\n" * 101 + b"\r\n"), "100 headers"),
+        (send(b"HTTP/1.1 200 OK\r\nX-A: " + b"b" * 70_000 + b"\r\n\r\n"), "line"),
+    ],
+)
+def test_a_broken_reply_raises_remote_protocol_error(
+    raw_server: RawServer, pool: Http11Pool, reply: Reply, error: str
+) -> None:
+    raw_server.replies = [reply]
+    with pytest.raises(httpx.RemoteProtocolError, match=error) as raised:
+        _post(pool, raw_server)
+    assert len(str(raised.value)) < 400
+
+
+def test_nothing_listening_raises_connect_error(pool: Http11Pool) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        port = probe.getsockname()[1]
+    with pytest.raises(httpx.ConnectError):
+        pool.exchange("GET", f"http://127.0.0.1:{port}/x", {"host": "h"}, b"", 5.0)
+
+
+def test_a_line_break_in_a_header_value_is_refused_before_sending(
+    raw_server: RawServer, pool: Http11Pool
+) -> None:
+    with pytest.raises(httpx.LocalProtocolError):
+        pool.exchange("GET", f"{raw_server.url}/x", {"host": "h", "x-a": "b\r\nx-b: c"}, b"", 5.0)
+    assert raw_server.requests == []
+
+
+def test_an_unsupported_scheme_is_refused(pool: Http11Pool) -> None:
+    with pytest.raises(httpx.UnsupportedProtocol):
+        pool.exchange("GET", "ftp://127.0.0.1/x", {"host": "h"}, b"", 5.0)
+
+
+def test_requests_past_the_connection_limit_wait_then_time_out(raw_server: RawServer) -> None:
+    lane = Http11Pool(
+        ssl_context=ssl.create_default_context(), max_connections=1, keepalive_expiry=5.0
+    )
+    raw_server.replies = [trickle(OK, 0.02)]
+    holder = threading.Thread(target=_post, args=(lane, raw_server, 5.0))
+    holder.start()
+    time.sleep(0.1)  # the first request holds the only connection
+    with pytest.raises(httpx.PoolTimeout):
+        _post(lane, raw_server, timeout=0.2)
+    holder.join()
+    lane.close()
+
+
+def test_the_client_reports_a_broken_reply_as_a_typed_connection_error(
+    raw_server: RawServer,
+) -> None:
+    token = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 23\r\n\r\n"
+        b'{"access_token":"tok1"}'
+    )
+    listed = b'{"message":"ok","data":[]}'
+    listing = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+        + str(len(listed)).encode()
+        + b"\r\n\r\n"
+        + listed
+    )
+    raw_server.replies = [
+        send(token),
+        send(listing),
+        send(b"HTTP/1.1 200 OK\r\n" + b"X-A: b\r\n" * 101 + b"\r\n"),
+        send(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n"),
+    ]
+    with PaigoClient(
+        client_id="id",
+        client_secret="secret",
+        api_url=raw_server.url,
+        auth_url=f"{raw_server.url}/oauth/token",
+        timeout=0.5,
+        max_retries=0,
+    ) as client:
+        assert client.dimensions.list() == []  # the token arrives; the client holds it now
+        with pytest.raises(APIConnectionError, match="100 headers"):
+            client.dimensions.list()
+        with pytest.raises(APITimeoutError):
+            client.dimensions.list()  # the body never comes
