@@ -6,6 +6,10 @@ client retrying a create after a lost reply never makes a second customer or inv
 - On `POST /usage` the engine already deduplicates records by key within one customer (B2); this
   module adds the check that a key reused with a different record is refused. The key's scope is
   the record's customer, and it is remembered for as long as the engine remembers the record.
+  A single record's key keeps the request's body bytes and query text: a repeat with the same
+  bytes (the usual retry) is recognised without decoding anything, and a repeat with other
+  bytes is compared in the canonical form every fingerprint uses (object keys sorted, numbers
+  kept as their text).
 - On every other POST route (`/customers`, `/invoices`, `/dimensions`, ...) the key's scope is the
   API client (the `client_id` the bearer token was issued to). The first successful (2xx) answer
   is stored with a fingerprint of the request (method, path, query and body) and replayed, with
@@ -31,7 +35,7 @@ from typing import Any, Final, NamedTuple
 from simulator.api import replies
 from simulator.api.call import Call, Handler
 from simulator.api.messages import ApiResponse
-from simulator.api.parsing import BadRequest, PayloadTooLarge, idempotency_keys
+from simulator.api.parsing import BadRequest, PayloadTooLarge, idempotency_keys, read_json
 from simulator.clock import Clock
 
 __all__ = ["KEY_LIFETIME", "MAX_KEYS", "IdempotencyStore"]
@@ -50,9 +54,32 @@ Scope = tuple[str, str, str]
 """(kind, owner, key): kind is "usage" or "client"; owner a customer id or an API client id."""
 
 
+class _RawRecord(NamedTuple):
+    """A single usage record's request as it came: its body's bytes and its query's text.
+
+    Two requests with the same bytes are the same request; requests whose bytes differ are
+    compared in the canonical form (`canonical`), which only then is worked out.
+    """
+
+    body: bytes
+    query_text: bytes
+
+    def canonical(self) -> bytes:
+        """The digest of the canonical form, equal to `_fingerprint_json` of the record."""
+        return _fingerprint_json(
+            _fingerprinted_body(self.body, read_json(self.body, "application/json")),
+            self.query_text,
+        )
+
+
+Fingerprint = bytes | _RawRecord
+"""A request's canonical digest (`_fingerprint_json`, `_fingerprint_request`), or a single usage
+record's request as it came (`_RawRecord`)."""
+
+
 class _Entry(NamedTuple):
     # A tuple: one is made per key, on the path of every POST that carries one.
-    fingerprint: bytes
+    fingerprint: Fingerprint
     # The stored answer; None for usage records, which the engine replays itself.
     response: ApiResponse | None
     expires_at: datetime | None
@@ -112,21 +139,33 @@ class IdempotencyStore:
 
     def _usage(self, call: Call, header: str, handler: Handler) -> ApiResponse:
         try:
-            body = _fingerprinted_body(call)
-        except ValueError:
-            return handler(call)  # which refuses the malformed body
+            decoded = call.raw_body()
+        except (BadRequest, PayloadTooLarge):
+            decoded = _NOT_DECODED  # refused by the handler; fingerprinted meanwhile
         query = call.request.query
-        if isinstance(body, list):
-            keys = idempotency_keys(header, count=len(body)) or []
-            records: Sequence[Any] = body
-        else:
-            keys = idempotency_keys(header) or []
-            records = [body]
         query_text = _query_text(query) if query else _NO_QUERY  # the same for every record
-        scoped = [
-            (("usage", _customer_of(record), key), _fingerprint_json(record, query_text))
-            for record, key in zip(records, keys, strict=True)
-        ]
+        scoped: list[tuple[Scope, Fingerprint]]
+        if decoded is _NOT_DECODED or isinstance(decoded, list):
+            try:
+                body = _fingerprinted_body(call.request.body, decoded)
+            except ValueError:
+                return handler(call)  # which refuses the malformed body
+            if isinstance(body, list):
+                keys = idempotency_keys(header, count=len(body)) or []
+                records: Sequence[Any] = body
+            else:
+                keys = idempotency_keys(header) or []
+                records = [body]
+            scoped = [
+                (("usage", _customer_of(record), key), _fingerprint_json(record, query_text))
+                for record, key in zip(records, keys, strict=True)
+            ]
+        else:
+            # A single record the handler decodes: its request as it came is its fingerprint,
+            # worked out in the canonical form only if its key comes back with other bytes.
+            (key,) = idempotency_keys(header) or [header]
+            raw = _RawRecord(call.request.body, query_text)
+            scoped = [(("usage", _customer_of(decoded), key), raw)]
         for scope, fingerprint in scoped:
             self._check(scope, fingerprint)
         response = handler(call)
@@ -154,14 +193,16 @@ class IdempotencyStore:
 
     # ----------------------------------------------------------------- the store
 
-    def _check(self, scope: Scope, fingerprint: bytes) -> _Entry | None:
+    def _check(self, scope: Scope, fingerprint: Fingerprint) -> _Entry | None:
         entry = self._entries.get(scope)
         if entry is None:
             return None
         if entry.expires_at is not None and entry.expires_at <= self._clock.now():
             del self._entries[scope]
             return None
-        if entry.fingerprint != fingerprint:
+        if entry.fingerprint != fingerprint and _canonical_form(
+            entry.fingerprint
+        ) != _canonical_form(fingerprint):
             raise IdempotencyKeyReused(scope[2])
         return entry
 
@@ -189,20 +230,26 @@ class _Number:
         self.text = text
 
 
-def _fingerprinted_body(call: Call) -> Any:
+def _fingerprinted_body(raw: bytes, decoded: Any) -> Any:
     """Return the body as fingerprints read it: numbers kept as their text.
 
-    A body without numbers reads the same either way, so the handler's own decode (which the
-    handler then reuses) serves; any other body is decoded again, keeping each number's text.
+    A body without numbers reads the same either way, so the handler's own decode (`decoded`,
+    or `_NOT_DECODED` when the handler refuses the body) serves; any other body is decoded
+    again, keeping each number's text.
 
     Raises:
         ValueError: when the body is not JSON.
     """
-    try:
-        decoded = call.raw_body()
-    except (BadRequest, PayloadTooLarge):
-        return _parse(call.request.body)  # refused by the handler; fingerprinted meanwhile
-    return _parse(call.request.body) if _holds_number(decoded) else decoded
+    if decoded is _NOT_DECODED or _holds_number(decoded):
+        return _parse(raw)
+    return decoded
+
+
+_NOT_DECODED: Final[Any] = object()
+
+
+def _canonical_form(fingerprint: Fingerprint) -> bytes:
+    return fingerprint if isinstance(fingerprint, bytes) else fingerprint.canonical()
 
 
 def _holds_number(value: Any) -> bool:

@@ -302,6 +302,27 @@ class TestUsage:
         fine = client.post("/usage", json=[two, one], headers={"Idempotency-Key": "b2,b1"})
         assert fine.json["data"] == [{"status": "created"}, {"status": "replayed"}]
 
+    def test_a_single_record_reusing_a_batch_elements_key_is_compared_by_its_record(
+        self, api: Api, client: ApiClient, customer_id: str, dimension_id: str
+    ) -> None:
+        api.engine.options.array_batches = True
+        one, two = _record(customer_id, dimension_id, "1"), _record(customer_id, dimension_id, "2")
+        batch = client.post("/usage", json=[one, two], headers={"Idempotency-Key": "s1,s2"})
+        assert batch.status == 201
+        before = client.state()
+        other = client.post("/usage", json=two, headers={"Idempotency-Key": "s1"})
+        assert other.status == 409
+        assert "'s1'" in other.json["message"]
+        assert client.state() == before
+        spelled_otherwise = client.post(
+            "/usage",
+            body=json.dumps(dict(reversed(one.items())), indent=1).encode(),
+            headers={"Idempotency-Key": "s1", "content-type": "application/json"},
+        )
+        assert spelled_otherwise.status == 201
+        assert spelled_otherwise.headers["idempotent-replayed"] == "true"
+        assert client.state() == before
+
     def test_restore_forgets_the_fingerprints_with_the_records(
         self, client: ApiClient, customer_id: str, dimension_id: str
     ) -> None:
