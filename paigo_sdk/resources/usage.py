@@ -13,7 +13,7 @@ from paigo_sdk._idempotency import check_idempotency_key, new_idempotency_key
 from paigo_sdk._operations import RECORD_USAGE, RECORD_USAGE_BATCH
 from paigo_sdk._request_options import Body, Headers, Query
 from paigo_sdk._sentinels import NOT_GIVEN
-from paigo_sdk._wire import MAX_BATCH_SIZE
+from paigo_sdk._wire import MAX_BATCH_SIZE, MAX_ID_LENGTH
 from paigo_sdk.batching._ledger import LedgerBucket
 from paigo_sdk.errors import ClientValidationError
 from paigo_sdk.reconcile import (
@@ -33,6 +33,12 @@ from paigo_sdk.types import (
     UsageRecordResult,
     to_wire,
 )
+from paigo_sdk.types._base import (
+    format_timestamp,
+    is_small_flat_metadata,
+    parse_decimal,
+    parse_timestamp,
+)
 
 if TYPE_CHECKING:
     from paigo_sdk.batching import AsyncUsageBatcher, UsageBatcher
@@ -44,6 +50,58 @@ __all__ = [
     "check_idempotency_key",
     "new_idempotency_key",
 ]
+
+
+def _record_body(
+    customer_id: object,
+    dimension_id: object,
+    record_value: object,
+    timestamp: object,
+    metadata: object,
+) -> dict[str, Any]:
+    """The JSON body of one usage record: `to_wire` of its `UsageRecordCreateParams`.
+
+    Plain arguments (string ids within their limits, small flat metadata or none) are checked
+    with the params model's own validators and written directly, without building the model:
+    this is the path of every record a batcher sends. Anything else, and every problem, goes
+    through the model, so its messages name the argument.
+
+    Raises:
+        ClientValidationError: for an invalid argument.
+    """
+    if (
+        type(customer_id) is str
+        and type(dimension_id) is str
+        and 0 < len(customer_id) <= MAX_ID_LENGTH
+        and 0 < len(dimension_id) <= MAX_ID_LENGTH
+        and "\x00" not in customer_id
+        and "\x00" not in dimension_id
+        and (metadata is None or (type(metadata) is dict and is_small_flat_metadata(metadata)))
+    ):
+        try:
+            value = format(parse_decimal(record_value), "f")
+            moment = format_timestamp(parse_timestamp(timestamp))
+        except ValueError:
+            pass  # the model says what is wrong
+        else:
+            body: dict[str, Any] = {
+                "customerId": customer_id,
+                "dimensionId": dimension_id,
+                "recordValue": value,
+                "timestamp": moment,
+            }
+            if metadata is not None:
+                body["metadata"] = dict(metadata)
+            return body
+    arguments = {
+        "customer_id": customer_id,
+        "dimension_id": dimension_id,
+        "record_value": record_value,
+        "timestamp": timestamp,
+        "metadata": metadata,
+    }
+    wire: dict[str, Any] = to_wire(build_params(UsageRecordCreateParams, arguments))
+    return wire
 
 
 def _record_params(record: object, index: int) -> UsageRecordCreateParams:
@@ -132,16 +190,14 @@ class AsyncUsage(AsyncResource):
         )
         if timestamp is None:
             timestamp = self._client._clock.now()
-        params = build_params(
-            UsageRecordCreateParams, locals(), omit=("invoice", "idempotency_key", "key")
-        )
+        body = _record_body(customer_id, dimension_id, record_value, timestamp, metadata)
         return await self._client._request(
             RECORD_USAGE,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
             query={"invoice": "true" if invoice else None},
-            json_body=to_wire(params),
+            json_body=body,
             headers={"Idempotency-Key": key},
             timeout=timeout,
         )
@@ -311,16 +367,14 @@ class Usage(SyncResource):
         )
         if timestamp is None:
             timestamp = self._client._clock.now()
-        params = build_params(
-            UsageRecordCreateParams, locals(), omit=("invoice", "idempotency_key", "key")
-        )
+        body = _record_body(customer_id, dimension_id, record_value, timestamp, metadata)
         return self._client._request(
             RECORD_USAGE,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
             query={"invoice": "true" if invoice else None},
-            json_body=to_wire(params),
+            json_body=body,
             headers={"Idempotency-Key": key},
             timeout=timeout,
         )

@@ -71,6 +71,7 @@ __all__ = [
     "UpperBound",
     "dump_json",
     "format_timestamp",
+    "is_small_flat_metadata",
     "parse_decimal",
     "parse_timestamp",
     "to_wire",
@@ -392,7 +393,7 @@ ReadTimestamp = Annotated[
 def _metadata(value: object) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ValueError(f"metadata must be a mapping, not {type(value).__name__}")
-    if _small_and_flat(value):
+    if is_small_flat_metadata(value):
         return value
     try:
         text = json.dumps(value, allow_nan=False, default=_decimal_default, separators=(",", ":"))
@@ -405,8 +406,15 @@ def _metadata(value: object) -> dict[str, Any]:
     return value
 
 
-def _small_and_flat(value: dict[Any, Any]) -> bool:
-    # The common case (a few short scalar pairs) is far below every limit; skip encoding it.
+def is_small_flat_metadata(value: dict[Any, Any]) -> bool:
+    """Whether a metadata map is a few short scalar pairs: valid without encoding it.
+
+    At most 16 string keys of at most 64 characters, each value `None`, a bool, a string of at
+    most 256 characters or an int of at most 18 digits: far below every metadata limit.
+
+    Raises:
+        Nothing.
+    """
     return len(value) <= 16 and all(
         type(key) is str
         and len(key) <= 64
