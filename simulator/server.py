@@ -59,6 +59,9 @@ _BODY_TIMEOUT = ApiResponse(
     b'"error": "Request Timeout"}',
 )
 _NO_FAULT: Final = FaultPlan()
+BODY_RECEIVED: Final = "paigo_simulator.body_received"
+"""A scope key `SimulatorServer`'s protocol sets (True) once a request's whole body has arrived;
+the app then reads the body without arming the body deadline, as the read cannot wait."""
 _INCOMPLETE_RESPONSE_LOG = "ASGI callable returned without completing response."
 # Set while the app deliberately drops a connection, so that uvicorn's complaint about the
 # unfinished response (logged in the same task, after the app returns) can be silenced.
@@ -156,14 +159,18 @@ class AsgiApp:
             if refusal is not None:
                 await _send_response(send, refusal)
                 return
-        try:
-            # asyncio.timeout, unlike asyncio.wait_for, runs the read in this task: no new
-            # task per request.
-            async with asyncio.timeout(self.limits.body_timeout):
-                body = await _read_body(receive, self.max_body_bytes)
-        except TimeoutError:
-            await _send_response(send, _BODY_TIMEOUT)
-            return
+        if scope.get(BODY_RECEIVED):
+            # The whole body is already in: reading it cannot wait, so no deadline is armed.
+            body = await _read_body(receive, self.max_body_bytes)
+        else:
+            try:
+                # asyncio.timeout, unlike asyncio.wait_for, runs the read in this task: no new
+                # task per request.
+                async with asyncio.timeout(self.limits.body_timeout):
+                    body = await _read_body(receive, self.max_body_bytes)
+            except TimeoutError:
+                await _send_response(send, _BODY_TIMEOUT)
+                return
         if body is None:  # the client went away before sending its body
             return
         if isinstance(body, ApiResponse):
@@ -220,8 +227,13 @@ def _api_request(scope: Scope, headers: dict[str, str], body: bytes) -> ApiReque
 
 
 def _headers(scope: Scope) -> dict[str, str]:
-    headers: dict[str, str] = {}
-    for raw_name, raw_value in scope.get("headers", ()):
+    raw = scope.get("headers", ())
+    if type(raw) is list:
+        headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in raw}
+        if len(headers) == len(raw):  # no header is repeated: the usual case
+            return headers
+        headers = {}
+    for raw_name, raw_value in raw:
         name = raw_name.decode("latin-1").lower()
         value = raw_value.decode("latin-1")
         if name in headers:  # a repeated header reads as one comma-separated list
@@ -510,8 +522,11 @@ def _guarded_protocol(limits: ServerLimits) -> type[Any]:
         def data_received(self, data: bytes) -> None:
             before = self.cycle
             super().data_received(data)
-            if self.cycle is not before:  # a whole request head arrived
+            cycle = self.cycle
+            if cycle is not before:  # a whole request head arrived
                 self._head_due = None
+            if cycle is not None and not cycle.more_body:
+                cycle.scope[BODY_RECEIVED] = True
 
         def on_response_complete(self) -> None:
             before = self.cycle
