@@ -522,7 +522,7 @@ def _guarded_protocol(limits: ServerLimits) -> type[Any]:
         def data_received(self, data: bytes) -> None:
             before = self.cycle
             super().data_received(data)
-            cycle = self.cycle
+            cycle: Any = self.cycle  # None until a first request head arrives
             if cycle is not before:  # a whole request head arrived
                 self._head_due = None
             if cycle is not None and not cycle.more_body:
