@@ -41,7 +41,14 @@ import httpx
 from paigo_sdk._deadline import current_deadline
 from paigo_sdk._in_process import WireReply
 
-__all__ = ["Http11Pool"]
+__all__ = [
+    "Address",
+    "Http11Pool",
+    "has_bytes_waiting",
+    "protocol_message",
+    "request_head",
+    "split_url",
+]
 
 _READ_CHUNK: Final = 65_536
 _DEFAULT_PORTS: Final = {"http": 80, "https": 443}
@@ -90,7 +97,7 @@ class Http11Pool:
         if outer is not None and (deadline is None or outer < deadline):
             deadline = outer
         origin, target = self._origin(url)
-        head = _request_head(method, target, headers, len(body))
+        head = request_head(method, target, headers, len(body))
         if not self._slots.acquire(timeout=-1 if deadline is None else _left(deadline, 0.0)):
             raise httpx.PoolTimeout("no connection became free in time")
         try:
@@ -120,9 +127,7 @@ class Http11Pool:
             origin.close()
 
     def _origin(self, url: str) -> tuple[_Origin, str]:
-        start = url.find("//")
-        slash = url.find("/", start + 2) if start >= 0 else -1
-        key, target = (url, "/") if slash < 0 else (url[:slash], url[slash:])
+        key, target = split_url(url)
         origin = self._origins.get(key)
         if origin is None:
             with self._lock:
@@ -132,16 +137,39 @@ class Http11Pool:
         return origin, target
 
 
-class _Origin:
-    """One scheme, host and port: its idle connections, newest last."""
+def split_url(url: str) -> tuple[str, str]:
+    """Split an absolute URL into its origin (`scheme://host:port`) and its target (path, query).
+
+    Raises:
+        Nothing.
+    """
+    start = url.find("//")
+    slash = url.find("/", start + 2) if start >= 0 else -1
+    return (url, "/") if slash < 0 else (url[:slash], url[slash:])
+
+
+class Address:
+    """Where an origin's connections go: TLS or not, host and port."""
 
     def __init__(self, origin: str) -> None:
+        """Read `scheme://host[:port]`.
+
+        Raises:
+            httpx.UnsupportedProtocol: for a scheme other than http and https.
+        """
         parsed = httpx.URL(origin)
         if parsed.scheme not in _DEFAULT_PORTS:
             raise httpx.UnsupportedProtocol(f"Request URL has an unsupported protocol '{origin}'.")
         self.tls = parsed.scheme == "https"
         self.host = parsed.host
         self.port = parsed.port or _DEFAULT_PORTS[parsed.scheme]
+
+
+class _Origin(Address):
+    """One scheme, host and port: its idle connections, newest last."""
+
+    def __init__(self, origin: str) -> None:
+        super().__init__(origin)
         self._idle: collections.deque[tuple[socket.socket, float]] = collections.deque()
 
     def take(self, expiry: float) -> socket.socket | None:
@@ -152,7 +180,7 @@ class _Origin:
                 connection, since = idle.pop()
             except IndexError:  # another thread took the last one
                 return None
-            if time.monotonic() - since < expiry and not _readable(connection):
+            if time.monotonic() - since < expiry and not has_bytes_waiting(connection):
                 return connection
             # Expired, closed by the server, or holding bytes nobody asked for.
             connection.close()
@@ -196,7 +224,13 @@ class _Origin:
             connection.close()
 
 
-def _request_head(method: str, target: str, headers: Mapping[str, str], length: int) -> bytes:
+def request_head(method: str, target: str, headers: Mapping[str, str], length: int) -> bytes:
+    """The request line and headers of an HTTP/1.1 request, `content-length` added.
+
+    Raises:
+        httpx.LocalProtocolError: for a header name or value with a line break in it.
+        UnicodeEncodeError: for a header that is not ASCII.
+    """
     lines = [f"{method} {target} HTTP/1.1"]
     for name, value in headers.items():
         if "\r" in value or "\n" in value or "\r" in name or "\n" in name:
@@ -231,7 +265,7 @@ def _send_and_read(
             "Server disconnected without sending a response."
         ) from error
     except (http.client.HTTPException, ValueError) as error:
-        raise httpx.RemoteProtocolError(_protocol_message(error)) from error
+        raise httpx.RemoteProtocolError(protocol_message(error)) from error
     except OSError as error:
         raise httpx.ReadError(str(error)) from error
     finally:
@@ -243,7 +277,12 @@ def _send_and_read(
     return (response.status, headers, body), reusable
 
 
-def _protocol_message(error: Exception) -> str:
+def protocol_message(error: Exception) -> str:
+    """The text of the `httpx.RemoteProtocolError` for a reply `http.client` could not read.
+
+    Raises:
+        Nothing.
+    """
     if isinstance(error, http.client.IncompleteRead):
         return "peer closed connection without sending complete message body"
     text = str(error) or type(error).__name__
@@ -264,8 +303,12 @@ def _left(
     return remaining
 
 
-def _readable(connection: socket.socket) -> bool:
-    """Whether an idle connection has something to read: the server's close, or stray bytes."""
+def has_bytes_waiting(connection: socket.socket) -> bool:
+    """Whether an idle connection has something to read: the server's close, or stray bytes.
+
+    Raises:
+        Nothing.
+    """
     try:
         fileno = connection.fileno()
     except OSError:

@@ -19,9 +19,10 @@ Three things live here, and nowhere else:
 - **A direct way through the pool.** `exchange` sends a plain request (method, URL, headers,
   body) and gives back status, headers and body, without httpx building a request, running its
   client machinery (auth flow, redirects, cookies) and wrapping a response; the client takes it
-  for plain JSON requests (see `paigo_sdk._client`). The sync pool sends HTTP/1.1 ones through
-  its own lean connections (`paigo_sdk._http11`), the async pool through its httpcore shards;
-  either way failures come out as the httpx exceptions httpx itself would raise for them.
+  for plain JSON requests (see `paigo_sdk._client`). HTTP/1.1 ones go through the pool's own
+  lean connections (`paigo_sdk._http11`, `paigo_sdk._http11_async`), HTTP/2 ones (and all of
+  them under trio) through the httpcore shards; either way failures come out as the httpx
+  exceptions httpx itself would raise for them.
 - **Fork safety.** A child process must never use a socket it inherited: parent and child would
   read each other's replies. Each pool registers itself; `os.register_at_fork` gives every pool in
   the child a fresh one and resets locks that another thread may have held at the moment of the
@@ -42,10 +43,12 @@ from typing import Any, Final, Generic, Protocol, TypeVar
 
 import httpcore
 import httpx
+import sniffio
 
 from paigo_sdk._asyncio_backend import AsyncioBackend
 from paigo_sdk._deadline import attempt_deadline, current_deadline
 from paigo_sdk._http11 import Http11Pool
+from paigo_sdk._http11_async import AsyncHttp11Pool
 from paigo_sdk._in_process import WireReply
 
 __all__ = [
@@ -167,6 +170,11 @@ _HTTPX_ERRORS: Final[tuple[tuple[type[Exception], type[httpx.TransportError]], .
     (httpcore.ProtocolError, httpx.ProtocolError),
 )
 _HTTPCORE_ERRORS: Final = tuple(core for core, _ in _HTTPX_ERRORS)
+
+# httpcore's pools as httpcore made them: the lanes are taken only while nobody (respx, say)
+# has patched them.
+_POOL_SENDS: Final = httpcore.ConnectionPool.handle_request
+_ASYNC_POOL_SENDS: Final = httpcore.AsyncConnectionPool.handle_async_request
 
 
 def _httpx_error(error: Exception) -> httpx.TransportError:
@@ -295,11 +303,23 @@ class _ShardedPool:
 
 
 class _AsyncShardedPool:
-    """The async twin of `_ShardedPool`; one event loop drives it, so its counts need no lock."""
+    """The async twin of `_ShardedPool`; one event loop drives it, so its counts need no lock.
 
-    def __init__(self, shards: list[httpcore.AsyncConnectionPool]) -> None:
+    Its `lane` carries the direct way's HTTP/1.1 requests on asyncio (under trio, httpcore's
+    shards carry everything).
+    """
+
+    def __init__(
+        self,
+        shards: list[httpcore.AsyncConnectionPool],
+        *,
+        lane: AsyncHttp11Pool | None = None,
+        http2: bool = False,
+    ) -> None:
         self._shards = shards
         self._waiting = [0] * len(shards)
+        self._lane = lane
+        self._http2 = http2
 
     async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
         waiting = self._waiting
@@ -326,6 +346,14 @@ class _AsyncShardedPool:
         Raises:
             httpx.TransportError: the httpx exception for what went wrong on the connection.
         """
+        lane = self._lane
+        if (
+            lane is not None
+            and (not self._http2 or url.startswith("http://"))
+            and httpcore.AsyncConnectionPool.handle_async_request is _ASYNC_POOL_SENDS
+            and sniffio.current_async_library() == "asyncio"
+        ):
+            return await lane.exchange(method, url, headers, body, timeout)
         request = _core_request(method, url, headers, body, timeout)
         try:
             response = await self.handle_async_request(request)
@@ -338,6 +366,8 @@ class _AsyncShardedPool:
         return _reply(response, content)
 
     async def aclose(self) -> None:
+        if self._lane is not None:
+            await self._lane.aclose()
         for shard in self._shards:
             await shard.aclose()
 
@@ -405,7 +435,13 @@ def new_async_http() -> httpx.AsyncClient:
                 network_backend=backend,
             )
             for _ in range(_SHARDS)
-        ]
+        ],
+        lane=AsyncHttp11Pool(
+            ssl_context=ssl_context,
+            max_connections=POOL_CONNECTIONS,
+            keepalive_expiry=_KEEPALIVE_EXPIRY,
+        ),
+        http2=http2,
     )
     return httpx.AsyncClient(transport=transport, cookies=_NoCookies())
 
@@ -468,7 +504,6 @@ class HttpPool(Generic[H]):
             self.direct = _direct_way(self.http)
 
 
-_POOL_SENDS: Final = httpcore.ConnectionPool.handle_request
 _HTTPX_SENDS: Final = (
     httpx.Client._transport_for_url,
     httpx.HTTPTransport.handle_request,

@@ -1,4 +1,4 @@
-"""The sync direct way's HTTP/1.1 pool against a raw socket server on 127.0.0.1.
+"""The direct way's HTTP/1.1 pools (sync and async) against a raw socket server on 127.0.0.1.
 
 The server answers each request with scripted raw bytes, so replies httpx's parser would take
 apart (chunked bodies, bytes past the end of a reply, a reply trickling in, too many headers)
@@ -7,11 +7,12 @@ reach `Http11Pool` exactly as written, and the tests see how many connections we
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 
 import httpx
@@ -20,6 +21,7 @@ import pytest
 from paigo_sdk import APIConnectionError, APITimeoutError, PaigoClient
 from paigo_sdk._deadline import attempt_deadline
 from paigo_sdk._http11 import Http11Pool
+from paigo_sdk._http11_async import AsyncHttp11Pool
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
 
@@ -231,6 +233,7 @@ def test_an_enclosing_attempt_deadline_bounds_the_exchange(
         _post(pool, raw_server, timeout=30.0)
 
 
+@pytest.mark.anyio
 @pytest.mark.parametrize(
     ("reply", "error"),
     [
@@ -317,3 +320,170 @@ def test_the_client_reports_a_broken_reply_as_a_typed_connection_error(
             client.dimensions.list()
         with pytest.raises(APITimeoutError):
             client.dimensions.list()  # the body never comes
+
+
+# -- the async twin ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def async_pool() -> AsyncIterator[AsyncHttp11Pool]:
+    lane = AsyncHttp11Pool(
+        ssl_context=ssl.create_default_context(), max_connections=4, keepalive_expiry=5.0
+    )
+    yield lane
+    await lane.aclose()
+
+
+async def _async_post(
+    pool: AsyncHttp11Pool, server: RawServer, method: str = "POST"
+) -> tuple[int, list[tuple[str, str]], bytes]:
+    async with asyncio.timeout(5):
+        status, headers, body = await pool.exchange(
+            method,
+            f"{server.url}/usage",
+            {"host": f"127.0.0.1:{server.port}", "content-type": "application/json"},
+            b'{"a":1}' if method == "POST" else b"",
+            5.0,
+        )
+    return status, list(headers), body
+
+
+@pytest.mark.anyio
+async def test_the_async_pool_writes_http_1_1_and_reuses_its_connection(
+    raw_server: RawServer, async_pool: AsyncHttp11Pool
+) -> None:
+    for _ in range(3):
+        status, _, body = await _async_post(async_pool, raw_server)
+        assert (status, body) == (200, b"{}")
+    assert raw_server.connections == 1
+    assert raw_server.requests[0].startswith(b"POST /usage HTTP/1.1\r\n")
+    assert raw_server.requests[0].endswith(b'\r\ncontent-length: 7\r\n\r\n{"a":1}')
+
+
+@pytest.mark.anyio
+async def test_the_async_pool_reads_replies_that_arrive_in_pieces(
+    raw_server: RawServer, async_pool: AsyncHttp11Pool
+) -> None:
+    chunked = (
+        b"HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\nX-Request-Id: r-1\r\n\r\n"
+        b'3\r\n{"a\r\n5\r\n":1}\n\r\n0\r\n\r\n'
+    )
+    raw_server.replies = [trickle(chunked, 0.001), trickle(OK, 0.001), send(OK)]
+    status, headers, body = await _async_post(async_pool, raw_server)
+    assert (status, body) == (201, b'{"a":1}\n')
+    assert ("x-request-id", "r-1") in headers
+    assert (await _async_post(async_pool, raw_server))[::2] == (200, b"{}")
+    assert (await _async_post(async_pool, raw_server))[::2] == (200, b"{}")
+    assert raw_server.connections == 1
+
+
+@pytest.mark.anyio
+async def test_the_async_pool_reads_a_head_reply_without_a_body(
+    raw_server: RawServer, async_pool: AsyncHttp11Pool
+) -> None:
+    raw_server.replies = [send(b"HTTP/1.1 200 OK\r\nContent-Length: 20\r\n\r\n"), send(OK)]
+    assert (await _async_post(async_pool, raw_server, "HEAD"))[::2] == (200, b"")
+    assert (await _async_post(async_pool, raw_server))[::2] == (200, b"{}")
+    assert raw_server.connections == 1
+
+
+@pytest.mark.anyio
+async def test_the_async_pool_retires_a_connection_with_bytes_past_the_reply(
+    raw_server: RawServer, async_pool: AsyncHttp11Pool
+) -> None:
+    stray = b'HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n{"b":99}'
+    raw_server.replies = [send(OK + stray), send(OK)]
+    assert (await _async_post(async_pool, raw_server))[::2] == (200, b"{}")
+    assert (await _async_post(async_pool, raw_server))[::2] == (200, b"{}")
+    assert raw_server.connections == 2
+
+
+@pytest.mark.anyio
+async def test_the_async_pool_does_not_reuse_a_connection_the_server_closed(
+    raw_server: RawServer, async_pool: AsyncHttp11Pool
+) -> None:
+    closing = b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}"
+    raw_server.replies = [send_and_close(closing), send_and_close(OK), send(OK)]
+    assert (await _async_post(async_pool, raw_server))[::2] == (200, b"{}")
+    assert (await _async_post(async_pool, raw_server))[::2] == (200, b"{}")
+    # The second connection was closed right after its keep-alive reply. Blocking the event
+    # loop, so that it cannot see the close, leaves only the check on reuse to notice it.
+    time.sleep(0.1)  # noqa: ASYNC251 - the point is to block the event loop
+    assert (await _async_post(async_pool, raw_server))[::2] == (200, b"{}")
+    assert raw_server.connections == 3
+
+
+@pytest.mark.anyio
+async def test_a_cancelled_async_exchange_closes_its_connection(
+    raw_server: RawServer, async_pool: AsyncHttp11Pool
+) -> None:
+    # The late reply to the cancelled request must never answer the next one.
+    late = b'HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\n{"l":1}'
+    raw_server.replies = [trickle(late, 0.05), send(OK)]
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(0.2):
+            await async_pool.exchange("POST", f"{raw_server.url}/usage", {"host": "h"}, b"{}", 5.0)
+    assert (await _async_post(async_pool, raw_server))[::2] == (200, b"{}")
+    assert raw_server.connections == 2
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("reply", "error"),
+    [
+        (send_and_close(b""), "Server disconnected without sending a response."),
+        (send_and_close(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n{}"), "complete"),
+        (send_and_close(b"HTTP/1.1 200 OK\r\nContent-"), "complete reply head"),
+        (send(b"SMTP ready\r\n\r\n"), "SMTP"),
+        (send(b"HTTP/1.1 200 OK\r\n" + b"X-A: b\r\n" * 101 + b"\r\n"), "100 headers"),
+        (send(b"HTTP/1.1 200 OK\r\nX-A: " + b"b" * 70_000 + b"\r\n\r\n"), "line"),
+    ],
+)
+async def test_a_broken_reply_raises_remote_protocol_error_on_the_async_pool(
+    raw_server: RawServer, async_pool: AsyncHttp11Pool, reply: Reply, error: str
+) -> None:
+    raw_server.replies = [reply]
+    with pytest.raises(httpx.RemoteProtocolError, match=error) as raised:
+        await _async_post(async_pool, raw_server)
+    assert len(str(raised.value)) < 400
+
+
+@pytest.mark.anyio
+async def test_the_async_pool_raises_connect_error_when_nothing_listens(
+    async_pool: AsyncHttp11Pool,
+) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        port = probe.getsockname()[1]
+    with pytest.raises(httpx.ConnectError):
+        await async_pool.exchange("GET", f"http://127.0.0.1:{port}/x", {"host": "h"}, b"", 5.0)
+
+
+@pytest.mark.anyio
+async def test_async_requests_past_the_connection_limit_wait_for_a_free_one(
+    raw_server: RawServer,
+) -> None:
+    lane = AsyncHttp11Pool(
+        ssl_context=ssl.create_default_context(), max_connections=2, keepalive_expiry=5.0
+    )
+    raw_server.replies = [trickle(OK, 0.005)]
+    replies = await asyncio.gather(*(_async_post(lane, raw_server) for _ in range(6)))
+    await lane.aclose()
+    assert [(status, body) for status, _, body in replies] == [(200, b"{}")] * 6
+    assert raw_server.connections == 2
+
+
+@pytest.mark.anyio
+async def test_a_waiter_cancelled_while_queued_gives_up_its_place(raw_server: RawServer) -> None:
+    lane = AsyncHttp11Pool(
+        ssl_context=ssl.create_default_context(), max_connections=1, keepalive_expiry=5.0
+    )
+    raw_server.replies = [trickle(OK, 0.01)]
+    holder = asyncio.ensure_future(_async_post(lane, raw_server))
+    await asyncio.sleep(0.05)
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(0.05):
+            await _async_post(lane, raw_server)  # waits for the only connection, then gives up
+    await holder
+    raw_server.replies = [send(OK)]
+    assert (await _async_post(lane, raw_server))[::2] == (200, b"{}")
+    await lane.aclose()
