@@ -219,19 +219,14 @@ class _BaseClient:
         key = check_idempotency_key(key)
         return {**(headers or {}), IDEMPOTENCY_HEADER: key}, RetryClass.IDEMPOTENT
 
-    def _build_request(
-        self,
-        http: httpx.Client | httpx.AsyncClient,
-        op: Operation[Any],
-        *,
-        path_params: Mapping[str, object] | None,
-        query: Mapping[str, str | None] | None,
-        json_body: Any,
-        files: Mapping[str, Any] | None,
-        headers: Mapping[str, str] | None,
-        timeout: Timeout,
-    ) -> httpx.Request:
-        url = _parsed_url(self._config.api_url + op.format_path(path_params))
+    def _build_request(self, op: Operation[Any], arguments: _Arguments) -> httpx.Request:
+        """The httpx request of one attempt that goes through httpx's path.
+
+        Raises:
+            ClientValidationError: for a body larger than `MAX_BODY_BYTES`.
+        """
+        json_body, headers, query = arguments.json_body, arguments.headers, arguments.query
+        url = _parsed_url(self._config.api_url + op.format_path(arguments.path_params))
         content: bytes | None = None
         if json_body is not None:
             content = _json.dumps(json_body).encode()
@@ -253,13 +248,15 @@ class _BaseClient:
                 all_headers["Content-Type"] = "application/json"
             all_headers.update(headers)
         params = {key: value for key, value in (query or {}).items() if value is not None}
+        timeout = arguments.timeout
         seconds = self._config.timeout if isinstance(timeout, NotGiven) else timeout
+        http: httpx.Client | httpx.AsyncClient = self._pool.http
         return http.build_request(
             op.method,
             url,
             params=params or None,
             content=content,
-            files=files,
+            files=arguments.files,
             headers=all_headers,
             timeout=_timeout(seconds),
         )
@@ -768,16 +765,7 @@ class PaigoClient(_BaseClient, SyncResources):
             answered, value = self._direct_reply(op, direct, reply)
             if answered:
                 return value
-        request = self._build_request(
-            self._http,
-            op,
-            path_params=arguments.path_params,
-            query=arguments.query,
-            json_body=arguments.json_body,
-            files=arguments.files,
-            headers=arguments.headers,
-            timeout=arguments.timeout,
-        )
+        request = self._build_request(op, arguments)
         response = self._send(op, request, number)
         return self._process_response(op, response)
 
@@ -1033,16 +1021,7 @@ class AsyncPaigoClient(_BaseClient, AsyncResources):
             answered, value = self._direct_reply(op, direct, reply)
             if answered:
                 return value
-        request = self._build_request(
-            self._http,
-            op,
-            path_params=arguments.path_params,
-            query=arguments.query,
-            json_body=arguments.json_body,
-            files=arguments.files,
-            headers=arguments.headers,
-            timeout=arguments.timeout,
-        )
+        request = self._build_request(op, arguments)
         response = await self._send(op, request, number)
         return self._process_response(op, response)
 
