@@ -15,10 +15,13 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 
+import httpcore
 import httpx
 import pytest
+import trustme
 
 from paigo_sdk import APIConnectionError, APITimeoutError, PaigoClient
+from paigo_sdk._asyncio_backend import AsyncioBackend
 from paigo_sdk._deadline import attempt_deadline
 from paigo_sdk._http11 import Http11Pool
 from paigo_sdk._http11_async import AsyncHttp11Pool
@@ -34,13 +37,14 @@ class RawServer:
 
     replies: list[Reply]
     port: int = 0
+    scheme: str = "http"
     connections: int = 0
     requests: list[bytes] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     def next_reply(self) -> Reply:
         with self.lock:
@@ -96,10 +100,20 @@ def trickle(data: bytes, pause: float) -> Reply:
     return reply
 
 
-@pytest.fixture
-def raw_server() -> Iterator[RawServer]:
+def _start(tls: ssl.SSLContext | None) -> tuple[RawServer, socket.socket]:
     listener = socket.create_server(("127.0.0.1", 0))
     server = RawServer(replies=[send(OK)], port=listener.getsockname()[1])
+    if tls is not None:
+        server.scheme = "https"
+
+    def serve(connection: socket.socket) -> None:
+        if tls is not None:
+            try:
+                connection = tls.wrap_socket(connection, server_side=True)
+            except (OSError, ssl.SSLError):
+                connection.close()  # the client refused the certificate
+                return
+        server.serve(connection)
 
     def accept() -> None:
         while True:
@@ -109,11 +123,37 @@ def raw_server() -> Iterator[RawServer]:
                 return
             with server.lock:
                 server.connections += 1
-            threading.Thread(target=server.serve, args=(connection,), daemon=True).start()
+            threading.Thread(target=serve, args=(connection,), daemon=True).start()
 
     threading.Thread(target=accept, daemon=True).start()
+    return server, listener
+
+
+@pytest.fixture
+def raw_server() -> Iterator[RawServer]:
+    server, listener = _start(None)
     yield server
     listener.close()
+
+
+@pytest.fixture
+def authority() -> trustme.CA:
+    return trustme.CA()
+
+
+@pytest.fixture
+def tls_server(authority: trustme.CA) -> Iterator[RawServer]:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(context)
+    server, listener = _start(context)
+    yield server
+    listener.close()
+
+
+def _trusting(authority: trustme.CA) -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    authority.configure_trust(context)
+    return context
 
 
 @pytest.fixture
@@ -487,3 +527,66 @@ async def test_a_waiter_cancelled_while_queued_gives_up_its_place(raw_server: Ra
     raw_server.replies = [send(OK)]
     assert (await _async_post(lane, raw_server))[::2] == (200, b"{}")
     await lane.aclose()
+
+
+# -- TLS -----------------------------------------------------------------------------------------
+
+
+def test_the_sync_pool_speaks_tls_and_keeps_the_connection(
+    tls_server: RawServer, authority: trustme.CA
+) -> None:
+    lane = Http11Pool(ssl_context=_trusting(authority), max_connections=4, keepalive_expiry=5.0)
+    for _ in range(3):
+        assert _post(lane, tls_server) == (200, b"{}")
+    lane.close()
+    assert tls_server.connections == 1
+    assert tls_server.requests[0].startswith(b"POST /usage HTTP/1.1\r\n")
+
+
+def test_the_sync_pool_refuses_a_certificate_it_does_not_trust(tls_server: RawServer) -> None:
+    lane = Http11Pool(
+        ssl_context=ssl.create_default_context(), max_connections=4, keepalive_expiry=5.0
+    )
+    with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+        _post(lane, tls_server)
+    assert tls_server.requests == []
+
+
+@pytest.mark.anyio
+async def test_the_async_pool_speaks_tls_and_keeps_the_connection(
+    tls_server: RawServer, authority: trustme.CA
+) -> None:
+    lane = AsyncHttp11Pool(
+        ssl_context=_trusting(authority), max_connections=4, keepalive_expiry=5.0
+    )
+    for _ in range(3):
+        assert (await _async_post(lane, tls_server))[::2] == (200, b"{}")
+    await lane.aclose()
+    assert tls_server.connections == 1
+
+
+@pytest.mark.anyio
+async def test_the_async_pool_refuses_a_certificate_it_does_not_trust(
+    tls_server: RawServer,
+) -> None:
+    lane = AsyncHttp11Pool(
+        ssl_context=ssl.create_default_context(), max_connections=4, keepalive_expiry=5.0
+    )
+    with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+        await _async_post(lane, tls_server)
+    await lane.aclose()
+    assert tls_server.requests == []
+
+
+@pytest.mark.anyio
+async def test_the_asyncio_backend_carries_httpcore_over_tls(
+    tls_server: RawServer, authority: trustme.CA
+) -> None:
+    # The async client's httpcore shards (HTTP/2, or a request httpx sends) run on this backend.
+    async with httpcore.AsyncConnectionPool(
+        ssl_context=_trusting(authority), network_backend=AsyncioBackend()
+    ) as shards:
+        for _ in range(2):
+            response = await shards.request("POST", f"{tls_server.url}/usage", content=b'{"a":1}')
+            assert (response.status, response.content) == (200, b"{}")
+    assert tls_server.connections == 1
