@@ -79,7 +79,9 @@ def invalid_text(request: ApiRequest) -> list[str]:
         not _is_unicode(path) or not _utf8(unquote_to_bytes(path))
     ):
         messages.append("the request path is not valid UTF-8")
-    if not all(_is_unicode(name) and _is_unicode(value) for name, value in request.query):
+    if request.query and not all(
+        _is_unicode(name) and _is_unicode(value) for name, value in request.query
+    ):
         messages.append("the query string is not valid UTF-8")
     headers = request.headers
     if not ("".join(headers).isascii() and "".join(headers.values()).isascii()):
@@ -98,7 +100,8 @@ def invalid_text(request: ApiRequest) -> list[str]:
 
 def accepted_media_types(method: str, pattern: str) -> frozenset[str]:
     """Return the body media types a route accepts (JSON, plus any form the route must take)."""
-    return _JSON | _OTHER_MEDIA_TYPES.get((method, pattern), frozenset())
+    other = _OTHER_MEDIA_TYPES.get((method, pattern))
+    return _JSON if other is None else _JSON | other
 
 
 def media_type_refusal(request: ApiRequest, pattern: str) -> str | None:

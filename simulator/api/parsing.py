@@ -663,6 +663,8 @@ def query_value(query: Iterable[tuple[str, str]], name: str, schema: Schema | No
     Raises:
         BadRequest: when the parameter is repeated or fails `schema`.
     """
+    if not query:  # no query at all: the usual case
+        return None
     values = [v for k, v in query if k == name]
     if not values:
         return None

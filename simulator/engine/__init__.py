@@ -148,6 +148,29 @@ class _RequestScope(threading.local):
     now: datetime | None = None
 
 
+class _EngineRequest:
+    """The context manager `Engine.request` returns (a class: it runs on every API request)."""
+
+    __slots__ = ("_engine", "_outer")
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._outer = False
+
+    def __enter__(self) -> datetime:
+        scope = self._engine._request
+        if scope.now is not None:
+            return scope.now  # nested: joins the outer request
+        now = self._engine._catch_up()
+        scope.now = now
+        self._outer = True
+        return now
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._outer:
+            self._engine._request.now = None
+
+
 def _new_state(seed: int | None) -> State:
     return State(ids=IdFactory(seed), usage=UsageStore())
 
@@ -186,24 +209,15 @@ class Engine:
     def _ctx(self, now: datetime) -> Ctx:
         return Ctx(state=self._state, now=now, options=self.options, followups=self._followups)
 
-    @contextmanager
-    def request(self) -> Iterator[datetime]:
-        """Run the engine calls made inside as one API request, and yield its instant.
+    def request(self) -> _EngineRequest:
+        """Run the engine calls made inside as one API request (`with`), giving its instant.
 
         Due cycles are closed once, when the request starts (B14); every call inside then sees
         that same instant and skips the catch-up. No lock is held between the calls, so a request
         that reads the clock or another lock meanwhile cannot deadlock. Nested requests join the
         outer one.
         """
-        if self._request.now is not None:
-            yield self._request.now
-            return
-        now = self._catch_up()
-        self._request.now = now
-        try:
-            yield now
-        finally:
-            self._request.now = None
+        return _EngineRequest(self)
 
     def _catch_up(self) -> datetime:
         """Close every cycle due at the clock's time (B14) and return that time.
