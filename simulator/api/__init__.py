@@ -32,6 +32,7 @@ from simulator.api.call import Call
 from simulator.api.idempotency import IdempotencyStore
 from simulator.api.messages import ApiHandler, ApiRequest, ApiResponse
 from simulator.api.routes import Route, match
+from simulator.api.usage import record_usual_usage
 from simulator.clock import Clock
 
 if TYPE_CHECKING:
@@ -159,6 +160,10 @@ class Api:
     # ----------------------------------------------------------------- dispatch
 
     def _dispatch(self, request: ApiRequest) -> ApiResponse:
+        if request.path == "/usage" and request.method == "POST":
+            usual = record_usual_usage(self, request)  # the usual single record, the short way
+            if usual is not None:
+                return usual
         method = request.method.upper()
         invalid = edge.invalid_text(request)
         if invalid:

@@ -28,13 +28,13 @@ import hashlib
 import json
 import re
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Final, NamedTuple
 
 from simulator.api import replies
 from simulator.api.call import Call, Handler
-from simulator.api.messages import ApiResponse
+from simulator.api.messages import ApiRequest, ApiResponse
 from simulator.api.parsing import BadRequest, PayloadTooLarge, idempotency_keys, read_json
 from simulator.clock import Clock
 
@@ -142,30 +142,25 @@ class IdempotencyStore:
             decoded = call.raw_body()
         except (BadRequest, PayloadTooLarge):
             decoded = _NOT_DECODED  # refused by the handler; fingerprinted meanwhile
+        if decoded is not _NOT_DECODED and not isinstance(decoded, list):
+            (key,) = idempotency_keys(header) or [header]
+            return self.single_usage(decoded, key, call.request, lambda: handler(call))
+        try:
+            body = _fingerprinted_body(call.request.body, decoded)
+        except ValueError:
+            return handler(call)  # which refuses the malformed body
+        if isinstance(body, list):
+            keys = idempotency_keys(header, count=len(body)) or []
+            records: Sequence[Any] = body
+        else:
+            keys = idempotency_keys(header) or []
+            records = [body]
         query = call.request.query
         query_text = _query_text(query) if query else _NO_QUERY  # the same for every record
-        scoped: list[tuple[Scope, Fingerprint]]
-        if decoded is _NOT_DECODED or isinstance(decoded, list):
-            try:
-                body = _fingerprinted_body(call.request.body, decoded)
-            except ValueError:
-                return handler(call)  # which refuses the malformed body
-            if isinstance(body, list):
-                keys = idempotency_keys(header, count=len(body)) or []
-                records: Sequence[Any] = body
-            else:
-                keys = idempotency_keys(header) or []
-                records = [body]
-            scoped = [
-                (("usage", _customer_of(record), key), _fingerprint_json(record, query_text))
-                for record, key in zip(records, keys, strict=True)
-            ]
-        else:
-            # A single record the handler decodes: its request as it came is its fingerprint,
-            # worked out in the canonical form only if its key comes back with other bytes.
-            (key,) = idempotency_keys(header) or [header]
-            raw = _RawRecord(call.request.body, query_text)
-            scoped = [(("usage", _customer_of(decoded), key), raw)]
+        scoped = [
+            (("usage", _customer_of(record), key), _fingerprint_json(record, query_text))
+            for record, key in zip(records, keys, strict=True)
+        ]
         for scope, fingerprint in scoped:
             self._check(scope, fingerprint)
         response = handler(call)
@@ -173,6 +168,30 @@ class IdempotencyStore:
             for scope, fingerprint in scoped:
                 if scope not in self._entries:
                     self._put(scope, _Entry(fingerprint, None, None))
+        return response
+
+    def single_usage(
+        self, record: Any, key: str, request: ApiRequest, handler: Callable[[], ApiResponse]
+    ) -> ApiResponse:
+        """Answer a `POST /usage` of one decoded `record` sent with `key`, through `handler`.
+
+        Its request as it came (body bytes and query) is its fingerprint, worked out in the
+        canonical form only if the key comes back with other bytes; 409 when it comes back
+        with another record.
+
+        Raises:
+            Exception: whatever `handler` raises; nothing is stored then.
+        """
+        query = request.query
+        fingerprint = _RawRecord(request.body, _query_text(query) if query else _NO_QUERY)
+        scope: Scope = ("usage", _customer_of(record), key)
+        try:
+            self._check(scope, fingerprint)
+        except IdempotencyKeyReused as reused:
+            return replies.idempotency_key_reused(reused.key)
+        response = handler()
+        if replies.is_success(response) and scope not in self._entries:
+            self._put(scope, _Entry(fingerprint, None, None))
         return response
 
     # ----------------------------------------------------------------- every other POST
