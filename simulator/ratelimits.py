@@ -145,8 +145,8 @@ class RateLimits:
 
         When any bucket is empty no token is taken from any of them.
         """
-        if request.path.startswith(_UNLIMITED_PREFIXES):
-            return None
+        if not self._rules or request.path.startswith(_UNLIMITED_PREFIXES):
+            return None  # no rules (the usual case): nothing to take, without the lock
         with self._lock:
             if not self._rules:
                 return None

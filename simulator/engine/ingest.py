@@ -12,7 +12,7 @@ from simulator.engine.aggregation import (
 )
 from simulator.engine.catalog import get_dimension
 from simulator.engine.context import Ctx
-from simulator.engine.customers import EnrollmentPlan, get_customer
+from simulator.engine.customers import EnrollmentPlan
 from simulator.engine.entitlement import check_entitlement
 from simulator.engine.errors import Invalid, NotFound
 from simulator.engine.invoicing import issue_invoice, schedule
@@ -85,9 +85,13 @@ def store_record(
     """Store one checked record, then note late records, top-up work and entitlement events."""
     store = ctx.state.usage
     series = store.series_for(customer.customer_id, dimension.dimension_id)
-    index = series.append(to_us(timestamp), series.scaled(value), store.intern(metadata))
-    note_arrival(ctx, customer.customer_id, dimension.dimension_id, index)
-    _after_store(ctx, customer, dimension, series, index, timestamp)
+    index = series.append(
+        to_us(timestamp), series.scaled(value), store.intern(metadata) if metadata else 0
+    )
+    if ctx.options.usage_lag:
+        note_arrival(ctx, customer.customer_id, dimension.dimension_id, index)
+    if customer.billed or customer.enrollments:  # else nothing follows a new record
+        _after_store(ctx, customer, dimension, series, index, timestamp)
 
 
 def store_plan_usage(ctx: Ctx, plan: EnrollmentPlan) -> None:
@@ -164,7 +168,9 @@ def record_one(
         NotFound: no such customer or dimension.
         Invalid: a future timestamp or a failed B12 condition; nothing is stored.
     """
-    customer = get_customer(ctx, customer_id)
+    customer = ctx.state.customers.get(customer_id)
+    if customer is None:
+        raise NotFound("customer", customer_id)
     dimension = ctx.state.dimensions.get(dimension_id)
     if dimension is None:
         raise NotFound("dimension", dimension_id)
