@@ -315,6 +315,8 @@ def has_bytes_waiting(connection: socket.socket) -> bool:
         return True
     if fileno < 0:
         return True
+    if not hasattr(select, "poll"):  # Windows, and some monkey-patched event libraries
+        return bool(select.select([fileno], [], [], 0)[0])
     poller = select.poll()
     poller.register(fileno, select.POLLIN)
     return bool(poller.poll(0))
