@@ -238,6 +238,35 @@ def _plain(text: str) -> bool:
     return text.isascii() and text.isprintable() and '"' not in text and "\\" not in text
 
 
+_METADATA_MEMBER: Final = len(',"metadata":')
+
+
+def _flat_metadata_size(metadata: object) -> int | None:
+    """The bytes `,"metadata":{...}` adds to a body, for a small flat map; None otherwise.
+
+    Small and flat: at most 16 members, each a plain string key and None, a bool, an int or a
+    plain string (see `_plain`). Anything else is measured by encoding it.
+    """
+    if type(metadata) is not dict or len(metadata) > 16:
+        return None
+    size = _METADATA_MEMBER + 2 + max(len(metadata) - 1, 0)  # braces and commas
+    for key, item in metadata.items():
+        if type(key) is not str or not _plain(key):
+            return None
+        size += len(key) + 3  # the key's quotes and the colon
+        if item is None or item is True:
+            size += 4
+        elif item is False:
+            size += 5
+        elif type(item) is int:
+            size += len(str(item))
+        elif type(item) is str and _plain(item):
+            size += len(item) + 2
+        else:
+            return None
+    return size
+
+
 def prepare(raw: RawRecord, *, stored: bool = False) -> WireRecord:
     """Turn a raw tuple from the queue into a `WireRecord`; runs on a worker, never on `add`."""
     key, customer_id, dimension_id, value, timestamp, metadata, queued_at = raw
@@ -260,8 +289,13 @@ def prepare(raw: RawRecord, *, stored: bool = False) -> WireRecord:
         "timestamp": moment,
     }
     error: str | None = None
-    if metadata is None and _plain(customer_id) and _plain(dimension_id):
+    plain = _plain(customer_id) and _plain(dimension_id)
+    extra = 0 if metadata is None else _flat_metadata_size(metadata) if plain else None
+    if plain and extra is not None:
         size = _BARE_BODY_SIZE + len(customer_id) + len(dimension_id) + len(text) + len(moment)
+        if metadata is not None:
+            body["metadata"] = metadata
+            size += extra
     else:
         if metadata is not None:
             body["metadata"] = metadata

@@ -30,7 +30,7 @@ from typing import Any, Final
 
 from paigo_sdk._wire import is_plain_decimal
 from paigo_sdk.batching._exact import exact_sum
-from paigo_sdk.batching._planner import WireRecord, to_datetime
+from paigo_sdk.batching._planner import WireRecord, format_timestamp, to_datetime
 
 __all__ = ["COMBINED_KEY_PREFIX", "Combined", "RollupRules", "combinable_method", "roll_up"]
 
@@ -108,11 +108,29 @@ class Combined:
         return len(self.members) > 1
 
 
-def _metadata_key(metadata: dict[str, Any] | None) -> str:
-    # One key per distinct map; json keeps 1 and 1.0 (and "1") apart, as the server sees them.
+def _metadata_key(metadata: dict[str, Any] | None) -> object:
+    # One key per distinct map, keeping 1, 1.0, True and "1" apart, as the server sees them.
     if metadata is None:
         return ""
+    if len(metadata) <= 16 and all(
+        type(key) is str and type(item) in _FLAT_TYPES for key, item in metadata.items()
+    ):
+        # Keys are distinct, so sorting never compares the types or values.
+        return tuple(sorted((key, type(item), item) for key, item in metadata.items()))
     return json.dumps(metadata, sort_keys=True, separators=(",", ":"), default=repr)
+
+
+_FLAT_TYPES: Final = frozenset({str, int, bool, type(None)})
+
+
+def _utc_moment(timestamp: str) -> str:
+    """A body's timestamp as the planner writes it, `2026-11-24T08:00:00.000Z` (UTC).
+
+    Such strings sort as their moments do; any other form is converted first.
+    """
+    if len(timestamp) == 24 and timestamp[10] == "T" and timestamp[23] == "Z":
+        return timestamp
+    return format_timestamp(to_datetime(timestamp))
 
 
 def combined_key(members: Sequence[WireRecord]) -> str:
@@ -126,7 +144,7 @@ def combined_key(members: Sequence[WireRecord]) -> str:
 
 def _latest(members: Sequence[WireRecord]) -> int:
     # The latest timestamp; among equal timestamps, the record added last (B3's tie rule).
-    moments = [to_datetime(m.body["timestamp"]) for m in members]
+    moments = [_utc_moment(m.body["timestamp"]) for m in members]
     return max(range(len(members)), key=lambda i: (moments[i], i))
 
 
@@ -181,7 +199,7 @@ def roll_up(
     that among equal timestamps in different metadata maps the server still receives the values
     in the order they were added; other combined records take the place of their last member.
     """
-    groups: dict[tuple[str, str, str, str], list[int]] = {}
+    groups: dict[tuple[str, str, str, object], list[int]] = {}
     for index, record in enumerate(records):
         if (
             record.error is not None
@@ -192,7 +210,7 @@ def roll_up(
         key = (
             record.customer_id,
             record.dimension_id,
-            to_datetime(record.body["timestamp"]).strftime("%Y-%m-%dT%H"),
+            _utc_moment(record.body["timestamp"])[:13],  # the UTC hour: "2026-11-24T08"
             _metadata_key(record.metadata),
         )
         groups.setdefault(key, []).append(index)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from paigo_sdk.batching._planner import (
     Attempt,
@@ -224,3 +225,34 @@ def test_the_size_of_a_prepared_record_is_its_encoded_size(raw: RawRecord) -> No
     assert exact <= record.size
     assert record.raw()[3] == record.body["recordValue"]
     assert prepare(record.raw()).body == record.body
+
+
+_PLAIN = st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=6)
+_FLAT_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**20), max_value=10**20),
+    _PLAIN,
+    st.text(max_size=4),  # quotes, backslashes, controls and non-ASCII: measured by encoding
+    st.decimals(allow_nan=False, allow_infinity=False, places=2),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    metadata=st.one_of(
+        st.none(),
+        st.dictionaries(st.one_of(_PLAIN, st.text(max_size=3)), _FLAT_VALUES, max_size=18),
+    ),
+    customer=st.one_of(_PLAIN.filter(bool), st.text(min_size=1, max_size=4)),
+)
+def test_the_size_of_any_prepared_record_is_its_encoded_size(
+    metadata: dict[str, object] | None, customer: str
+) -> None:
+    record = prepare(("k", customer, "d1", Decimal("1.25"), MOMENT, metadata, 0.0))
+    encoded = json.dumps(
+        record.body, ensure_ascii=False, separators=(",", ":"), default=lambda d: format(d, "f")
+    ).encode()
+    # A Decimal in metadata is measured as a string: two bytes more than the number written.
+    decimals = sum(type(v) is Decimal for v in (metadata or {}).values())
+    assert len(encoded) <= record.size <= len(encoded) + 2 * decimals

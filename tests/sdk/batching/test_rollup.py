@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -111,10 +111,35 @@ def test_records_in_other_hours_metadata_customers_or_dimensions_stay_apart() ->
         _record("f", "1", 0, dimension="d2"),
         _record("g", "1", 0, metadata={"n": 1}),
         _record("h", "1", 0, metadata={"n": 1.0}),
+        _record("i", "1", 0, metadata={"n": True}),
+        _record("j", "1", 0, metadata={"n": "1"}),
+        _record("k", "1", 0, metadata={"n": None}),
+        _record("l", "1", 0, metadata={"n": [1]}),
     ]
     out = roll_up(records, _rules(d1="sum", d2="sum"))
-    assert [o.record.key for o in out] == list("abcdefgh")
+    assert [o.record.key for o in out] == list("abcdefghijkl")
     assert not any(o.combined for o in out)
+
+
+def test_timestamps_in_any_form_group_by_their_utc_hour() -> None:
+    # 09:30+02:00 is 07:30 UTC, in another hour than 08:10Z; 10:10+02:00 is 08:10 UTC.
+    base = ("c1", "d1", "1")
+    records = [
+        prepare(("a", *base, "2026-11-24T08:10:00.000Z", None, 0.0)),
+        prepare(
+            (
+                "b",
+                *base,
+                datetime(2026, 11, 24, 9, 30, tzinfo=timezone(timedelta(hours=2))),
+                None,
+                1.0,
+            )
+        ),
+        prepare(("c", *base, "2026-11-24T10:10:00+02:00", None, 2.0)),
+    ]
+    out = roll_up(records, _rules(d1="sum"))
+    assert [(o.record.body["recordValue"], len(o.members)) for o in out] == [("1", 1), ("2", 2)]
+    assert out[1].record.body["timestamp"] == "2026-11-24T08:10:00.000Z"
 
 
 def test_metadata_maps_equal_up_to_key_order_combine() -> None:
