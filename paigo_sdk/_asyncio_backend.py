@@ -76,8 +76,14 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
             await self._writer.drain()
 
     async def aclose(self) -> None:
-        """Close the connection without waiting for the peer."""
-        self._writer.close()
+        """Close the connection without waiting for the peer.
+
+        The socket is closed at once (no TLS close-notify exchange, which would need the peer and
+        more turns of the event loop than a client that is shutting down may get), and one turn
+        of the loop lets the transport finish.
+        """
+        self._writer.transport.abort()
+        await asyncio.sleep(0)
 
     async def start_tls(
         self,

@@ -287,10 +287,12 @@ class _Connection(asyncio.Protocol):
     def close(self) -> None:
         if self._transport is None:
             return
+        # At once: an idle or retired connection has nothing to flush, and a TLS close-notify
+        # exchange would need more turns of the event loop than a closing client may get.
         # RuntimeError: its event loop is already closed (a client closed after `asyncio.run`
         # ended); the loop can no longer close the socket, garbage collection will.
         with contextlib.suppress(RuntimeError):
-            self._transport.close()
+            self._transport.abort()
 
     # -- reading the reply ---------------------------------------------------------------------
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from pydantic import BaseModel
 
@@ -52,24 +52,20 @@ __all__ = [
 ]
 
 
-def _record_body(
+def _plain_body(
     customer_id: object,
     dimension_id: object,
     record_value: object,
     timestamp: object,
     metadata: object,
-) -> dict[str, Any]:
-    """The JSON body of one usage record: `to_wire` of its `UsageRecordCreateParams`.
+) -> dict[str, Any] | None:
+    """The JSON body of a plain usage record, or None when the params model must look at it.
 
-    Plain arguments (string ids within their limits, small flat metadata or none) are checked
-    with the params model's own validators and written directly, without building the model:
-    this is the path of every record a batcher sends. Anything else, and every problem, goes
-    through the model, so its messages name the argument.
-
-    Raises:
-        ClientValidationError: for an invalid argument.
+    Plain: string ids within their limits, and small flat metadata or none. The value and the
+    timestamp are checked and written with the params model's own validators and serialisers, so
+    the body is the one `to_wire` writes for the model (`tests/sdk/test_usage_record_body.py`).
     """
-    if (
+    if not (
         type(customer_id) is str
         and type(dimension_id) is str
         and 0 < len(customer_id) <= MAX_ID_LENGTH
@@ -78,21 +74,42 @@ def _record_body(
         and "\x00" not in dimension_id
         and (metadata is None or (type(metadata) is dict and is_small_flat_metadata(metadata)))
     ):
-        try:
-            value = format(parse_decimal(record_value), "f")
-            moment = format_timestamp(parse_timestamp(timestamp))
-        except ValueError:
-            pass  # the model says what is wrong
-        else:
-            body: dict[str, Any] = {
-                "customerId": customer_id,
-                "dimensionId": dimension_id,
-                "recordValue": value,
-                "timestamp": moment,
-            }
-            if metadata is not None:
-                body["metadata"] = dict(metadata)
-            return body
+        return None
+    try:
+        value = format(parse_decimal(record_value), "f")
+        moment = format_timestamp(parse_timestamp(timestamp))
+    except ValueError:
+        return None  # the model says what is wrong
+    body: dict[str, Any] = {
+        "customerId": customer_id,
+        "dimensionId": dimension_id,
+        "recordValue": value,
+        "timestamp": moment,
+    }
+    if metadata is not None:
+        body["metadata"] = dict(metadata)
+    return body
+
+
+def _record_body(
+    customer_id: object,
+    dimension_id: object,
+    record_value: object,
+    timestamp: object,
+    metadata: object,
+) -> dict[str, Any]:
+    """The JSON body of `usage.record`: `to_wire` of its `UsageRecordCreateParams`.
+
+    Plain arguments are written directly (`_plain_body`): the path of every record a batcher
+    sends. Anything else, and every problem, goes through the model, so its messages name the
+    argument.
+
+    Raises:
+        ClientValidationError: for an invalid argument.
+    """
+    body = _plain_body(customer_id, dimension_id, record_value, timestamp, metadata)
+    if body is not None:
+        return body
     arguments = {
         "customer_id": customer_id,
         "dimension_id": dimension_id,
@@ -102,6 +119,37 @@ def _record_body(
     }
     wire: dict[str, Any] = to_wire(build_params(UsageRecordCreateParams, arguments))
     return wire
+
+
+_WIRE_FIELDS: Final = frozenset({"customerId", "dimensionId", "recordValue", "timestamp"})
+
+
+def _batch_record_body(record: object, index: int) -> Any:
+    """The JSON body of one element of a usage batch.
+
+    A dict in wire form (`customerId`, `dimensionId`, `recordValue`, `timestamp` and perhaps a
+    non-null `metadata`: what a batcher sends) that is plain is written directly; anything else
+    goes through the params model.
+
+    Raises:
+        ClientValidationError: naming the element and its invalid field.
+    """
+    # An explicit `"metadata": None` is sent as null: only the model writes that.
+    if (
+        type(record) is dict
+        and record.keys() >= _WIRE_FIELDS
+        and len(record) == (5 if record.get("metadata") is not None else 4)
+    ):
+        body = _plain_body(
+            record["customerId"],
+            record["dimensionId"],
+            record["recordValue"],
+            record["timestamp"],
+            record.get("metadata"),
+        )
+        if body is not None:
+            return body
+    return to_wire(_record_params(record, index))
 
 
 def _record_params(record: object, index: int) -> UsageRecordCreateParams:
@@ -128,7 +176,7 @@ def _batch_body(
         raise ClientValidationError(
             f"a usage batch must not have more than {MAX_BATCH_SIZE} records, got {len(records)}"
         )
-    body = [to_wire(_record_params(record, index)) for index, record in enumerate(records)]
+    body = [_batch_record_body(record, index) for index, record in enumerate(records)]
     if idempotency_keys is None:
         keys = [new_idempotency_key() for _ in records]
     else:

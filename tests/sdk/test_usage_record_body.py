@@ -15,7 +15,7 @@ from hypothesis import given, settings, strategies as st
 
 from paigo_sdk import ClientValidationError
 from paigo_sdk.resources._base import build_params
-from paigo_sdk.resources.usage import _record_body
+from paigo_sdk.resources.usage import _batch_record_body, _record_body, _record_params
 from paigo_sdk.types import UsageRecordCreateParams, to_wire
 
 ids = st.one_of(
@@ -111,3 +111,39 @@ def test_values_are_written_as_plain_decimal_strings(value: Any, wire: str) -> N
         "recordValue": wire,
         "timestamp": "2026-11-24T06:00:00.000Z",
     }
+
+
+wire_keys = st.sampled_from(
+    ["customerId", "dimensionId", "recordValue", "timestamp", "metadata", "customer_id", "extra"]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    customer=ids,
+    dimension=ids,
+    value=values,
+    moment=moments,
+    meta=metadata,
+    drop=st.sets(wire_keys, max_size=2),
+    add=st.sets(wire_keys, max_size=1),
+)
+def test_a_batch_element_is_the_models_body_or_the_models_refusal(
+    customer: Any, dimension: Any, value: Any, moment: Any, meta: Any, drop: Any, add: Any
+) -> None:
+    element: dict[str, Any] = {
+        "customerId": customer,
+        "dimensionId": dimension,
+        "recordValue": value,
+        "timestamp": moment,
+        "metadata": meta,
+    }
+    for key in drop:
+        element.pop(key, None)
+    for key in add:
+        element.setdefault(key, "x")
+    direct = _outcome(lambda: _batch_record_body(element, 3))
+    model = _outcome(lambda: to_wire(_record_params(element, 3)))
+    assert direct == model
+    if direct[0] == "body":
+        assert list(direct[1]) == list(model[1])
