@@ -98,7 +98,7 @@ class Http11Pool:
             deadline = outer
         origin, target = self._origin(url)
         head = request_head(method, target, headers, len(body))
-        if not self._slots.acquire(timeout=-1 if deadline is None else _left(deadline, 0.0)):
+        if not self._slots.acquire(timeout=None if deadline is None else _left(deadline, 0.0)):
             raise httpx.PoolTimeout("no connection became free in time")
         try:
             connection = origin.take(self._keepalive_expiry)

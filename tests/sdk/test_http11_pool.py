@@ -327,6 +327,27 @@ def test_requests_past_the_connection_limit_wait_then_time_out(raw_server: RawSe
     lane.close()
 
 
+def test_without_a_timeout_requests_past_the_connection_limit_wait_as_long_as_it_takes(
+    raw_server: RawServer,
+) -> None:
+    lane = Http11Pool(
+        ssl_context=ssl.create_default_context(), max_connections=1, keepalive_expiry=5.0
+    )
+    raw_server.replies = [trickle(OK, 0.01)]
+    replies: list[tuple[int, bytes]] = []
+    threads = [
+        threading.Thread(target=lambda: replies.append(_post(lane, raw_server, None)))
+        for _ in range(3)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    lane.close()
+    assert replies == [(200, b"{}")] * 3
+    assert raw_server.connections == 1
+
+
 def test_the_client_reports_a_broken_reply_as_a_typed_connection_error(
     raw_server: RawServer,
 ) -> None:
