@@ -46,8 +46,10 @@ __all__ = [
     "Http11Pool",
     "has_bytes_waiting",
     "protocol_message",
+    "reply_reader",
     "request_head",
     "split_url",
+    "wire_reply",
 ]
 
 _READ_CHUNK: Final = 65_536
@@ -254,7 +256,7 @@ def _send_and_read(
     except OSError as error:
         raise httpx.WriteError(str(error)) from error
     reader = _ReplyReader(_DeadlineReader(connection, deadline), _READ_CHUNK)
-    response = http.client.HTTPResponse(_Source(reader), method=method)  # type: ignore[arg-type]
+    response = reply_reader(reader, method)
     try:
         response.begin()
         body = response.read()
@@ -273,8 +275,7 @@ def _send_and_read(
     # Reusable when the reply ended where its framing said, the server keeps the connection
     # open, and no byte of anything else was read past it.
     reusable = not response.will_close and reader.stray is False
-    headers = [(name.lower(), value) for name, value in response.getheaders()]
-    return (response.status, headers, body), reusable
+    return wire_reply(response, body), reusable
 
 
 def protocol_message(error: Exception) -> str:
@@ -361,8 +362,27 @@ class _ReplyReader(io.BufferedReader):
 class _Source:
     """What `http.client.HTTPResponse` reads from: it asks for `makefile("rb")`."""
 
-    def __init__(self, reader: io.BufferedReader) -> None:
+    def __init__(self, reader: io.BufferedIOBase) -> None:
         self._reader = reader
 
-    def makefile(self, mode: str) -> io.BufferedReader:  # noqa: ARG002
+    def makefile(self, mode: str) -> io.BufferedIOBase:  # noqa: ARG002
         return self._reader
+
+
+def reply_reader(data: io.BufferedIOBase, method: str) -> http.client.HTTPResponse:
+    """An `http.client` reply parser over `data`, the reply's bytes from its first one.
+
+    Raises:
+        Nothing itself; its `begin` and `read` raise `http.client`'s exceptions.
+    """
+    return http.client.HTTPResponse(_Source(data), method=method)  # type: ignore[arg-type]
+
+
+def wire_reply(response: http.client.HTTPResponse, body: bytes) -> WireReply:
+    """Status, headers (names in lower case) and body of a reply `http.client` has read.
+
+    Raises:
+        Nothing.
+    """
+    headers = [(name.lower(), value) for name, value in response.getheaders()]
+    return response.status, headers, body

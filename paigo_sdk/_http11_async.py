@@ -36,8 +36,10 @@ from paigo_sdk._http11 import (
     Address,
     has_bytes_waiting,
     protocol_message,
+    reply_reader,
     request_head,
     split_url,
+    wire_reply,
 )
 from paigo_sdk._in_process import WireReply
 
@@ -331,7 +333,7 @@ def _read_reply(data: bytes, method: str, ended: bool) -> tuple[WireReply, int, 
             )
         return 0
     source = _Bytes(data)
-    response = http.client.HTTPResponse(_Source(source), method=method)  # type: ignore[arg-type]
+    response = reply_reader(source, method)
     try:
         response.begin()
         if response.length is None and not response.chunked and not ended:
@@ -358,8 +360,7 @@ def _read_reply(data: bytes, method: str, ended: bool) -> tuple[WireReply, int, 
         raise httpx.RemoteProtocolError(protocol_message(error)) from error
     finally:
         response.close()
-    headers = [(name.lower(), value) for name, value in response.getheaders()]
-    return (response.status, headers, body), source.used, not response.will_close
+    return wire_reply(response, body), source.used, not response.will_close
 
 
 class _Bytes(io.BytesIO):
@@ -371,13 +372,3 @@ class _Bytes(io.BytesIO):
         if not self.closed:
             self.used = self.tell()
         super().close()
-
-
-class _Source:
-    """What `http.client.HTTPResponse` reads from: it asks for `makefile("rb")`."""
-
-    def __init__(self, data: io.BytesIO) -> None:
-        self._data = data
-
-    def makefile(self, mode: str) -> io.BytesIO:  # noqa: ARG002
-        return self._data

@@ -504,12 +504,10 @@ class HttpPool(Generic[H]):
             self.direct = _direct_way(self.http)
 
 
-_HTTPX_SENDS: Final = (
-    httpx.Client._transport_for_url,
-    httpx.HTTPTransport.handle_request,
-    httpx.AsyncClient._transport_for_url,
-    httpx.AsyncHTTPTransport.handle_async_request,
-)
+_CLIENT_PICKS: Final = httpx.Client._transport_for_url
+_SYNC_SENDS: Final = httpx.HTTPTransport.handle_request
+_ASYNC_CLIENT_PICKS: Final = httpx.AsyncClient._transport_for_url
+_ASYNC_SENDS: Final = httpx.AsyncHTTPTransport.handle_async_request
 
 
 def transports_unpatched() -> bool:
@@ -523,12 +521,12 @@ def transports_unpatched() -> bool:
     Raises:
         Nothing.
     """
-    return (
-        httpx.Client._transport_for_url,
-        httpx.HTTPTransport.handle_request,
-        httpx.AsyncClient._transport_for_url,
-        httpx.AsyncHTTPTransport.handle_async_request,
-    ) == _HTTPX_SENDS
+    return (  # checked on every request: identity tests only, nothing built
+        httpx.Client._transport_for_url is _CLIENT_PICKS
+        and httpx.HTTPTransport.handle_request is _SYNC_SENDS
+        and httpx.AsyncClient._transport_for_url is _ASYNC_CLIENT_PICKS
+        and httpx.AsyncHTTPTransport.handle_async_request is _ASYNC_SENDS
+    )
 
 
 def _direct_way(http: httpx.Client | httpx.AsyncClient) -> Any:

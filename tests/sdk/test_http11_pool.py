@@ -257,12 +257,11 @@ def test_an_expired_idle_connection_is_not_reused(raw_server: RawServer) -> None
 def test_a_reply_trickling_in_ends_at_the_attempts_timeout(
     raw_server: RawServer, pool: Http11Pool
 ) -> None:
+    # Each byte comes well within the timeout, and the whole reply would arrive in about 3.5 s:
+    # only the attempt's deadline can end it with a ReadTimeout.
     raw_server.replies = [trickle(OK, 0.05)]
-    began = time.monotonic()
     with pytest.raises(httpx.ReadTimeout):
         _post(pool, raw_server, timeout=0.5)
-    # Each byte came well within the timeout; only the attempt's deadline can end it.
-    assert time.monotonic() - began < len(OK) * 0.05
 
 
 def test_an_enclosing_attempt_deadline_bounds_the_exchange(
