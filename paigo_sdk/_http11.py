@@ -3,16 +3,17 @@
 The direct way sends one small JSON request and reads one small JSON reply, once per usage record
 when a batcher delivers. Through httpcore and h11 that cost about 500 µs of CPU per request with a
 batcher's threads sharing the pool; writing the request with one `sendall` and reading the reply
-with `http.client`'s parser costs about 220 µs (`bench/delivery_latency.py`, and the figures in
+in one `recv` costs about 50 µs (`bench/delivery_latency.py`, and the figures in
 docs/benchmarks/delivery.md). `Http11Pool` does only that:
 
 - Connections are kept alive in a last-in-first-out stack per origin, up to `max_connections`
   open at once (more requests wait, up to the request's timeout, then `httpx.PoolTimeout`).
   An idle connection older than `keepalive_expiry`, or one the server has closed or written to
   unasked, is closed instead of reused.
-- The reply is parsed by `http.client.HTTPResponse`: status line, headers (at most 100, each line
-  at most 64 KiB), `Content-Length`, chunked bodies, `Connection: close`. The body is not
-  decoded; a `Content-Encoding` goes back to the caller, which sends again through httpx.
+- A plain reply (one `Content-Length`, simple headers; `paigo_sdk._plain_reply`) is read with a
+  few string operations; any other is parsed by `http.client.HTTPResponse`: status line,
+  headers (at most 100, each line at most 64 KiB), chunked bodies, `Connection: close`. The body
+  is not decoded; a `Content-Encoding` goes back to the caller, which sends again through httpx.
 - Every connect, write and read waits no longer than the attempt has left (`timeout` from the
   start of `exchange`, or an enclosing `attempt_deadline`), so a reply that trickles in a byte at
   a time still ends with `httpx.ReadTimeout`.
@@ -40,8 +41,10 @@ import httpx
 
 from paigo_sdk._deadline import current_deadline
 from paigo_sdk._in_process import WireReply
+from paigo_sdk._plain_reply import PlainHead, plain_head
 
 __all__ = [
+    "INCOMPLETE_BODY",
     "Address",
     "Http11Pool",
     "has_bytes_waiting",
@@ -53,6 +56,8 @@ __all__ = [
 ]
 
 _READ_CHUNK: Final = 65_536
+INCOMPLETE_BODY: Final = "peer closed connection without sending complete message body"
+"""The text of the `httpx.RemoteProtocolError` for a body cut short, as httpx words it."""
 _DEFAULT_PORTS: Final = {"http": 80, "https": 443}
 
 
@@ -255,7 +260,11 @@ def _send_and_read(
         raise httpx.WriteTimeout(str(error) or "timed out") from error
     except OSError as error:
         raise httpx.WriteError(str(error)) from error
-    reader = _ReplyReader(_DeadlineReader(connection, deadline), _READ_CHUNK)
+    first = _receive(connection, deadline, _READ_CHUNK)
+    head = plain_head(first, method)
+    if head is not None:
+        return _read_plain_body(connection, first, head, deadline)
+    reader = _ReplyReader(_DeadlineReader(connection, deadline, first), _READ_CHUNK)
     response = reply_reader(reader, method)
     try:
         response.begin()
@@ -278,6 +287,40 @@ def _send_and_read(
     return wire_reply(response, body), reusable
 
 
+def _read_plain_body(
+    connection: socket.socket, data: bytes, head: PlainHead, deadline: float | None
+) -> tuple[WireReply, bool]:
+    """Read the rest of a plain reply whose head is in `data`; as `_send_and_read` returns."""
+    end = head.body_start + head.length
+    if len(data) >= end:
+        # Bytes past the reply's end belong to no request: the connection is not reused.
+        return (head.status, head.headers, data[head.body_start : end]), (
+            not head.will_close and len(data) == end
+        )
+    parts = [data[head.body_start :]]
+    missing = end - len(data)
+    while missing:
+        # Never more than the reply still needs, so nothing past its end is read.
+        chunk = _receive(connection, deadline, min(missing, _READ_CHUNK))
+        if not chunk:
+            raise httpx.RemoteProtocolError(INCOMPLETE_BODY)
+        parts.append(chunk)
+        missing -= len(chunk)
+    return (head.status, head.headers, b"".join(parts)), not head.will_close
+
+
+def _receive(connection: socket.socket, deadline: float | None, size: int) -> bytes:
+    """At most `size` bytes from the connection (b"" once the server has closed it), waiting
+    no longer than the attempt has left."""
+    try:
+        connection.settimeout(_left(deadline, None, httpx.ReadTimeout))
+        return connection.recv(size)
+    except TimeoutError as error:
+        raise httpx.ReadTimeout(str(error) or "timed out") from error
+    except OSError as error:
+        raise httpx.ReadError(str(error)) from error
+
+
 def protocol_message(error: Exception) -> str:
     """The text of the `httpx.RemoteProtocolError` for a reply `http.client` could not read.
 
@@ -285,7 +328,7 @@ def protocol_message(error: Exception) -> str:
         Nothing.
     """
     if isinstance(error, http.client.IncompleteRead):
-        return "peer closed connection without sending complete message body"
+        return INCOMPLETE_BODY
     text = str(error) or type(error).__name__
     return text if len(text) <= 200 else f"{text[:200]}... ({len(text)} characters)"
 
@@ -326,15 +369,24 @@ def has_bytes_waiting(connection: socket.socket) -> bool:
 class _DeadlineReader(io.RawIOBase):
     """The connection's bytes, each read waiting no longer than the attempt has left."""
 
-    def __init__(self, connection: socket.socket, deadline: float | None) -> None:
+    def __init__(
+        self, connection: socket.socket, deadline: float | None, received: bytes = b""
+    ) -> None:
         self._connection = connection
         self._deadline = deadline
+        self._received = received  # read from the connection already, handed out first
         self.finished = False
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: bytearray | memoryview) -> int | None:  # type: ignore[override]
+        if self._received:
+            # Before `finished`: bytes left here after the reply's end are bytes past it.
+            count = min(len(buffer), len(self._received))
+            buffer[:count] = self._received[:count]
+            self._received = self._received[count:]
+            return count
         if self.finished:
             return None  # "nothing to read now": see `_ReplyReader.close`
         self._connection.settimeout(_left(self._deadline, None, httpx.ReadTimeout))

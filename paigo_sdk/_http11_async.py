@@ -33,6 +33,7 @@ from typing import Final
 import httpx
 
 from paigo_sdk._http11 import (
+    INCOMPLETE_BODY,
     Address,
     has_bytes_waiting,
     protocol_message,
@@ -42,6 +43,7 @@ from paigo_sdk._http11 import (
     wire_reply,
 )
 from paigo_sdk._in_process import WireReply
+from paigo_sdk._plain_reply import plain_head
 
 __all__ = ["AsyncHttp11Pool"]
 
@@ -332,6 +334,14 @@ def _read_reply(data: bytes, method: str, ended: bool) -> tuple[WireReply, int, 
                 else "peer closed connection without sending a complete reply head"
             )
         return 0
+    head = plain_head(data, method)
+    if head is not None:
+        end = head.body_start + head.length
+        if len(data) < end:
+            if ended:
+                raise httpx.RemoteProtocolError(INCOMPLETE_BODY)
+            return end
+        return (head.status, head.headers, data[head.body_start : end]), end, not head.will_close
     source = _Bytes(data)
     response = reply_reader(source, method)
     try:

@@ -221,6 +221,35 @@ def test_bytes_past_the_end_of_a_reply_retire_the_connection(
     assert raw_server.connections == 2
 
 
+def in_pieces(*pieces: bytes) -> Reply:
+    def reply(connection: socket.socket) -> None:
+        for piece in pieces:
+            connection.sendall(piece)
+            time.sleep(0.02)
+
+    return reply
+
+
+def test_a_body_that_arrives_after_its_head_is_read_whole_and_the_connection_kept(
+    raw_server: RawServer, pool: Http11Pool
+) -> None:
+    body = b'{"data":"' + b"x" * 200_000 + b'"}'
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body)
+    raw_server.replies = [in_pieces(head, body[:70_000], body[70_000:]), send(OK)]
+    assert _post(pool, raw_server) == (200, body)
+    assert _post(pool, raw_server) == (200, b"{}")
+    assert raw_server.connections == 1
+
+
+def test_a_head_that_arrives_in_pieces_is_read_by_http_client(
+    raw_server: RawServer, pool: Http11Pool
+) -> None:
+    raw_server.replies = [in_pieces(OK[:20], OK[20:50], OK[50:]), send(OK)]
+    assert _post(pool, raw_server) == (200, b"{}")
+    assert _post(pool, raw_server) == (200, b"{}")
+    assert raw_server.connections == 1
+
+
 def test_a_reply_that_closes_the_connection_is_not_reused(
     raw_server: RawServer, pool: Http11Pool
 ) -> None:
