@@ -9,7 +9,10 @@ it includes the call itself and the time the delivery threads take from the appl
 - posthog `Posthog.capture` and segment `Client.track`, delivering to a loopback sink that answers
   every request with `200 {}` (each library's default consumer thread and batching).
 
-The figure is the median over `--runs` runs. Run:
+Each run first waits until the previous run's records are delivered, so the loop without metering
+is timed while delivery is idle. The figures are medians over `--runs` runs; beside the tax, the
+part of it the loop's own thread spent on the CPU (the call, and slower code after delivery
+threads ran), the rest being time it waited for the interpreter lock or for a CPU. Run:
 
     .venv/bin/python -m pip install -e '.[dev,bench]'
     .venv/bin/python bench/delivery_tax.py [--events 20000] [--runs 5]
@@ -79,13 +82,14 @@ def calibrate(target_us: float) -> int:
         n = int(n * max(1.1, target_us / max(per, 0.01)))
 
 
-def loop(events: int, work: int, meter: Callable[[], object] | None) -> float:
-    began = time.perf_counter()
+def loop(events: int, work: int, meter: Callable[[], object] | None) -> tuple[float, float]:
+    """Run the loop; return (wall seconds, CPU seconds of the loop's own thread)."""
+    began, began_cpu = time.perf_counter(), time.thread_time()
     for _ in range(events):
         sum(range(work))
         if meter is not None:
             meter()
-    return time.perf_counter() - began
+    return time.perf_counter() - began, time.thread_time() - began_cpu
 
 
 def tax(
@@ -95,22 +99,25 @@ def tax(
     meter: Callable[[], object],
     drain: Callable[[], object],
     finish: Callable[[], None],
-) -> tuple[float, float]:
-    """Return (median loop µs per event without metering, median tax µs per event).
+) -> tuple[float, float, float]:
+    """Return medians, in µs per event: the loop without metering, the tax, and the part of the
+    tax that the loop's own thread spent on the CPU (the rest it spent waiting: for the
+    interpreter lock while delivery threads held it, or for a CPU they or the server used).
 
     Each run drains the previous run's records first, so the loop without metering runs while
     delivery is idle: the tax then holds everything metering costs the loop, the delivery that
     runs alongside it included.
     """
-    bases, taxes = [], []
+    bases, taxes, own = [], [], []
     for _ in range(runs):
         drain()
-        base = loop(events, work, None)
-        metered = loop(events, work, meter)
+        base, base_cpu = loop(events, work, None)
+        metered, metered_cpu = loop(events, work, meter)
         bases.append(base / events * 1e6)
         taxes.append((metered - base) / events * 1e6)
+        own.append((metered_cpu - base_cpu) / events * 1e6)
     finish()
-    return statistics.median(bases), statistics.median(taxes)
+    return statistics.median(bases), statistics.median(taxes), statistics.median(own)
 
 
 def main() -> int:
@@ -129,7 +136,7 @@ def main() -> int:
     print(f"Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs")
     print(f"load average before: {os.getloadavg()}")
     work = calibrate(args.work_us)
-    rows: list[tuple[str, float, float]] = []
+    rows: list[tuple[str, float, float, float]] = []
 
     process, env = start_server(0.0, array_batches=True)
     try:
@@ -210,11 +217,11 @@ def main() -> int:
     return 0
 
 
-def report(args: argparse.Namespace, rows: list[tuple[str, float, float]]) -> None:
+def report(args: argparse.Namespace, rows: list[tuple[str, float, float, float]]) -> None:
     print(f"events per run: {args.events}, runs: {args.runs}")
-    print(f"{'contender':58} {'loop µs/event':>14} {'tax µs/event':>13}")
-    for name, base, extra in rows:
-        print(f"{name:58} {base:>14.1f} {extra:>13.2f}")
+    print(f"{'contender':58} {'loop µs/event':>14} {'tax µs/event':>13} {'on its CPU':>11}")
+    for name, base, extra, own in rows:
+        print(f"{name:58} {base:>14.1f} {extra:>13.2f} {own:>11.2f}")
     print(f"load average after: {os.getloadavg()}")
 
 
