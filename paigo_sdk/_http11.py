@@ -49,6 +49,7 @@ __all__ = [
     "Http11Pool",
     "has_bytes_waiting",
     "protocol_message",
+    "read_body",
     "reply_reader",
     "request_head",
     "split_url",
@@ -268,7 +269,7 @@ def _send_and_read(
     response = reply_reader(reader, method)
     try:
         response.begin()
-        body = response.read()
+        body = read_body(response)
     except TimeoutError as error:
         raise httpx.ReadTimeout(str(error) or "timed out") from error
     except http.client.RemoteDisconnected as error:
@@ -428,6 +429,25 @@ def reply_reader(data: io.BufferedIOBase, method: str) -> http.client.HTTPRespon
         Nothing itself; its `begin` and `read` raise `http.client`'s exceptions.
     """
     return http.client.HTTPResponse(_Source(data), method=method)  # type: ignore[arg-type]
+
+
+def read_body(response: http.client.HTTPResponse) -> bytes:
+    """The whole body of a reply whose head `response` has read, a chunk at a time.
+
+    `response.read()` would allocate a declared `Content-Length` (or chunk size) up front: a
+    hostile reply declaring 10**30 bytes would raise `OverflowError` (or `MemoryError`) instead
+    of a protocol error. Read a chunk at a time, memory grows only with the bytes that arrive.
+
+    Raises:
+        http.client.IncompleteRead: the connection ended before the body did.
+        http.client.HTTPException, ValueError: for a malformed chunked body.
+    """
+    parts = []
+    while part := response.read(_READ_CHUNK):
+        parts.append(part)
+    if response.length:  # a `Content-Length` body the server cut short
+        raise http.client.IncompleteRead(b"".join(parts), response.length)
+    return b"".join(parts)
 
 
 def wire_reply(response: http.client.HTTPResponse, body: bytes) -> WireReply:

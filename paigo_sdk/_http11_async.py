@@ -37,6 +37,7 @@ from paigo_sdk._http11 import (
     Address,
     has_bytes_waiting,
     protocol_message,
+    read_body,
     reply_reader,
     request_head,
     split_url,
@@ -309,6 +310,9 @@ class _Connection(asyncio.Protocol):
         except httpx.TransportError as error:
             waiter.set_exception(error)
             return
+        except Exception as error:  # the waiter must settle, whatever the bytes
+            waiter.set_exception(httpx.RemoteProtocolError(protocol_message(error)))
+            return
         if isinstance(parsed, int):
             self._needed = parsed
             return
@@ -355,7 +359,7 @@ def _read_reply(data: bytes, method: str, ended: bool) -> tuple[WireReply, int, 
         if response.chunked and not ended and not data.endswith(b"\r\n\r\n"):
             # `http.client` would take the end of the bytes so far for the end of the trailer.
             return 0
-        body = response.read()
+        body = read_body(response)
     except http.client.IncompleteRead as error:
         if ended:
             raise httpx.RemoteProtocolError(protocol_message(error)) from error

@@ -26,6 +26,9 @@ from paigo_sdk._deadline import attempt_deadline
 from paigo_sdk._http11 import Http11Pool
 from paigo_sdk._http11_async import AsyncHttp11Pool
 
+HUGE_LENGTH_PLAIN = b"HTTP/1.1 200 OK\r\nContent-Length: " + b"9" * 30 + b"\r\n\r\n{}"
+HUGE_LENGTH_HTTP_1_0 = b"HTTP/1.0 200 OK\r\nContent-Length: " + b"9" * 30 + b"\r\n\r\n{}"
+HUGE_CHUNK = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + b"f" * 30 + b"\r\n{}"
 OK = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
 
 Reply = Callable[[socket.socket], None]
@@ -310,6 +313,10 @@ def test_an_enclosing_attempt_deadline_bounds_the_exchange(
         (send(b"SMTP ready\r\n\r\n"), "SMTP"),
         (send(b"HTTP/1.1 200 OK\r\n" + b"X-A: b\r\n" * 101 + b"\r\n"), "100 headers"),
         (send(b"HTTP/1.1 200 OK\r\nX-A: " + b"b" * 70_000 + b"\r\n\r\n"), "line"),
+        # Declared sizes far beyond memory: refused as the bytes run out, never allocated.
+        (send_and_close(HUGE_LENGTH_PLAIN), "complete message body"),
+        (send_and_close(HUGE_LENGTH_HTTP_1_0), "complete message body"),
+        (send_and_close(HUGE_CHUNK), "complete message body"),
     ],
 )
 def test_a_broken_reply_raises_remote_protocol_error(
@@ -526,6 +533,10 @@ async def test_a_cancelled_async_exchange_closes_its_connection(
         (send(b"SMTP ready\r\n\r\n"), "SMTP"),
         (send(b"HTTP/1.1 200 OK\r\n" + b"X-A: b\r\n" * 101 + b"\r\n"), "100 headers"),
         (send(b"HTTP/1.1 200 OK\r\nX-A: " + b"b" * 70_000 + b"\r\n\r\n"), "line"),
+        # Declared sizes far beyond memory: refused as the bytes run out, never allocated.
+        (send_and_close(HUGE_LENGTH_PLAIN), "complete message body"),
+        (send_and_close(HUGE_LENGTH_HTTP_1_0), "complete message body"),
+        (send_and_close(HUGE_CHUNK), "complete message body"),
     ],
 )
 async def test_a_broken_reply_raises_remote_protocol_error_on_the_async_pool(
