@@ -220,12 +220,21 @@ class _NoCookies(http.cookiejar.CookieJar):
         return None
 
 
+def _lane_carries(url: str, *, http2: bool) -> bool:
+    """Whether a sharded pool's HTTP/1.1 lane may carry a request to `url`.
+
+    Every http:// request, and https:// ones unless the pool offers HTTP/2 (then ALPN may pick
+    HTTP/2, which httpcore speaks and the lane does not). Each pool also steps aside when
+    httpcore's send method is patched (a test double listening), and the async one under trio.
+    """
+    return not http2 or url.startswith("http://")
+
+
 class _ShardedPool:
     """httpcore pools side by side; each request goes to the shard with the fewest waiting.
 
-    `lane`, when given, carries the direct way's HTTP/1.1 requests (`exchange`): every
-    http:// request, and https:// ones unless `http2` (then ALPN may pick HTTP/2, which
-    httpcore speaks and the lane does not).
+    `lane`, when given, carries the direct way's HTTP/1.1 requests (`exchange`) that
+    `_lane_carries` allows.
     """
 
     def __init__(
@@ -273,7 +282,7 @@ class _ShardedPool:
         lane = self._lane
         if (
             lane is not None
-            and (not self._http2 or url.startswith("http://"))
+            and _lane_carries(url, http2=self._http2)
             and httpcore.ConnectionPool.handle_request is _POOL_SENDS
         ):
             return lane.exchange(method, url, headers, body, timeout)
@@ -349,7 +358,7 @@ class _AsyncShardedPool:
         lane = self._lane
         if (
             lane is not None
-            and (not self._http2 or url.startswith("http://"))
+            and _lane_carries(url, http2=self._http2)
             and httpcore.AsyncConnectionPool.handle_async_request is _ASYNC_POOL_SENDS
             and sniffio.current_async_library() == "asyncio"
         ):
