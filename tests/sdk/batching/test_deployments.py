@@ -141,7 +141,9 @@ def _free_port() -> int:
 UWSGI = shutil.which("uwsgi", path=str(Path(sys.executable).parent)) or shutil.which("uwsgi")
 
 
-@pytest.mark.skipif(UWSGI is None, reason="uWSGI is not installed (it needs a C compiler)")
+@pytest.mark.skipif(
+    UWSGI is None, reason="uWSGI is not installed (the dev extra installs it as pyuwsgi on Linux)"
+)
 def test_uwsgi_without_threads_delivers_on_the_calling_thread(
     server: SimulatorServer, tmp_path: Path
 ) -> None:
