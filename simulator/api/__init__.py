@@ -32,7 +32,6 @@ from simulator.api.call import Call
 from simulator.api.idempotency import IdempotencyStore
 from simulator.api.messages import ApiHandler, ApiRequest, ApiResponse
 from simulator.api.routes import Route, match
-from simulator.api.usage import record_usual_usage
 from simulator.clock import Clock
 
 if TYPE_CHECKING:
@@ -160,10 +159,6 @@ class Api:
     # ----------------------------------------------------------------- dispatch
 
     def _dispatch(self, request: ApiRequest) -> ApiResponse:
-        if request.path == "/usage" and request.method == "POST":
-            usual = record_usual_usage(self, request)  # the usual single record, the short way
-            if usual is not None:
-                return usual
         method = request.method.upper()
         invalid = edge.invalid_text(request)
         if invalid:
@@ -191,19 +186,21 @@ class Api:
                 route, found.params, principal
             ):
                 return replies.forbidden()
-        call = Call(api=self, request=request, params=found.params, principal=principal)
+        call = Call(self, request, found.params, principal)
+        # POSTs with a token honour `Idempotency-Key` (the store passes the others through).
+        idempotent = method == "POST" and principal is not None
         if route.access == "admin":
             # Admin routes may move the clock, so their engine calls each read it afresh.
             self.engine.close_due_cycles()
-            return self._answer(call, route)
+            return self._answer(call, route, idempotent)
         if principal is None:
-            return self._answer(call, route)
+            return self._answer(call, route, idempotent)
         with self.engine.request():  # due cycles are closed once for the whole request (B14)
-            return self._answer(call, route)
+            return self._answer(call, route, idempotent)
 
-    def _answer(self, call: Call, route: Route) -> ApiResponse:
+    def _answer(self, call: Call, route: Route, idempotent: bool) -> ApiResponse:
         try:
-            if call.request.method.upper() == "POST" and call.principal is not None:
+            if idempotent:
                 return self.idempotency.handle(call, route.pattern, route.handler)
             return route.handler(call)
         except Exception as exc:

@@ -124,16 +124,23 @@ class TokenStore:
         """Return the principal of a valid, unexpired `Authorization: Bearer` header, else None."""
         if not authorization:
             return None
-        scheme, _, token = authorization.strip().partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            return None
-        with self._lock:
-            principal = self._tokens.get(token.strip())
+        # The usual header, `Bearer <token>` exactly, is found by one lookup; a dict read needs
+        # no lock (the lock keeps iterations over the table whole).
+        principal = self._tokens.get(authorization[7:]) if authorization[:7] == "Bearer " else None
+        if principal is None:
+            principal = self._principal(authorization)
         if principal is None or principal.expires_at is None:
             return None
         if self._clock.now() >= principal.expires_at:
             return None
         return principal
+
+    def _principal(self, authorization: str) -> Principal | None:
+        scheme, _, token = authorization.strip().partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return None
+        with self._lock:
+            return self._tokens.get(token.strip())
 
     def expire_tokens(self) -> int:
         """Expire every token issued so far and return how many were live."""

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from simulator.api.auth import Principal
 from simulator.api.messages import ApiRequest, ApiResponse
-from simulator.api.parsing import Schema, query_value, read_json, validate
+from simulator.api.parsing import Schema, idempotency_keys, query_value, read_json, validate
 
 if TYPE_CHECKING:
     from simulator.api import Api
@@ -21,16 +21,40 @@ class Forbidden(Exception):
     """The caller's token may not reach this resource (a portal token beyond its customer)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Call:
-    """One routed request, as a handler sees it."""
+_UNREAD: Any = object()
+_NO_PARAMS: Mapping[str, str] = MappingProxyType({})
 
-    api: Api
-    request: ApiRequest
-    params: dict[str, str] = field(default_factory=dict)
-    principal: Principal | None = None
-    _decoded: list[Any] = field(default_factory=list, repr=False, compare=False)
-    """The decoded body, once `raw_body` has read it (the body is decoded once per request)."""
+
+class Call:
+    """One routed request, as a handler sees it.
+
+    A plain class with slots rather than a dataclass: one is made for every request, and the
+    decoded body is kept in a slot once `raw_body` has read it.
+    """
+
+    __slots__ = ("_decoded", "_key", "api", "params", "principal", "request")
+
+    def __init__(
+        self,
+        api: Api,
+        request: ApiRequest,
+        params: Mapping[str, str] = _NO_PARAMS,
+        principal: Principal | None = None,
+    ) -> None:
+        self.api = api
+        self.request = request
+        self.params = params
+        """The route's path parameters, percent-decoded (`customerId`, ...); read-only."""
+        self.principal = principal
+        """Who the bearer token was issued to; None on routes that take no token."""
+        self._decoded: Any = _UNREAD
+        self._key: Any = _UNREAD
+
+    def __repr__(self) -> str:
+        return (
+            f"Call(request={self.request!r}, params={dict(self.params)!r}, "
+            f"principal={self.principal!r})"
+        )
 
     @property
     def engine(self) -> Engine:
@@ -53,10 +77,10 @@ class Call:
             BadRequest: when the body is malformed.
             PayloadTooLarge: when the body is over the size limit.
         """
-        if self._decoded:
-            return self._decoded[0]
-        decoded = read_json(self.request.body, self.request.headers.get("content-type"))
-        self._decoded.append(decoded)
+        decoded = self._decoded
+        if decoded is _UNREAD:
+            request = self.request
+            decoded = self._decoded = read_json(request.body, request.headers.get("content-type"))
         return decoded
 
     def query(self, name: str, schema: Schema | None = None) -> Any:
@@ -66,6 +90,20 @@ class Call:
             BadRequest: when it is repeated or invalid.
         """
         return query_value(self.request.query, name, schema)
+
+    def idempotency_key(self) -> str | None:
+        """Return the request's one `Idempotency-Key`, checked; None when it has none.
+
+        Checked once per request (the idempotency store and the handler both ask).
+
+        Raises:
+            BadRequest: when the key is malformed.
+        """
+        if self._key is _UNREAD:
+            keys = idempotency_keys(self.request.headers.get("idempotency-key"))
+            self._key = keys[0] if keys else None
+        key: str | None = self._key
+        return key
 
     def header(self, name: str) -> str | None:
         """Return a request header by its lower-case name."""

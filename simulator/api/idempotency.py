@@ -28,13 +28,13 @@ import hashlib
 import json
 import re
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, Final, NamedTuple
 
 from simulator.api import replies
 from simulator.api.call import Call, Handler
-from simulator.api.messages import ApiRequest, ApiResponse
+from simulator.api.messages import ApiResponse
 from simulator.api.parsing import BadRequest, PayloadTooLarge, idempotency_keys, read_json
 from simulator.clock import Clock
 
@@ -143,8 +143,7 @@ class IdempotencyStore:
         except (BadRequest, PayloadTooLarge):
             decoded = _NOT_DECODED  # refused by the handler; fingerprinted meanwhile
         if decoded is not _NOT_DECODED and not isinstance(decoded, list):
-            (key,) = idempotency_keys(header) or [header]
-            return self.single_usage(decoded, key, call.request, lambda: handler(call))
+            return self._single_usage(call, decoded, header, handler)
         try:
             body = _fingerprinted_body(call.request.body, decoded)
         except ValueError:
@@ -170,26 +169,17 @@ class IdempotencyStore:
                     self._put(scope, _Entry(fingerprint, None, None))
         return response
 
-    def single_usage(
-        self, record: Any, key: str, request: ApiRequest, handler: Callable[[], ApiResponse]
-    ) -> ApiResponse:
-        """Answer a `POST /usage` of one decoded `record` sent with `key`, through `handler`.
-
-        Its request as it came (body bytes and query) is its fingerprint, worked out in the
-        canonical form only if the key comes back with other bytes; 409 when it comes back
-        with another record.
-
-        Raises:
-            Exception: whatever `handler` raises; nothing is stored then.
-        """
+    def _single_usage(self, call: Call, record: Any, header: str, handler: Handler) -> ApiResponse:
+        # One record (the usual request): its request as it came (body bytes and query) is its
+        # fingerprint, worked out in the canonical form only if the key comes back with other
+        # bytes.
+        key = call.idempotency_key() or header
+        request = call.request
         query = request.query
         fingerprint = _RawRecord(request.body, _query_text(query) if query else _NO_QUERY)
         scope: Scope = ("usage", _customer_of(record), key)
-        try:
-            self._check(scope, fingerprint)
-        except IdempotencyKeyReused as reused:
-            return replies.idempotency_key_reused(reused.key)
-        response = handler()
+        self._check(scope, fingerprint)
+        response = handler(call)
         if replies.is_success(response) and scope not in self._entries:
             self._put(scope, _Entry(fingerprint, None, None))
         return response
@@ -197,7 +187,7 @@ class IdempotencyStore:
     # ----------------------------------------------------------------- every other POST
 
     def _other(self, call: Call, header: str, handler: Handler) -> ApiResponse:
-        (key,) = idempotency_keys(header) or [header]
+        key = call.idempotency_key() or header
         principal = call.principal
         owner = principal.client_id if principal is not None else ""
         scope: Scope = ("client", owner, key)

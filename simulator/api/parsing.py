@@ -103,6 +103,18 @@ def read_json(body: bytes, content_type: str | None) -> Any:
     """
     if len(body) > MAX_BODY_BYTES:
         raise PayloadTooLarge(len(body))
+    if content_type == "application/json" and body[:1] == b"{" and body.isascii():
+        # The usual body, an object in ASCII: scanned at once, without the whitespace and
+        # encoding steps `JSONDecoder.decode` takes. Anything the scan does not read whole is
+        # read again below, so every refusal keeps its message.
+        text = body.decode("ascii")
+        try:
+            value, end = _SCAN(text, 0)
+        except (StopIteration, ValueError, RecursionError):
+            pass
+        else:
+            if end == len(text):
+                return value
     if not body.strip():
         return {}
     media_type = (content_type or "").split(";", 1)[0].strip().lower()
@@ -127,6 +139,9 @@ def _reject_constant(name: str) -> Any:
 
 
 _DECODER: Final = json.JSONDecoder(parse_float=Decimal, parse_constant=_reject_constant)
+# The decoder's own scanner (the C one when available), called directly for the usual body;
+# `JSONDecoder.__init__` sets it, and typeshed does not declare it.
+_SCAN: Final[Callable[[str, int], tuple[Any, int]]] = _DECODER.scan_once  # type: ignore[attr-defined]
 
 
 # --------------------------------------------------------------------------- schemas

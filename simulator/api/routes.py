@@ -8,8 +8,9 @@ Paigo's 48 operations come first, then the token endpoint, then the simulator's 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Final, Literal
 from urllib.parse import unquote
 
@@ -54,10 +55,10 @@ class Route:
 
 @dataclass(frozen=True, slots=True)
 class Match:
-    """A route and the decoded path parameters it captured."""
+    """A route and the decoded path parameters it captured (read-only)."""
 
     route: Route
-    params: dict[str, str]
+    params: Mapping[str, str]
 
 
 _PATTERN_CACHE: dict[str, re.Pattern[str]] = {}
@@ -146,31 +147,36 @@ PAIGO_OPERATION_COUNT: Final = sum(1 for r in ROUTES if r.access in ("paigo", "p
 """How many of Paigo's operations the table serves (all 48 of v1.10)."""
 
 
-def _index() -> tuple[dict[tuple[str, str], Route], dict[str, list[tuple[re.Pattern[str], Route]]]]:
-    literal: dict[tuple[str, str], Route] = {}
+def _index() -> tuple[dict[tuple[str, str], Match], dict[str, list[tuple[re.Pattern[str], Route]]]]:
+    literal: dict[tuple[str, str], Match] = {}
     patterned: dict[str, list[tuple[re.Pattern[str], Route]]] = {}
+    no_params: Mapping[str, str] = MappingProxyType({})
     for route in ROUTES:
         if "{" in route.pattern:
             patterned.setdefault(route.method, []).append((route.regex, route))
         else:
-            literal.setdefault((route.method, route.pattern), route)
+            literal.setdefault((route.method, route.pattern), Match(route, no_params))
     return literal, patterned
 
 
-# Literal paths are found by one dict lookup; they always win over patterns (`/webhooks/test`).
+# Literal paths are found by one dict lookup, each with its match made once; they always win
+# over patterns (`/webhooks/test`).
 _LITERAL, _PATTERNED = _index()
 
 
 def match(method: str, path: str) -> Match | None:
     """Find the route serving `method` and `path`; a trailing slash is ignored, as Express does."""
+    found = _LITERAL.get((method, path))
+    if found is not None:
+        return found
     if len(path) > 1 and path.endswith("/"):
         path = path[:-1]
-    route = _LITERAL.get((method, path))
-    if route is not None:
-        return Match(route, {})
-    for regex, candidate in _PATTERNED.get(method, ()):
-        found = regex.fullmatch(path)
+        found = _LITERAL.get((method, path))
         if found is not None:
-            params = {k: unquote(v) for k, v in found.groupdict().items()}
+            return found
+    for regex, candidate in _PATTERNED.get(method, ()):
+        captured = regex.fullmatch(path)
+        if captured is not None:
+            params = {k: unquote(v) for k, v in captured.groupdict().items()}
             return Match(candidate, params)
     return None

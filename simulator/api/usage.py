@@ -6,24 +6,15 @@ from typing import TYPE_CHECKING, Any, Final
 
 from simulator.api import replies, schemas, views
 from simulator.api.call import Call
-from simulator.api.messages import ApiRequest, ApiResponse
-from simulator.api.parsing import (
-    BadRequest,
-    Enum,
-    PayloadTooLarge,
-    Timestamp,
-    idempotency_keys,
-    read_json,
-    validate,
-)
+from simulator.api.messages import ApiResponse
+from simulator.api.parsing import BadRequest, Enum, Timestamp, idempotency_keys, validate
 from simulator.engine import UsageInput
 
 if TYPE_CHECKING:
-    from simulator.api import Api
     from simulator.engine import Engine
 from simulator.wire import AGGREGATION_INTERVALS, AGGREGATION_PURPOSES, BOOL_STRINGS
 
-__all__ = ["query_usage", "record_usage", "record_usual_usage"]
+__all__ = ["query_usage", "record_usage"]
 
 _BOOLEAN = Enum(BOOL_STRINGS)
 BATCHES_DISABLED = "usage batches are not enabled on this server"
@@ -50,8 +41,7 @@ def record_usage(call: Call) -> ApiResponse:
     if isinstance(body, list):
         return _record_batch(call, body, invoice=invoice)
     params = validate(body, schemas.CREATE_USAGE)
-    keys = idempotency_keys(call.header("idempotency-key"))
-    return _record_one(call.engine, params, keys[0] if keys else None, invoice=invoice)
+    return _record_one(call.engine, params, call.idempotency_key(), invoice=invoice)
 
 
 def _record_one(
@@ -65,55 +55,6 @@ def _record_one(
             {"message": "Usage record created", "invoiceId": result.invoice_id}
         )
     return replies.replayed(response) if result.replayed else response
-
-
-def record_usual_usage(api: Api, request: ApiRequest) -> ApiResponse | None:
-    """Answer the usual `POST /usage` the short way, or return None to leave it to `Api`'s own.
-
-    The usual request: one valid record as a JSON object in plain ASCII (no escapes),
-    `Content-Type: application/json`, no query, and an API client's valid token. It passes
-    every check of the general path (the edge, the route's media type, the token, wire
-    validation, the idempotency key's form), so those are made here once, without routing or
-    building a `Call`; then the request runs as the general path runs it: one engine request
-    (B14), the idempotency check, the record (B2), the same replies. Anything else returns None
-    before any state is touched, and the general path answers it, refusals included, so every
-    refusal still comes from one place.
-    """
-    headers = request.headers
-    body = request.body
-    if (
-        request.query
-        or headers.get("content-type") != "application/json"
-        or not body.isascii()
-        or b"\\" in body  # an escape may hide text the edge refuses (a lone surrogate)
-        or not ("".join(headers).isascii() and "".join(headers.values()).isascii())
-    ):
-        return None
-    try:
-        record = read_json(body, "application/json")
-        if type(record) is not dict:
-            return None
-        params = validate(record, schemas.CREATE_USAGE)
-        keys = idempotency_keys(headers.get("idempotency-key"))
-    except (BadRequest, PayloadTooLarge):
-        return None
-    principal = api.tokens.check(headers.get("authorization"))
-    if principal is None or principal.kind != "client":
-        return None
-    engine = api.engine
-    key = keys[0] if keys else None
-    with engine.request():  # due cycles are closed once for the whole request (B14)
-        try:
-            if key is None or not engine.options.deduplication:
-                return _record_one(engine, params, key, invoice=False)
-            return api.idempotency.single_usage(
-                record, key, request, lambda: _record_one(engine, params, key, invoice=False)
-            )
-        except Exception as exc:
-            response = replies.from_error(exc)
-            if response is None:
-                raise
-            return response
 
 
 def _record_batch(call: Call, body: list[Any], *, invoice: bool) -> ApiResponse:

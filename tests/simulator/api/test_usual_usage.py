@@ -1,8 +1,8 @@
-"""The short way for the usual `POST /usage` answers exactly as the general path does.
+"""`POST /usage` through the general request path: the usual single record and its neighbours.
 
-`record_usual_usage` answers one valid single record without routing; everything else must be
-left, untouched, to `Api`'s general path. The same requests are sent to two simulators built
-alike, one with the short way turned off, and every reply and the final state must match.
+One sequence of requests (usual records, replays, conflicts, and every kind of refusal) is sent
+to one `Api`; each reply, the rejected-request log and the stored records must be exactly what
+Paigo's contract and the simulator's choices (B2) say, and a refused request changes nothing.
 """
 
 from __future__ import annotations
@@ -10,14 +10,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 
-import simulator.api
 from simulator.api import Api
 from simulator.api.messages import ApiRequest
-from simulator.api.usage import record_usual_usage
 from simulator.clock import ManualClock
 from simulator.engine import Engine
 from tests.simulator.api.conftest import START, ApiClient
@@ -87,69 +85,160 @@ def _later(client: ApiClient, ids: dict[str, str]) -> Any:
     clock.advance(timedelta(minutes=1))
 
 
-STEPS: list[Step] = [
-    _post(_record, "k1"),
-    _post(_record, "k1"),  # replayed
-    _post(lambda ids: _record(ids, recordValue="2"), "k1"),  # 409
-    _raw(lambda ids: json.dumps(dict(reversed(_record(ids).items())), indent=2), "k1"),  # replay
-    _post(_record),  # no key
-    _post(lambda ids: _record(ids, customerId="missing"), "k2"),  # 404
-    _post(lambda ids: _record(ids, dimensionId="missing"), "k3"),  # 404
-    _post(lambda ids: _record(ids, timestamp="2026-11-24T09:00:00.000Z"), "k4"),  # too far ahead
-    _post(lambda ids: _record(ids, recordValue="abc"), "k5"),  # 400
-    _post(lambda ids: {"customerId": ids["customer"]}, "k6"),  # 400, fields missing
-    _post(_record, "a key"),  # malformed key
-    _post(lambda ids: [_record(ids)], "k7"),  # a batch, not enabled
-    _post(lambda ids: _record(ids, metadata={"region": "caf\u00e9"}), "k8"),  # an escape
-    _post(lambda ids: _record(ids, metadata={"region": "\ud800"}), "k21"),  # a lone surrogate
-    _raw(lambda ids: json.dumps(_record(ids, metadata={"r": "é"}), ensure_ascii=False), "k9"),
-    _raw(lambda ids: json.dumps(_record(ids)), "k10", **{"content-type": "application/json; a=b"}),
-    _post(_record, "k11", query={"invoice": "false"}),
-    _post(_record, "k12", auth=False),  # 401
-    _post(_record, "k13", auth="not-a-token"),  # 401
-    _portal,  # 403
-    _post({}, "k14", body=b""),  # blank body
-    _post({}, "k15", body=b'{"recordValue": NaN}'),
-    _post({}, "k16", body=b"{not json"),
-    _post(lambda ids: _record(ids, metadata={"n": 1.0, "m": 2}), "k17"),
-    _post(lambda ids: _record(ids, metadata={"n": 1}), "k17"),  # 409: numbers keep their text
-    _post(_record, "k18", headers={"X-Note": "caf\udce9"}),  # a header that is not text
-    _later,
-    _post(lambda ids: _record(ids, recordValue="3"), "k19"),
-    _dedup_off,
-    _post(lambda ids: _record(ids, recordValue="4"), "k19"),  # the engine replays it
-    _post(lambda ids: _record(ids, recordValue="5"), "k20"),
+class Expected(NamedTuple):
+    """What one step must be answered: status, whether replayed, and the reply's message."""
+
+    status: int
+    message: str | list[str] | None = None
+    replayed: bool = False
+
+
+CREATED = Expected(201, "Usage record created")
+REPLAYED = Expected(201, "Usage record created", replayed=True)
+UNAUTHORIZED = Expected(401, "Unauthorized")
+KEY_FORM = "Idempotency-Key must be 1 to 255 printable ASCII characters without spaces or commas"
+DECIMAL_FORM = (
+    'recordValue must be a plain decimal string such as "12.5" (optional sign, digits, optional '
+    "fraction; no exponent, NaN or Infinity; at most 64 characters)"
+)
+
+
+def _reused(key: str) -> Expected:
+    return Expected(
+        409,
+        f"Idempotency-Key '{key}' was already used with a different request; "
+        "send a new key for a new request",
+    )
+
+
+def _empty(*names: str) -> Expected:
+    return Expected(400, [f"{name} should not be empty" for name in names])
+
+
+STEPS: list[tuple[Step, Expected | None]] = [
+    (_post(_record, "k1"), CREATED),
+    (_post(_record, "k1"), REPLAYED),
+    (_post(lambda ids: _record(ids, recordValue="2"), "k1"), _reused("k1")),
+    # The same record re-serialised (keys reversed, indented) is the same request.
+    (
+        _raw(lambda ids: json.dumps(dict(reversed(_record(ids).items())), indent=2), "k1"),
+        REPLAYED,
+    ),
+    (_post(_record), CREATED),  # no key
+    (
+        _post(lambda ids: _record(ids, customerId="missing"), "k2"),
+        Expected(404, "Customer with ID: missing not found"),
+    ),
+    (
+        _post(lambda ids: _record(ids, dimensionId="missing"), "k3"),
+        Expected(404, "No Dimensions found with ID: missing"),
+    ),
+    (
+        _post(lambda ids: _record(ids, timestamp="2026-11-24T09:00:00.000Z"), "k4"),
+        Expected(400, ["timestamp must not be more than 5 minutes in the future"]),
+    ),
+    (_post(lambda ids: _record(ids, recordValue="abc"), "k5"), Expected(400, [DECIMAL_FORM])),
+    (
+        _post(lambda ids: {"customerId": ids["customer"]}, "k6"),
+        _empty("dimensionId", "timestamp", "recordValue"),
+    ),
+    (_post(_record, "a key"), Expected(400, [KEY_FORM])),
+    (
+        _post(lambda ids: [_record(ids)], "k7"),
+        Expected(400, ["usage batches are not enabled on this server"]),
+    ),
+    (_post(lambda ids: _record(ids, metadata={"region": "caf\u00e9"}), "k8"), CREATED),  # \u00e9
+    (
+        _post(lambda ids: _record(ids, metadata={"region": "\ud800"}), "k21"),
+        Expected(400, ["request body holds a string that is not valid Unicode (a lone surrogate)"]),
+    ),
+    (
+        _raw(lambda ids: json.dumps(_record(ids, metadata={"r": "é"}), ensure_ascii=False), "k9"),
+        CREATED,
+    ),
+    (
+        _raw(
+            lambda ids: json.dumps(_record(ids)), "k10", **{"content-type": "application/json; a=b"}
+        ),
+        CREATED,
+    ),
+    (_post(_record, "k11", query={"invoice": "false"}), CREATED),
+    (_post(_record, "k12", auth=False), UNAUTHORIZED),
+    (_post(_record, "k13", auth="not-a-token"), UNAUTHORIZED),
+    (_portal, Expected(403, "Forbidden resource")),
+    # A blank body reads as `{}`, as NestJS's body parser does.
+    (_post({}, "k14", body=b""), _empty("dimensionId", "timestamp", "customerId", "recordValue")),
+    (
+        _post({}, "k15", body=b'{"recordValue": NaN}'),
+        Expected(400, ["request body is not valid JSON: NaN is not a JSON value"]),
+    ),
+    (
+        _post({}, "k16", body=b"{not json"),
+        Expected(
+            400,
+            [
+                "request body is not valid JSON: Expecting property name enclosed in double "
+                "quotes at position 1"
+            ],
+        ),
+    ),
+    (_post(lambda ids: _record(ids, metadata={"n": 1.0, "m": 2}), "k17"), CREATED),
+    # Numbers keep their text: `1` is not the `1.0` the key was first used with.
+    (_post(lambda ids: _record(ids, metadata={"n": 1}), "k17"), _reused("k17")),
+    (
+        _post(_record, "k18", headers={"X-Note": "caf\udce9"}),
+        Expected(400, ["the 'x-note' header is not valid text"]),
+    ),
+    (_later, None),
+    (_post(lambda ids: _record(ids, recordValue="3"), "k19"), CREATED),
+    (_dedup_off, None),
+    # Without deduplication a repeated key is stored again, as a double-counting server does.
+    (_post(lambda ids: _record(ids, recordValue="4"), "k19"), CREATED),
+    (_post(lambda ids: _record(ids, recordValue="5"), "k20"), CREATED),
 ]
+STORED_VALUES = ["1.5"] * 7 + ["3", "4", "5"]
+"""`recordValue` of each record stored by `STEPS`, in arrival order."""
 
 
-def _run(short_way: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[list[Any], list[bytes]]:
-    with monkeypatch.context() as patch:
-        if not short_way:
-            patch.setattr(simulator.api, "record_usual_usage", lambda api, request: None)
-        clock = ManualClock(START)
-        client = ApiClient(Api(Engine(clock=clock, seed=3), clock=clock))
-        ids = {
-            "dimension": client.post("/dimensions", json=DIMENSION).json["dimensionId"],
-            "customer": client.post("/customers", json=CUSTOMER).json["customerId"],
-        }
-        replies = []
-        for step in STEPS:
-            reply = step(client, ids)
-            replies.append(None if reply is None else (reply.status, reply.headers, reply.body))
-        rejected = [(r.method, r.path, r.status, r.messages) for r in client.api.rejected_requests]
-        return [*replies, rejected], client.state()
+def _message(body: bytes) -> Any:
+    return json.loads(body)["message"]
 
 
-def test_the_short_way_answers_every_request_as_the_general_path(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    short_replies, short_state = _run(True, monkeypatch)
-    general_replies, general_state = _run(False, monkeypatch)
-    assert short_replies == general_replies
-    assert short_state == general_state
-    statuses = [r[0] for r in short_replies[:-1] if r is not None]
-    assert statuses.count(201) >= 6
-    assert {400, 401, 403, 404, 409} <= set(statuses)
+def test_every_usage_request_is_answered_as_the_contract_says() -> None:
+    clock = ManualClock(START)
+    client = ApiClient(Api(Engine(clock=clock, seed=3), clock=clock))
+    ids = {
+        "dimension": client.post("/dimensions", json=DIMENSION).json["dimensionId"],
+        "customer": client.post("/customers", json=CUSTOMER).json["customerId"],
+    }
+    refusals = []
+    for number, (step, expected) in enumerate(STEPS):
+        reply = step(client, ids)
+        if expected is None:
+            assert reply is None
+            continue
+        headers = {"content-type": "application/json; charset=utf-8"}
+        if expected.replayed:
+            headers["idempotent-replayed"] = "true"
+        if expected.status == 401:
+            headers["www-authenticate"] = "Bearer"
+        answer = (reply.status, _message(reply.body), reply.headers)
+        assert answer == (expected.status, expected.message, headers), f"step {number}"
+        if expected.status >= 400:
+            messages = expected.message
+            refusals.append(
+                (
+                    expected.status,
+                    tuple([messages] if isinstance(messages, str) else messages or []),
+                )
+            )
+    logged = [(r.method, r.path) for r in client.api.rejected_requests]
+    assert logged == [("POST", "/usage")] * len(refusals)
+    assert [(r.status, r.messages) for r in client.api.rejected_requests] == refusals
+    stored = client.get("/_simulator/usage-records").json["data"]
+    assert [r["recordValue"] for r in stored] == STORED_VALUES
+    assert {r["customerId"] for r in stored} == {ids["customer"]}
+    assert [r["metadata"] for r in stored[2:4]] == [{"region": "caf\u00e9"}, {"r": "é"}]
 
 
 @pytest.fixture
@@ -169,33 +258,37 @@ def _request(client: ApiClient, body: bytes, **headers: str) -> ApiRequest:
     )
 
 
-def test_the_usual_record_is_answered_the_short_way(
-    api: Api, client: ApiClient, ids: dict[str, str]
-) -> None:
+def test_the_usual_record_is_stored_once(api: Api, client: ApiClient, ids: dict[str, str]) -> None:
     request = _request(client, json.dumps(_record(ids)).encode(), **{"idempotency-key": "s1"})
-    reply = record_usual_usage(api, request)
-    assert reply is not None
-    assert reply.status == 201
+    first, again = api.handle(request), api.handle(request)
+    assert (first.status, first.body) == (201, b'{"message":"Usage record created"}')
+    assert (again.status, again.body) == (first.status, first.body)
+    assert ("idempotent-replayed", "true") in again.headers
     assert len(client.get("/_simulator/usage-records").json["data"]) == 1
 
 
 @pytest.mark.parametrize(
-    ("body", "headers"),
+    ("body", "headers", "status"),
     [
-        (b'[{"customerId": "x"}]', {}),
-        (b'{"customerId": "x"}', {}),
-        (b'{"customerId": "caf\\u00e9"}', {}),
-        (b'{"customerId": "\\ud800"}', {}),
-        (None, {"idempotency-key": "a b"}),
-        (None, {"content-type": "text/plain"}),
-        (None, {"authorization": "Bearer expired"}),
-        (None, {"x-note": "caf\udce9"}),
+        (b'[{"customerId": "x"}]', {}, 400),
+        (b'{"customerId": "x"}', {}, 400),
+        (b'{"customerId": "caf\\u00e9"}', {}, 400),
+        (b'{"customerId": "\\ud800"}', {}, 400),
+        (None, {"idempotency-key": "a b"}, 400),
+        (None, {"content-type": "text/plain"}, 400),
+        (None, {"authorization": "Bearer expired"}, 401),
+        (None, {"x-note": "caf\udce9"}, 400),
     ],
 )
-def test_anything_unusual_is_left_to_the_general_path_untouched(
-    api: Api, client: ApiClient, ids: dict[str, str], body: bytes | None, headers: dict[str, str]
+def test_a_refused_usage_request_changes_nothing(
+    api: Api,
+    client: ApiClient,
+    ids: dict[str, str],
+    body: bytes | None,
+    headers: dict[str, str],
+    status: int,
 ) -> None:
     request = _request(client, body or json.dumps(_record(ids)).encode(), **headers)
     before = client.state()
-    assert record_usual_usage(api, request) is None
+    assert api.handle(request).status == status
     assert client.state() == before
