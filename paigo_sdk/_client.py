@@ -350,7 +350,15 @@ class _BaseClient:
         try:
             # httpx decodes the body as its Content-Encoding says, as it would have on its path.
             response = httpx.Response(
-                status, headers=list(reply_headers), content=body, request=request
+                status,
+                # As bytes: a header may carry any byte (read as Latin-1 from the wire), which
+                # httpx would refuse to encode from text as ASCII.
+                headers=[
+                    (name.encode("latin-1", "replace"), value.encode("latin-1", "replace"))
+                    for name, value in reply_headers
+                ],
+                content=body,
+                request=request,
             )
         except httpx.HTTPError as error:
             raise self._connection_error(error, request) from error
