@@ -62,6 +62,10 @@ _NO_FAULT: Final = FaultPlan()
 BODY_RECEIVED: Final = "paigo_simulator.body_received"
 """A scope key `SimulatorServer`'s protocol sets (True) once a request's whole body has arrived;
 the app then reads the body without arming the body deadline, as the read cannot wait."""
+HEAD_WITH_BODY: Final = "paigo_simulator.head_with_body"
+"""A scope key `SimulatorServer`'s protocol sets to a callable: called before a response that
+sends its whole body at once, it makes the server write the response's head together with the
+body, in one write (one TCP segment for a small reply) instead of two."""
 _INCOMPLETE_RESPONSE_LOG = "ASGI callable returned without completing response."
 # Set while the app deliberately drops a connection, so that uvicorn's complaint about the
 # unfinished response (logged in the same task, after the app returns) can be silenced.
@@ -157,7 +161,7 @@ class AsgiApp:
         if self.origin_policy is not None:
             refusal = self.origin_policy.refusal(headers)
             if refusal is not None:
-                await _send_response(send, refusal)
+                await _send_response(send, refusal, scope)
                 return
         if scope.get(BODY_RECEIVED):
             # The whole body is already in: reading it cannot wait, so no deadline is armed.
@@ -169,12 +173,12 @@ class AsgiApp:
                 async with asyncio.timeout(self.limits.body_timeout):
                     body = await _read_body(receive, self.max_body_bytes)
             except TimeoutError:
-                await _send_response(send, _BODY_TIMEOUT)
+                await _send_response(send, _BODY_TIMEOUT, scope)
                 return
         if body is None:  # the client went away before sending its body
             return
         if isinstance(body, ApiResponse):
-            await _send_response(send, body)
+            await _send_response(send, body, scope)
             return
         request = _api_request(scope, headers, body)
         plan = _NO_FAULT if self.faults is None else self.faults.prepare(request)
@@ -187,7 +191,7 @@ class AsgiApp:
             if inline is not None:
                 if inline.follow_up is not None:
                     await asyncio.to_thread(inline.follow_up)
-                await _send_response(send, inline.response)
+                await _send_response(send, inline.response, scope)
                 return
         answer = await asyncio.to_thread(apply_fault, plan, request, self.handler.handle)
         if isinstance(answer, NetworkFailure):
@@ -197,7 +201,7 @@ class AsgiApp:
             # A connection that is already accepted cannot be refused: it is dropped instead.
             await _drop(send)
         else:
-            await _send_response(send, answer)
+            await _send_response(send, answer, scope)
 
 
 def scope_to_api_request(scope: Scope, body: bytes) -> ApiRequest:
@@ -258,13 +262,16 @@ async def _read_body(receive: Receive, limit: int) -> bytes | ApiResponse | None
             return b"".join(chunks)
 
 
-async def _send_response(send: Send, response: ApiResponse) -> None:
+async def _send_response(send: Send, response: ApiResponse, scope: Scope) -> None:
     encoded = _encoded_headers.get(response.headers)
     if encoded is None:
         encoded = _encode_headers(response.headers)
     headers = list(encoded[0])
     if not encoded[1]:
         headers.append((b"content-length", str(len(response.body)).encode()))
+    head_with_body = scope.get(HEAD_WITH_BODY)
+    if head_with_body is not None:
+        head_with_body()  # the body follows at once: one write for both
     await send({"type": "http.response.start", "status": response.status, "headers": headers})
     await send({"type": "http.response.body", "body": response.body})
 
@@ -502,7 +509,36 @@ def _guarded_protocol(limits: ServerLimits) -> type[Any]:
     uvicorn times out idle keep-alive connections but not a connection that never completes a
     request head (slowloris), and it keeps accepting connections past `limit_concurrency`.
     """
+    import h11
     from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class HeadHoldingConnection(h11.Connection):
+        """h11's server connection, able to hold one response head and return it with the
+        bytes of the event that follows (the body), so that uvicorn writes both at once."""
+
+        _hold_head = False
+        _held: bytes | None = None
+
+        def hold_head(self) -> None:
+            """Hold the next response head until the next event is sent."""
+            self._hold_head = True
+
+        def send(self, event: h11.Event) -> bytes | None:  # type: ignore[override]
+            data = super().send(event)
+            if self._hold_head and type(event) is h11.Response:
+                self._hold_head = False
+                self._held = data
+                return b""  # uvicorn's write of nothing sends nothing
+            held = self._held
+            if held is not None and data is not None:
+                self._held = None
+                return held + data
+            return data
+
+        def start_next_cycle(self) -> None:
+            self._hold_head = False
+            self._held = None
+            super().start_next_cycle()
 
     class GuardedH11Protocol(H11Protocol):
         # One timer per connection, not per request: a request only moves `_head_due`, and a
@@ -510,6 +546,11 @@ def _guarded_protocol(limits: ServerLimits) -> type[Any]:
         _head_timer: asyncio.TimerHandle | None = None
         _head_due: float | None = None
         """Loop time by which the awaited request head must be complete (None: none awaited)."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._heads = HeadHoldingConnection(h11.SERVER, self.conn._max_incomplete_event_size)
+            self.conn = self._heads
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
@@ -525,6 +566,7 @@ def _guarded_protocol(limits: ServerLimits) -> type[Any]:
             cycle: Any = self.cycle  # None until a first request head arrives
             if cycle is not before:  # a whole request head arrived
                 self._head_due = None
+                cycle.scope[HEAD_WITH_BODY] = self._heads.hold_head
             if cycle is not None and not cycle.more_body:
                 cycle.scope[BODY_RECEIVED] = True
 

@@ -356,3 +356,91 @@ class TestInlineAnswers:
                 after = client.post("/usage", content=body)
         assert [reply.status_code for reply in replies] == [201]
         assert after.status_code == 201
+
+
+class RecordingTransport(asyncio.Transport):
+    """A transport that keeps every write, for driving the server's protocol without a socket."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[bytes] = []
+        self.closed = False
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return ("127.0.0.1", 8000) if name in ("sockname", "peername") else default
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        if data:  # as asyncio's socket transport, which sends nothing for empty data
+            self.writes.append(bytes(data))
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def close(self) -> None:
+        self.closed = True
+
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
+
+
+def serve_one(app: Any, request: bytes) -> RecordingTransport:
+    """Feed one raw request to the server's protocol (as `SimulatorServer` runs it); return what
+    it wrote."""
+    import uvicorn
+    from uvicorn.server import ServerState
+
+    from simulator.server import ServerLimits, _guarded_protocol
+
+    config = uvicorn.Config(app, lifespan="off", log_level="warning")
+    config.load()
+    transport = RecordingTransport()
+
+    async def main() -> None:
+        protocol_class = _guarded_protocol(ServerLimits())
+        protocol = protocol_class(config, ServerState(), {}, asyncio.get_running_loop())
+        protocol.connection_made(transport)
+        protocol.data_received(request)
+        for _ in range(100):
+            await asyncio.sleep(0)
+            if transport.closed or protocol.cycle.response_complete:
+                break
+        protocol.connection_lost(None)
+
+    asyncio.run(main())
+    return transport
+
+
+POST = b"POST /usage HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\n\r\n{}"
+
+
+class TestResponseWrites:
+    def test_the_head_and_body_of_a_reply_go_out_in_one_write(self):
+        transport = serve_one(AsgiApp(EchoHandler()), POST)
+        assert len(transport.writes) == 1
+        (written,) = transport.writes
+        assert written.startswith(b"HTTP/1.1 201 ")
+        head, _, body = written.partition(b"\r\n\r\n")
+        assert json.loads(body)["path"] == "/usage"
+        assert f"content-length: {len(body)}".encode() in head.lower()
+
+    def test_a_dropped_connection_still_gets_the_status_line(self):
+        faults = Faults()
+        faults.add(FaultRule(kind="drop", times=1))
+        transport = serve_one(AsgiApp(EchoHandler(), faults=faults), POST)
+        assert transport.closed
+        assert b"".join(transport.writes).startswith(b"HTTP/1.1 200 ")
+
+    def test_an_app_that_does_not_ask_writes_head_and_body_as_they_come(self):
+        async def app(scope: Any, receive: Any, send: Any) -> None:
+            await receive()
+            headers = [(b"content-length", b"2")]
+            await send({"type": "http.response.start", "status": 201, "headers": headers})
+            await send({"type": "http.response.body", "body": b"{}"})
+
+        transport = serve_one(app, POST)
+        assert len(transport.writes) == 2
+        assert transport.writes[0].startswith(b"HTTP/1.1 201 ")
+        assert transport.writes[1] == b"{}"
