@@ -42,6 +42,8 @@ from paigo_sdk.batching import UsageBatcher
 BATCHERS: list[tuple[str, dict[str, Any]]] = [
     # Paigo takes one record per request: every event costs a request's worth of client work.
     ("defaults", {}),
+    # At most 8 requests in flight: fewer delivery threads taking turns on the interpreter lock.
+    ("max_concurrency=8", {"max_concurrency": 8}),
     # Records of one customer, dimension, hour and metadata map combined before sending.
     ("rollup=True", {"rollup": True}),
     # Arrays of records, where the server takes them (the simulator with --array-batches).
