@@ -146,8 +146,8 @@ class IdempotencyStore:
             return self._single_usage(call, decoded, header, handler)
         try:
             body = _fingerprinted_body(call.request.body, decoded)
-        except ValueError:
-            return handler(call)  # which refuses the malformed body
+        except (ValueError, RecursionError):
+            return handler(call)  # which refuses the malformed or too deeply nested body
         if isinstance(body, list):
             keys = idempotency_keys(header, count=len(body)) or []
             records: Sequence[Any] = body
@@ -156,10 +156,15 @@ class IdempotencyStore:
             records = [body]
         query = call.request.query
         query_text = _query_text(query) if query else _NO_QUERY  # the same for every record
-        scoped = [
-            (("usage", _customer_of(record), key), _fingerprint_json(record, query_text))
-            for record, key in zip(records, keys, strict=True)
-        ]
+        try:
+            scoped = [
+                (("usage", _customer_of(record), key), _fingerprint_json(record, query_text))
+                for record, key in zip(records, keys, strict=True)
+            ]
+        except RecursionError:
+            # Nested deeper than any record the handler takes (metadata depth is bounded):
+            # the handler refuses it, so there is nothing to remember.
+            return handler(call)
         for scope, fingerprint in scoped:
             self._check(scope, fingerprint)
         response = handler(call)
@@ -322,8 +327,9 @@ def _fingerprint_request(call: Call) -> bytes:
     content_type = request.headers.get("content-type", "")
     body = request.body
     if "json" in content_type:
-        # A malformed body is refused by the handler; its bytes are fingerprinted meanwhile.
-        with contextlib.suppress(ValueError):
+        # A malformed (or too deeply nested) body is refused by the handler; its bytes are
+        # fingerprinted meanwhile.
+        with contextlib.suppress(ValueError, RecursionError):
             body = _canonical(_parse(body)).encode()
     else:
         # A multipart body carries a random boundary, new on every attempt of the same upload.
