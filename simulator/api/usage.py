@@ -37,11 +37,11 @@ def record_usage(call: Call) -> ApiResponse:
         Invalid: a B2 or B12 rule is broken (timestamp too far ahead, `invoice=true` not allowed).
     """
     body = call.raw_body()
-    invoice = call.query("invoice", _BOOLEAN) == "true"
+    invoice = bool(call.request.query) and call.query("invoice", _BOOLEAN) == "true"
     if isinstance(body, list):
         return _record_batch(call, body, invoice=invoice)
     params = validate(body, schemas.CREATE_USAGE)
-    return _record_one(call.engine, params, call.idempotency_key(), invoice=invoice)
+    return _record_one(call.api.engine, params, call.idempotency_key(), invoice=invoice)
 
 
 def _record_one(

@@ -35,11 +35,19 @@ _CREATED = UsageResult(False)
 
 
 def _too_late(ctx: Ctx, timestamp: datetime) -> bool:
-    return timestamp > ctx.now + timedelta(seconds=ctx.options.future_tolerance_seconds)
+    return timestamp > _latest_allowed(ctx)
 
 
 def _latest_allowed(ctx: Ctx) -> datetime:
-    return ctx.now + timedelta(seconds=ctx.options.future_tolerance_seconds)
+    seconds = ctx.options.future_tolerance_seconds
+    tolerance = _TOLERANCES.get(seconds)
+    if tolerance is None:
+        tolerance = _TOLERANCES[seconds] = timedelta(seconds=seconds)
+    return ctx.now + tolerance
+
+
+# The tolerance for future timestamps as a timedelta, made once per setting (every record asks).
+_TOLERANCES: dict[int, timedelta] = {}
 
 
 def _enrollments_with(
