@@ -72,7 +72,8 @@ def read_rows(path: Path, kind: str) -> Iterator[SourceRow]:
 
     Raises:
         OSError: the file cannot be read.
-        ClientValidationError: a CSV file has no header, or a Parquet file cannot be opened.
+        ClientValidationError: a CSV file has no header or a line that is not CSV (a field over
+            the csv module's size limit, for one), or a Parquet file cannot be opened.
     """
     if kind == "csv":
         yield from _csv_rows(path)
@@ -83,35 +84,96 @@ def read_rows(path: Path, kind: str) -> Iterator[SourceRow]:
 
 
 def _csv_rows(path: Path) -> Iterator[SourceRow]:
-    with path.open(newline="", encoding="utf-8") as handle:
+    # utf-8-sig: spreadsheet exports often start with a byte order mark, which is not part of
+    # the first column's name. Bytes that are not UTF-8 are kept (as surrogates) so that only
+    # their row is refused, not the file.
+    with path.open(newline="", encoding="utf-8-sig", errors="surrogateescape") as handle:
         reader = csv.DictReader(handle)
-        if reader.fieldnames is None:
+        try:
+            fieldnames = reader.fieldnames
+        except csv.Error as error:
+            raise ClientValidationError(
+                f"{path}: the CSV header is not readable: {error}"
+            ) from None
+        if fieldnames is None:
             raise ClientValidationError(f"{path}: the CSV file has no header row")
-        for number, row in enumerate(reader, start=1):
+        number = 0
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                # The rest of the file cannot be split into rows with certainty (a quoted field
+                # may run on): stop rather than send what a broken row's remains look like.
+                raise ClientValidationError(
+                    f"{path}: the CSV is not readable past line {reader.line_num}: {error}"
+                ) from None
+            number += 1
             fields: dict[str, Any] = {k: v for k, v in row.items() if k in _FIELDS}
+            if not _is_utf8(fields):
+                yield SourceRow(number, {}, "the row is not valid UTF-8")
+                continue
             meta = fields.get("metadata")
             if not isinstance(meta, str) or not meta:
                 fields.pop("metadata", None)
             else:
-                try:
-                    fields["metadata"] = json.loads(meta, parse_float=Decimal)
-                except json.JSONDecodeError as error:
-                    yield SourceRow(number, fields, f"metadata is not JSON: {error.msg}")
+                problem = _read_metadata(fields, meta)
+                if problem is not None:
+                    yield SourceRow(number, fields, problem)
                     continue
             yield SourceRow(number, fields)
 
 
+def _is_utf8(fields: Mapping[str, Any]) -> bool:
+    """Whether every text field decoded from UTF-8 (undecodable bytes read as surrogates)."""
+    try:
+        for value in fields.values():
+            if isinstance(value, str):
+                value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _read_json(text: str | bytes) -> tuple[Any, str | None]:
+    """Parse JSON text; (value, None), or (None, why not) for text that is not usable JSON."""
+    try:
+        return json.loads(text, parse_float=Decimal), None
+    except json.JSONDecodeError as error:
+        return None, error.msg
+    except RecursionError:
+        return None, "nested too deeply"
+    except ValueError as error:  # an integer too long to read, for one
+        return None, str(error)[:200]
+
+
+def _read_metadata(fields: dict[str, Any], text: str) -> str | None:
+    """Replace `fields["metadata"]` by the JSON it holds; return the problem when it is not JSON."""
+    value, problem = _read_json(text)
+    if problem is not None:
+        return f"metadata is not JSON: {problem}"
+    fields["metadata"] = value
+    return None
+
+
 def _jsonl_rows(path: Path) -> Iterator[SourceRow]:
-    with path.open(encoding="utf-8") as handle:
+    with path.open("rb") as handle:
         number = 0
-        for line in handle:
-            if not line.strip():
+        for raw in handle:
+            if not raw.strip():
                 continue
             number += 1
+            if number == 1:
+                raw = raw.removeprefix(b"\xef\xbb\xbf")  # a byte order mark
             try:
-                value = json.loads(line, parse_float=Decimal)
-            except json.JSONDecodeError as error:
-                yield SourceRow(number, {}, f"not a JSON line: {error.msg}")
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                yield SourceRow(number, {}, "the line is not valid UTF-8")
+                continue
+            value, problem = _read_json(line)
+            if problem is not None:
+                yield SourceRow(number, {}, f"not a JSON line: {problem}")
                 continue
             if not isinstance(value, dict):
                 yield SourceRow(number, {}, "not a JSON object")
@@ -137,10 +199,9 @@ def _parquet_rows(path: Path) -> Iterator[SourceRow]:
             fields = {k: v for k, v in row.items() if k in _FIELDS}
             meta = fields.get("metadata")
             if isinstance(meta, str):
-                try:
-                    fields["metadata"] = json.loads(meta, parse_float=Decimal)
-                except json.JSONDecodeError as error:
-                    yield SourceRow(number, fields, f"metadata is not JSON: {error.msg}")
+                problem = _read_metadata(fields, meta)
+                if problem is not None:
+                    yield SourceRow(number, fields, problem)
                     continue
             if meta is None:
                 fields.pop("metadata", None)
