@@ -247,16 +247,39 @@ def load(con: duckdb.DuckDBPyConnection, source: UsageSource) -> int:
     first offending rows, as the simulator would refuse each of those records (B1, B2).
 
     Raises:
-        WhatIfInputError: a record is malformed, a column is missing, or a value needs more
-            than 38 digits.
+        WhatIfInputError: a record is malformed, a column is missing, a value needs more than
+            38 digits, or the file cannot be read (DuckDB reads it lazily, so a file that is
+            not UTF-8 or not JSON can only fail here).
     """
+    import duckdb
+
+    try:
+        return _load(con, source)
+    except WhatIfInputError:
+        raise
+    except duckdb.Error as error:
+        raise WhatIfInputError(_cannot_read(error)) from None
+
+
+def _cannot_read(error: Exception) -> str:
+    # DuckDB quotes the offending line, which may be megabytes long.
+    text = str(error)
+    if len(text) > _MAX_ERROR_TEXT:
+        text = f"{text[:_MAX_ERROR_TEXT]}... ({len(text) - _MAX_ERROR_TEXT} more characters cut)"
+    return f"cannot read the usage records: {text}"
+
+
+_MAX_ERROR_TEXT: Final = 2_000
+
+
+def _load(con: duckdb.DuckDBPyConnection, source: UsageSource) -> int:
     import duckdb
 
     try:
         con.execute(f"CREATE OR REPLACE TEMP VIEW source AS {source.relation_sql(con)}")
         columns = {row[0]: row[1] for row in con.execute("DESCRIBE source").fetchall()}
     except duckdb.Error as error:
-        raise WhatIfInputError(f"cannot read the usage records: {error}") from None
+        raise WhatIfInputError(_cannot_read(error)) from None
     missing = {"customerId", "dimensionId", "recordValue", "timestamp"} - set(columns)
     if missing:
         raise WhatIfInputError(f"the usage records lack the columns {sorted(missing)}")

@@ -251,3 +251,38 @@ def test_unknown_candidate_and_bad_catalog_are_refused(inputs: Path) -> None:
     bad.write_text(CATALOG.replace('usageIncrement: "1"', 'usageIncrement: "-1"', 1))
     with pytest.raises(WhatIfInputError, match="usageIncrement"):
         what_if(inputs / "records.csv", bad, inputs / "enrollments.csv", ["pro"])
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("records.jsonl", b"\xff\xfe\n" + b"[" * 5_000 + b"]" * 5_000 + b"\n"),
+        (
+            "records.csv",
+            b"customerId,dimensionId,recordValue,timestamp\n"
+            b"c1,calls," + b"9" * 100_000 + b",2026-01-20T00:00:00Z\n"
+            b"c\xff1,calls,1,2026-01-20T00:00:00Z\n",
+        ),
+    ],
+    ids=["JSON lines that are not UTF-8", "a CSV line that is not UTF-8 after a long one"],
+)
+def test_an_unreadable_records_file_is_refused_with_a_short_message(
+    inputs: Path, name: str, content: bytes
+) -> None:
+    (inputs / name).write_bytes(content)
+    completed = subprocess.run(
+        [
+            *COMMANDS["paigo-simulator whatif"],
+            "--records", str(inputs / name),
+            "--catalog", str(inputs / "catalog.yaml"),
+            "--enrollments", str(inputs / "enrollments.csv"),
+            "--candidate", "pro",
+            "--through", "2026-03-01T00:00:00Z",
+            "--out", str(inputs / "out"),
+        ],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert completed.returncode == 2, completed.stderr
+    assert "Traceback" not in completed.stderr
+    assert "cannot read the usage records" in completed.stderr
+    assert len(completed.stderr) < 3_000
