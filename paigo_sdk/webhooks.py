@@ -27,39 +27,62 @@ SECURITY_HEADER: Final = "X-Paigo-Security"
 
 def verify(
     body: bytes | str,
-    headers: Mapping[str, str] | Iterable[tuple[str, str]],
+    headers: Mapping[str, str] | Iterable[tuple[str, str]] | Iterable[tuple[bytes, bytes]],
     security_key: str,
 ) -> dict[str, Any]:
     """Check a webhook request's `X-Paigo-Security` header and return its JSON body.
 
     Args:
         body: the request body, as received.
-        headers: the request headers (names in any case), as a mapping or as pairs.
+        headers: the request headers (names in any case), as a mapping or as pairs; pairs of
+            bytes, as an ASGI scope holds them, are read as Latin-1.
         security_key: the `securityKey` given when subscribing.
 
     Returns:
         The event: a JSON object, with numbers as `Decimal` (never float).
 
     Raises:
-        ClientValidationError: `security_key` is empty (nothing could be verified).
+        ClientValidationError: `security_key` is empty (nothing could be verified), or a header
+            is neither text nor bytes.
         WebhookVerificationError: the header is missing, repeated or differs from the key, or
-            the body is not a JSON object.
+            the body is not a JSON object (malformed, nested too deeply, or holding `NaN` or
+            `Infinity`, which JSON does not have).
     """
     if not security_key:
         raise ClientValidationError("security_key must be a non-empty string")
     pairs = headers.items() if isinstance(headers, Mapping) else headers
-    given = [value for name, value in pairs if name.lower() == SECURITY_HEADER.lower()]
+    wanted = SECURITY_HEADER.lower()
+    given = [_text(value) for name, value in pairs if _text(name).lower() == wanted]
     if not given:
         raise WebhookVerificationError(f"the request has no {SECURITY_HEADER} header")
     if len(given) > 1:
         raise WebhookVerificationError(f"the request has {len(given)} {SECURITY_HEADER} headers")
     # Constant time: how much of a guess matches must not show in how long the check takes.
-    if not hmac.compare_digest(given[0].encode(), security_key.encode()):
+    # surrogatepass: a header a server decoded with surrogate escapes still compares (unequal).
+    if not hmac.compare_digest(
+        given[0].encode("utf-8", "surrogatepass"), security_key.encode("utf-8", "surrogatepass")
+    ):
         raise WebhookVerificationError(f"the {SECURITY_HEADER} header does not match the key")
     try:
-        event = json.loads(body, parse_float=Decimal)
+        event = json.loads(body, parse_float=Decimal, parse_constant=_refuse_constant)
     except (ValueError, TypeError) as exc:  # UnicodeDecodeError is a ValueError
         raise WebhookVerificationError(f"the body is not JSON: {exc}") from None
+    except RecursionError:
+        raise WebhookVerificationError("the body is not JSON: it is nested too deeply") from None
     if not isinstance(event, dict):
         raise WebhookVerificationError("the body is not a JSON object")
     return event
+
+
+def _text(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bytes | bytearray):
+        return bytes(value).decode("latin-1")
+    raise ClientValidationError(
+        f"webhook headers must be text or bytes, not {type(value).__name__}"
+    )
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")

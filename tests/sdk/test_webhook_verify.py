@@ -49,7 +49,15 @@ def test_a_missing_wrong_or_repeated_header_is_refused_without_showing_secrets(h
 
 @pytest.mark.parametrize(
     ("body", "message"),
-    [(b"not json", "not JSON"), (b"[1]", "not a JSON object"), (b"\xff", "not JSON")],
+    [
+        (b"not json", "not JSON"),
+        (b"[1]", "not a JSON object"),
+        (b"\xff", "not JSON"),
+        (b"[" * 5_000 + b"]" * 5_000, "nested too deeply"),
+        (b'{"ratio":NaN}', "NaN is not a JSON value"),
+        (b'{"ratio":-Infinity}', "-Infinity is not a JSON value"),
+        (b'{"n":' + b"9" * 5_000 + b"}", "not JSON"),
+    ],
 )
 def test_a_body_that_is_not_a_json_object_is_refused(body, message):
     with pytest.raises(WebhookVerificationError, match=message):
@@ -59,3 +67,23 @@ def test_a_body_that_is_not_a_json_object_is_refused(body, message):
 def test_an_empty_key_verifies_nothing():
     with pytest.raises(ClientValidationError, match="security_key"):
         verify(BODY, {SECURITY_HEADER: ""}, "")
+
+
+def test_header_pairs_as_bytes_are_read_as_an_asgi_scope_holds_them():
+    headers = [(b"content-type", b"application/json"), (b"x-paigo-security", KEY.encode())]
+    assert verify(BODY, headers, KEY)["invoiceId"] == "inv-1"
+
+
+@pytest.mark.parametrize(
+    ("given", "key"),
+    [(KEY + "\udc80", KEY), (KEY, KEY + "\ud800")],
+    ids=["a header decoded with surrogate escapes", "a key with a lone surrogate"],
+)
+def test_text_that_is_not_utf8_compares_unequal_instead_of_raising(given, key):
+    with pytest.raises(WebhookVerificationError, match="does not match"):
+        verify(BODY, {SECURITY_HEADER: given}, key)
+
+
+def test_a_header_value_that_is_neither_text_nor_bytes_is_a_usage_error():
+    with pytest.raises(ClientValidationError, match="text or bytes"):
+        verify(BODY, {SECURITY_HEADER: None}, KEY)  # type: ignore[arg-type]
