@@ -367,10 +367,26 @@ class _BaseClient:
     def _download_request(
         self, http: httpx.Client | httpx.AsyncClient, url: str, timeout: Timeout
     ) -> httpx.Request:
+        """The request for a pre-signed link the server gave (an invoice's `invoiceUrl`).
+
+        Raises:
+            APIResponseValidationError: the link is not a URL httpx can send to.
+        """
         seconds = self._config.timeout if isinstance(timeout, NotGiven) else timeout
-        return http.build_request(
-            "GET", url, headers={"User-Agent": USER_AGENT}, timeout=httpx.Timeout(seconds)
-        )
+        try:
+            return http.build_request(
+                "GET", url, headers={"User-Agent": USER_AGENT}, timeout=httpx.Timeout(seconds)
+            )
+        except httpx.InvalidURL as error:
+            # The link came in a reply: a malformed one is the reply's fault, not the caller's.
+            raise APIResponseValidationError(
+                "the download link in the reply is not a usable URL: "
+                + str(error).encode("utf-8", "backslashreplace").decode("utf-8"),
+                status_code=200,
+                body=None,
+                method="GET",
+                url=url.encode("utf-8", "backslashreplace").decode("ascii", "backslashreplace"),
+            ) from None
 
     def _process_response(self, op: Operation[T], response: httpx.Response) -> T:
         request = response.request

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
 import respx
 
-from paigo_sdk import AsyncPaigoClient, NotFoundError, PaigoClient
+from paigo_sdk import APIResponseValidationError, AsyncPaigoClient, NotFoundError, PaigoClient
 from paigo_sdk._response import AsyncStreamedResponse, RawResponse, StreamedResponse
 from paigo_sdk.types import Customer
 
@@ -209,3 +210,29 @@ def test_streaming_a_json_method_gives_its_parsed_value(respx_mock: respx.MockRo
     ):
         assert b"".join(response.iter_bytes()).startswith(b'{"message"')
         assert response.parse().customer_id == "c-1"
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    "link", ["http://[::1", "http://files.example/\r\nX-Injected: 1", "\x00", "http://\udc80/"]
+)
+async def test_a_download_link_that_is_not_a_url_is_a_typed_reply_error(link: str) -> None:
+    async with respx.mock(assert_all_called=True) as mock:
+        _token(mock)
+        mock.get(f"{API}/invoices/inv-1", params={"download": "true"}).mock(
+            return_value=httpx.Response(
+                200,
+                # ASCII JSON: a lone surrogate travels as its escape, as a server would send it.
+                content=json.dumps({"message": "ok", "data": [{**INVOICE, "invoiceUrl": link}]}),
+                headers={"Content-Type": "application/json"},
+            )
+        )
+        with (
+            PaigoClient(client_id="id", client_secret="secret") as client,
+            pytest.raises(APIResponseValidationError, match="not a usable URL") as sync,
+        ):
+            client.invoices.download("inv-1")
+        async with AsyncPaigoClient(client_id="id", client_secret="secret") as client:
+            with pytest.raises(APIResponseValidationError, match="not a usable URL"):
+                await client.invoices.download("inv-1")
+    str(sync.value).encode("utf-8")  # the message can be logged whatever the link held
