@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field, replace
 from typing import Final
 
+import httpx
+
 from paigo_sdk.errors import ClientValidationError
 
 __all__ = [
@@ -70,6 +72,29 @@ def _check_limits(timeout: float | None, max_retries: int, retry_deadline: float
         raise ClientValidationError(problems)
 
 
+def _check_url(name: str, env: str, url: str, *, paths_follow: bool) -> None:
+    """Refuse a URL no request could be sent to, when the client is made rather than later.
+
+    Raises:
+        ClientValidationError: unless `url` is an http:// or https:// URL with a host (and, for
+            the API's base URL, to which paths are appended, without a query or fragment).
+    """
+    problem = None
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, ValueError, TypeError) as error:
+        problem = str(error)
+    else:
+        if parsed.scheme not in ("http", "https") or not parsed.host:
+            problem = "it must be an http:// or https:// URL with a host"
+        elif paths_follow and (parsed.query or parsed.fragment):
+            problem = "paths are appended to it, so it cannot have a query or fragment"
+    if problem is not None:
+        shown = url if len(url) <= 200 else f"{url[:200]}... ({len(url)} characters)"
+        message = f"{name} (or {env}) {shown!r} is not usable: {problem}"
+        raise ClientValidationError(message.encode("utf-8", "backslashreplace").decode("utf-8"))
+
+
 def resolve_config(
     *,
     client_id: str | None,
@@ -85,8 +110,8 @@ def resolve_config(
     `PAIGO_AUTH_URL`; arguments win.
 
     Raises:
-        ClientValidationError: when a credential is missing (the message says how to supply it)
-            or a limit is out of range.
+        ClientValidationError: when a credential is missing (the message says how to supply it),
+            a limit is out of range, or a URL is not an http:// or https:// URL with a host.
     """
     client_id = client_id or os.environ.get("PAIGO_CLIENT_ID")
     client_secret = client_secret or os.environ.get("PAIGO_CLIENT_SECRET")
@@ -103,11 +128,15 @@ def resolve_config(
     assert client_id is not None
     assert client_secret is not None
     _check_limits(timeout, max_retries, retry_deadline)
+    api_url = (api_url or os.environ.get("PAIGO_API_URL") or DEFAULT_API_URL).rstrip("/")
+    auth_url = auth_url or os.environ.get("PAIGO_AUTH_URL") or DEFAULT_AUTH_URL
+    _check_url("api_url", "PAIGO_API_URL", api_url, paths_follow=True)
+    _check_url("auth_url", "PAIGO_AUTH_URL", auth_url, paths_follow=False)
     return ClientConfig(
         client_id=client_id,
         client_secret=client_secret,
-        api_url=(api_url or os.environ.get("PAIGO_API_URL") or DEFAULT_API_URL).rstrip("/"),
-        auth_url=auth_url or os.environ.get("PAIGO_AUTH_URL") or DEFAULT_AUTH_URL,
+        api_url=api_url,
+        auth_url=auth_url,
         audience=audience or DEFAULT_AUDIENCE,
         timeout=timeout,
         max_retries=max_retries,

@@ -230,3 +230,40 @@ def test_empty_vat_id_and_stripe_customer_id_are_allowed(
 def test_missing_credentials_say_how_to_supply_them() -> None:
     with pytest.raises(ClientValidationError, match="PAIGO_CLIENT_SECRET"):
         PaigoClient(client_id="id")
+
+
+@pytest.mark.parametrize(
+    ("option", "url", "reason"),
+    [
+        ("api_url", "http://[::1", "Invalid port"),
+        ("api_url", "ftp://files.example", "http:// or https://"),
+        ("api_url", "api.example.com", "http:// or https://"),
+        ("api_url", "http://api.example/v1?tenant=1", "cannot have a query"),
+        ("api_url", "http://api.example\r\n", "non-printable"),
+        ("auth_url", "http://\udc80/oauth/token", "IDNA"),
+        ("auth_url", "oauth/token", "http:// or https://"),
+    ],
+)
+def test_an_unusable_url_is_refused_when_the_client_is_made(
+    option: str, url: str, reason: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PAIGO_API_URL", raising=False)
+    monkeypatch.delenv("PAIGO_AUTH_URL", raising=False)
+    urls = {"api_url": None, "auth_url": None, option: url}
+    with pytest.raises(ClientValidationError, match=reason) as refused:
+        PaigoClient(
+            client_id="id",
+            client_secret="secret",
+            api_url=urls["api_url"],
+            auth_url=urls["auth_url"],
+        )
+    assert option in str(refused.value)
+    str(refused.value).encode("utf-8")  # printable whatever the URL held
+
+
+def test_an_unusable_url_from_the_environment_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PAIGO_API_URL", "localhost:8000")
+    with pytest.raises(ClientValidationError, match="PAIGO_API_URL"):
+        PaigoClient(client_id="id", client_secret="secret")
