@@ -68,6 +68,7 @@ from paigo_sdk.errors import (
     APIStatusError,
     APITimeoutError,
     ClientValidationError,
+    printable,
     status_error_class,
 )
 from paigo_sdk.pagination import AsyncPage, SyncPage
@@ -380,12 +381,11 @@ class _BaseClient:
         except httpx.InvalidURL as error:
             # The link came in a reply: a malformed one is the reply's fault, not the caller's.
             raise APIResponseValidationError(
-                "the download link in the reply is not a usable URL: "
-                + str(error).encode("utf-8", "backslashreplace").decode("utf-8"),
+                printable(f"the download link in the reply is not a usable URL: {error}"),
                 status_code=200,
                 body=None,
                 method="GET",
-                url=url.encode("utf-8", "backslashreplace").decode("ascii", "backslashreplace"),
+                url=printable(url),
             ) from None
 
     def _process_response(self, op: Operation[T], response: httpx.Response) -> T:

@@ -8,7 +8,7 @@ from typing import Final
 
 import httpx
 
-from paigo_sdk.errors import ClientValidationError
+from paigo_sdk.errors import ClientValidationError, bounded, printable
 
 __all__ = [
     "DEFAULT_API_URL",
@@ -90,9 +90,10 @@ def _check_url(name: str, env: str, url: str, *, paths_follow: bool) -> None:
         elif paths_follow and (parsed.query or parsed.fragment):
             problem = "paths are appended to it, so it cannot have a query or fragment"
     if problem is not None:
-        shown = url if len(url) <= 200 else f"{url[:200]}... ({len(url)} characters)"
-        message = f"{name} (or {env}) {shown!r} is not usable: {problem}"
-        raise ClientValidationError(message.encode("utf-8", "backslashreplace").decode("utf-8"))
+        shown = bounded(url, 200)
+        raise ClientValidationError(
+            printable(f"{name} (or {env}) {shown!r} is not usable: {problem}")
+        )
 
 
 def resolve_config(

@@ -16,20 +16,31 @@ def loads(text: str | bytes) -> Any:
     """Parse JSON, reading every number with a fraction or exponent as a `Decimal`.
 
     The same as `json.loads(text, parse_float=Decimal)`, with one decoder built once instead of
-    one per call.
+    one per call, and without Python's extensions: `NaN`, `Infinity` and `-Infinity` are not
+    JSON, and no float ever comes out.
 
     Raises:
         ValueError: when the text is not JSON (`json.JSONDecodeError` is a `ValueError`).
+        RecursionError: when it is nested deeper than the interpreter's recursion limit.
+        TypeError: when `text` is neither text nor bytes.
     """
     if isinstance(text, str):
         if text.startswith("\ufeff"):
             raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
-    else:
+    elif isinstance(text, bytes | bytearray):
         text = text.decode(json.detect_encoding(text), "surrogatepass")
+    else:
+        raise TypeError(
+            f"the JSON object must be str, bytes or bytearray, not {type(text).__name__}"
+        )
     return _decode(text)
 
 
-_decode = json.JSONDecoder(parse_float=Decimal).decode
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+_decode = json.JSONDecoder(parse_float=Decimal, parse_constant=_refuse_constant).decode
 
 
 def dumps(value: Any) -> str:

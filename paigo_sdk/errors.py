@@ -69,6 +69,17 @@ def bounded(text: str, limit: int = MAX_ERROR_TEXT) -> str:
     return f"{text[:limit]}... ({len(text) - limit} more characters cut)"
 
 
+def printable(text: str) -> str:
+    """Return `text` with what UTF-8 cannot write (a lone surrogate) escaped as `\\udc80`.
+
+    For error texts that quote what a server or a user gave, so that logging them never fails.
+
+    Raises:
+        Nothing.
+    """
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 class PaigoError(Exception):
     """The base class of every error this SDK raises."""
 

@@ -12,11 +12,10 @@ with the key in constant time and parses the JSON body:
 from __future__ import annotations
 
 import hmac
-import json
 from collections.abc import Iterable, Mapping
-from decimal import Decimal
 from typing import Any, Final
 
+from paigo_sdk import _json
 from paigo_sdk.errors import ClientValidationError, WebhookVerificationError
 
 __all__ = ["SECURITY_HEADER", "WebhookVerificationError", "verify"]
@@ -64,7 +63,7 @@ def verify(
     ):
         raise WebhookVerificationError(f"the {SECURITY_HEADER} header does not match the key")
     try:
-        event = json.loads(body, parse_float=Decimal, parse_constant=_refuse_constant)
+        event = _json.loads(body)
     except (ValueError, TypeError) as exc:  # UnicodeDecodeError is a ValueError
         raise WebhookVerificationError(f"the body is not JSON: {exc}") from None
     except RecursionError:
@@ -82,7 +81,3 @@ def _text(value: object) -> str:
     raise ClientValidationError(
         f"webhook headers must be text or bytes, not {type(value).__name__}"
     )
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON value")

@@ -12,12 +12,12 @@ import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final
 
 import pydantic
 
+from paigo_sdk import _json
 from paigo_sdk.errors import ClientValidationError
 from paigo_sdk.types.usage import UsageRecordCreateParams
 
@@ -136,15 +136,15 @@ def _is_utf8(fields: Mapping[str, Any]) -> bool:
     return True
 
 
-def _read_json(text: str | bytes) -> tuple[Any, str | None]:
+def _read_json(text: str) -> tuple[Any, str | None]:
     """Parse JSON text; (value, None), or (None, why not) for text that is not usable JSON."""
     try:
-        return json.loads(text, parse_float=Decimal), None
+        return _json.loads(text), None
     except json.JSONDecodeError as error:
         return None, error.msg
     except RecursionError:
         return None, "nested too deeply"
-    except ValueError as error:  # an integer too long to read, for one
+    except ValueError as error:  # an integer too long to read, or NaN, for two
         return None, str(error)[:200]
 
 

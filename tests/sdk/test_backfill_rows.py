@@ -29,8 +29,12 @@ def test_a_csv_with_a_byte_order_mark_reads_its_first_column(tmp_path: Path) -> 
 
 @pytest.mark.parametrize(
     "metadata",
-    [b'"{""n"":' + b"9" * 5_000 + b'}"', b'"' + b'{""a"":' * 5_000 + b"1" + b"}" * 5_000 + b'"'],
-    ids=["an integer too long to read", "nested too deeply"],
+    [
+        b'"{""n"":' + b"9" * 5_000 + b'}"',
+        b'"' + b'{""a"":' * 5_000 + b"1" + b"}" * 5_000 + b'"',
+        b'"{""n"":NaN}"',
+    ],
+    ids=["an integer too long to read", "nested too deeply", "NaN, which JSON does not have"],
 )
 def test_csv_metadata_that_json_cannot_read_is_that_rows_problem(
     tmp_path: Path, metadata: bytes
