@@ -2,9 +2,10 @@
 
 The direct way sends one small JSON request and reads one small JSON reply, once per usage record
 when a batcher delivers. Through httpcore and h11 that cost about 500 µs of CPU per request with a
-batcher's threads sharing the pool; writing the request with one `sendall` and reading the reply
-in one `recv` costs about 50 µs (`bench/delivery_latency.py`, and the figures in
-docs/benchmarks/delivery.md). `Http11Pool` does only that:
+batcher's threads sharing the pool; writing the request with one `sendall` and reading a plain
+reply in one `recv` brings a delivered record to 250-300 µs of client CPU in all
+(`bench/delivery_latency.py`, and the figures in docs/benchmarks/delivery.md). `Http11Pool` does
+only that:
 
 - Connections are kept alive in a last-in-first-out stack per origin, up to `max_connections`
   open at once (more requests wait, up to the request's timeout, then `httpx.PoolTimeout`).
@@ -292,7 +293,7 @@ def _read_plain_body(
     connection: socket.socket, data: bytes, head: PlainHead, deadline: float | None
 ) -> tuple[WireReply, bool]:
     """Read the rest of a plain reply whose head is in `data`; as `_send_and_read` returns."""
-    end = head.body_start + head.length
+    end = head.end
     if len(data) >= end:
         # Bytes past the reply's end belong to no request: the connection is not reused.
         return (head.status, head.headers, data[head.body_start : end]), (

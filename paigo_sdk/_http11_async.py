@@ -340,7 +340,7 @@ def _read_reply(data: bytes, method: str, ended: bool) -> tuple[WireReply, int, 
         return 0
     head = plain_head(data, method)
     if head is not None:
-        end = head.body_start + head.length
+        end = head.end
         if len(data) < end:
             if ended:
                 raise httpx.RemoteProtocolError(INCOMPLETE_BODY)

@@ -9,7 +9,8 @@ or not, reach both clients over a real socket: each call returns a value or rais
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -67,28 +68,35 @@ def _check(error: PaigoError) -> None:
     assert len(str(error)) < 3 * MAX_ERROR_TEXT
 
 
+@contextmanager
+def _answering(reply: bytes) -> Iterator[dict[str, Any]]:
+    """A raw server that hands out a token, then answers with `reply` and closes; the options
+    of a client pointed at it."""
+    server, listener = _start(None)
+    server.replies = [send(TOKEN), send_and_close(reply)]
+    try:
+        yield {
+            "client_id": "id",
+            "client_secret": "secret",
+            "api_url": server.url,
+            "auth_url": f"{server.url}/oauth/token",
+            "timeout": 2.0,
+            "max_retries": 0,
+        }
+    finally:
+        listener.close()
+
+
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(reply=ANY_REPLY, call=st.integers(0, 2))
 def test_the_sync_client_turns_any_reply_into_a_value_or_a_typed_error(
     reply: bytes, call: int
 ) -> None:
-    server, listener = _start(None)
-    server.replies = [send(TOKEN), send_and_close(reply)]
-    try:
-        with PaigoClient(
-            client_id="id",
-            client_secret="secret",
-            api_url=server.url,
-            auth_url=f"{server.url}/oauth/token",
-            timeout=2.0,
-            max_retries=0,
-        ) as client:
-            try:
-                _calls(client)[call]()
-            except PaigoError as error:
-                _check(error)
-    finally:
-        listener.close()
+    with _answering(reply) as options, PaigoClient(**options) as client:
+        try:
+            _calls(client)[call]()
+        except PaigoError as error:
+            _check(error)
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -96,49 +104,24 @@ def test_the_sync_client_turns_any_reply_into_a_value_or_a_typed_error(
 def test_the_async_client_turns_any_reply_into_a_value_or_a_typed_error(
     reply: bytes, call: int
 ) -> None:
-    server, listener = _start(None)
-    server.replies = [send(TOKEN), send_and_close(reply)]
-
-    async def attempt() -> None:
-        async with AsyncPaigoClient(
-            client_id="id",
-            client_secret="secret",
-            api_url=server.url,
-            auth_url=f"{server.url}/oauth/token",
-            timeout=2.0,
-            max_retries=0,
-        ) as client:
+    async def attempt(options: dict[str, Any]) -> None:
+        async with AsyncPaigoClient(**options) as client:
             try:
                 await asyncio.wait_for(_calls(client)[call](), 10)
             except PaigoError as error:
                 _check(error)
 
-    try:
-        asyncio.run(attempt())
-    finally:
-        listener.close()
+    with _answering(reply) as options:
+        asyncio.run(attempt(options))
 
 
 def test_a_header_with_bytes_beyond_ascii_still_gives_the_typed_status_error() -> None:
-    server, listener = _start(None)
-    server.replies = [
-        send(TOKEN),
-        send_and_close(b"HTTP/1.1 503 Busy\r\nX-Note: caf\xe9 \x80\r\nContent-Length: 2\r\n\r\n{}"),
-    ]
-    try:
-        with (
-            PaigoClient(
-                client_id="id",
-                client_secret="secret",
-                api_url=server.url,
-                auth_url=f"{server.url}/oauth/token",
-                timeout=2.0,
-                max_retries=0,
-            ) as client,
-            pytest.raises(APIStatusError) as raised,
-        ):
-            client.dimensions.list()
-    finally:
-        listener.close()
+    reply = b"HTTP/1.1 503 Busy\r\nX-Note: caf\xe9 \x80\r\nContent-Length: 2\r\n\r\n{}"
+    with (
+        _answering(reply) as options,
+        PaigoClient(**options) as client,
+        pytest.raises(APIStatusError) as raised,
+    ):
+        client.dimensions.list()
     assert raised.value.status_code == 503
     assert raised.value.body == {}
