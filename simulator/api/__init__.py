@@ -120,7 +120,7 @@ class Api:
             except Exception:
                 logger.exception("unexpected error handling %s %s", request.method, request.path)
                 response = replies.internal_error()
-            if response.status >= 400:  # a rejection (`replies.is_rejection`)
+            if replies.is_rejection(response):
                 self._record_rejection(request, response)
             return response
 

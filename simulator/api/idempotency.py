@@ -125,8 +125,8 @@ class IdempotencyStore:
             BadRequest: the header or the body is malformed (from parsing).
             Exception: whatever `handler` raises; nothing is stored then.
         """
-        header = call.request.headers.get("idempotency-key")
-        if header is None or not call.api.engine.options.deduplication:
+        header = call.header("idempotency-key")
+        if header is None or not call.engine.options.deduplication:
             return handler(call)
         try:
             if pattern == USAGE_PATH:
@@ -183,10 +183,9 @@ class IdempotencyStore:
         query = request.query
         fingerprint = _RawRecord(request.body, _query_text(query) if query else _NO_QUERY)
         scope: Scope = ("usage", _customer_of(record), key)
-        if scope in self._entries:
-            self._check(scope, fingerprint)
+        self._check(scope, fingerprint)
         response = handler(call)
-        if 200 <= response.status < 300 and scope not in self._entries:  # accepted: keep the key
+        if replies.is_success(response) and scope not in self._entries:
             self._put(scope, _Entry(fingerprint, None, None))
         return response
 

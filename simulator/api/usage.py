@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from simulator.api import replies, schemas, views
 from simulator.api.call import Call
 from simulator.api.messages import ApiResponse
 from simulator.api.parsing import BadRequest, Enum, Timestamp, idempotency_keys, validate
 from simulator.engine import UsageInput
-
-if TYPE_CHECKING:
-    from simulator.engine import Engine
 from simulator.wire import AGGREGATION_INTERVALS, AGGREGATION_PURPOSES, BOOL_STRINGS
 
 __all__ = ["query_usage", "record_usage"]
@@ -37,17 +34,13 @@ def record_usage(call: Call) -> ApiResponse:
         Invalid: a B2 or B12 rule is broken (timestamp too far ahead, `invoice=true` not allowed).
     """
     body = call.raw_body()
-    invoice = bool(call.request.query) and call.query("invoice", _BOOLEAN) == "true"
+    invoice = call.query("invoice", _BOOLEAN) == "true"
     if isinstance(body, list):
         return _record_batch(call, body, invoice=invoice)
     params = validate(body, schemas.CREATE_USAGE)
-    return _record_one(call.api.engine, params, call.idempotency_key(), invoice=invoice)
-
-
-def _record_one(
-    engine: Engine, params: dict[str, Any], key: str | None, *, invoice: bool
-) -> ApiResponse:
-    result = engine.record_usage(**params, idempotency_key=key, invoice=invoice)
+    result = call.engine.record_usage(
+        **params, idempotency_key=call.idempotency_key(), invoice=invoice
+    )
     if result.invoice_id is None:
         response = _RECORD_CREATED
     else:

@@ -12,7 +12,7 @@ from simulator.engine.aggregation import (
 )
 from simulator.engine.catalog import get_dimension
 from simulator.engine.context import Ctx
-from simulator.engine.customers import EnrollmentPlan
+from simulator.engine.customers import EnrollmentPlan, get_customer
 from simulator.engine.entitlement import check_entitlement
 from simulator.engine.errors import Invalid, NotFound
 from simulator.engine.invoicing import issue_invoice, schedule
@@ -176,9 +176,7 @@ def record_one(
         NotFound: no such customer or dimension.
         Invalid: a future timestamp or a failed B12 condition; nothing is stored.
     """
-    customer = ctx.state.customers.get(customer_id)
-    if customer is None:
-        raise NotFound("customer", customer_id)
+    customer = get_customer(ctx, customer_id)
     dimension = ctx.state.dimensions.get(dimension_id)
     if dimension is None:
         raise NotFound("dimension", dimension_id)

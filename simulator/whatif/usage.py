@@ -17,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from paigo_sdk.errors import bounded
 from simulator.whatif.errors import WhatIfInputError
 from simulator.wire import DECIMAL_PATTERN, TIMESTAMP_PATTERN
 
@@ -258,28 +259,13 @@ def load(con: duckdb.DuckDBPyConnection, source: UsageSource) -> int:
     except WhatIfInputError:
         raise
     except duckdb.Error as error:
-        raise WhatIfInputError(_cannot_read(error)) from None
-
-
-def _cannot_read(error: Exception) -> str:
-    # DuckDB quotes the offending line, which may be megabytes long.
-    text = str(error)
-    if len(text) > _MAX_ERROR_TEXT:
-        text = f"{text[:_MAX_ERROR_TEXT]}... ({len(text) - _MAX_ERROR_TEXT} more characters cut)"
-    return f"cannot read the usage records: {text}"
-
-
-_MAX_ERROR_TEXT: Final = 2_000
+        # DuckDB quotes the offending line, which may be megabytes long.
+        raise WhatIfInputError(f"cannot read the usage records: {bounded(str(error))}") from None
 
 
 def _load(con: duckdb.DuckDBPyConnection, source: UsageSource) -> int:
-    import duckdb
-
-    try:
-        con.execute(f"CREATE OR REPLACE TEMP VIEW source AS {source.relation_sql(con)}")
-        columns = {row[0]: row[1] for row in con.execute("DESCRIBE source").fetchall()}
-    except duckdb.Error as error:
-        raise WhatIfInputError(_cannot_read(error)) from None
+    con.execute(f"CREATE OR REPLACE TEMP VIEW source AS {source.relation_sql(con)}")
+    columns = {row[0]: row[1] for row in con.execute("DESCRIBE source").fetchall()}
     missing = {"customerId", "dimensionId", "recordValue", "timestamp"} - set(columns)
     if missing:
         raise WhatIfInputError(f"the usage records lack the columns {sorted(missing)}")
