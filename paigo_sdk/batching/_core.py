@@ -155,6 +155,7 @@ class DeliveryCore:
             guard if guard is not None else contextlib.nullcontext()
         )
         self._clock = clock
+        self._in_flight = 0  # requests sent and not yet answered
 
     # -- the seam every acknowledged record passes through ---------------------------------------
 
@@ -215,14 +216,14 @@ class DeliveryCore:
         while True:
             attempts += 1
             sent_at = self._sending()
-            reply: Reply = yield Send((record,), batch=False)
+            reply, flying = yield from self._exchange(Send((record,), batch=False))
             if reply.error is None:
-                grew = self._paced(None, sent_at)
+                grew = self._paced(None, sent_at, flying)
                 step = self.acknowledged((record,), (bool(reply.result.idempotent_replayed),))
                 yield _grown(step, grew)
                 return True
             attempt = classify(reply.error)
-            self._paced(attempt, sent_at)
+            self._paced(attempt, sent_at, flying)
             if not attempt.transient:
                 yield self._settle([outcome(record, OutcomeKind.REJECTED, attempt)], [record])
                 return False
@@ -242,9 +243,9 @@ class DeliveryCore:
         while True:
             attempts += 1
             sent_at = self._sending()
-            reply: Reply = yield Send(chunk, batch=True)
+            reply, flying = yield from self._exchange(Send(chunk, batch=True))
             if reply.error is None:
-                grew = self._paced(None, sent_at)
+                grew = self._paced(None, sent_at, flying)
                 statuses = [item.status for item in reply.result.results]
                 replays = [
                     index < len(statuses) and statuses[index] == "replayed"
@@ -253,7 +254,7 @@ class DeliveryCore:
                 yield _grown(self.acknowledged(chunk, replays), grew)
                 return
             attempt = classify(reply.error)
-            self._paced(attempt, sent_at)
+            self._paced(attempt, sent_at, flying)
             if not attempt.transient:
                 # Find the bad records: the server stored nothing of this chunk.
                 accepted = []
@@ -280,14 +281,30 @@ class DeliveryCore:
         """Count one request about to be sent; return when it started."""
         with self._guard:
             self.ledger.sent += 1
+            self._in_flight += 1
         return self._clock()
 
-    def _paced(self, attempt: Attempt | None, sent_at: float) -> bool:
-        """Let the concurrency limit learn from one request (None: a success); True if it grew."""
+    def _exchange(self, send: Send) -> Generator[Step, Any, tuple[Reply, int]]:
+        """Have the shell send one request; return its reply and the requests that were in
+        flight when it came (itself included). It leaves the count however it ends."""
+        try:
+            reply: Reply = yield send
+        except BaseException:
+            # The shell closed this unit's steps (its task was cancelled, or it stopped).
+            with self._guard:
+                self._in_flight -= 1
+            raise
+        with self._guard:
+            flying, self._in_flight = self._in_flight, self._in_flight - 1
+        return reply, flying
+
+    def _paced(self, attempt: Attempt | None, sent_at: float, flying: int) -> bool:
+        """Let the concurrency limit learn from one request (None: a success) that came back
+        with `flying` requests in flight; True if the limit grew."""
         with self._guard:
             if attempt is None:
                 before = self.pace.limit
-                self.pace.succeeded(self._clock() - sent_at)
+                self.pace.succeeded(self._clock() - sent_at, flying)
                 return self.pace.limit > before
             if attempt.congestion:
                 self.pace.congested()

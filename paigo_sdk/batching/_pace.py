@@ -1,14 +1,17 @@
 """Decide, without I/O, how many requests a batcher keeps in flight and when it is stalled.
 
 Paigo takes one record per request, so delivery speed is requests in flight divided by the round
-trip. `ConcurrencyLimit` grows the number in flight while latency holds and halves it when the
-server pushes back (429, 5xx, timeouts): additive increase, multiplicative decrease, with a slow
-start that doubles per round trip until the first push-back. Growth also stops when it stops paying:
-when the client's own CPU (not the round trip) is what limits delivery, more requests in flight
-only add threads contending for the interpreter lock, so the limit returns to the last size whose
-throughput the growth did not beat (and probes past it again now and then). `StallAlarm` turns
-the age of the oldest pending record into one warning per stall. Both batchers (threads and
-asyncio tasks) drive the same objects, so they pace and alarm alike.
+trip. `ConcurrencyLimit` grows the number in flight while latency holds and cuts it when latency
+shows requests queueing, the way TCP Vegas paces a connection: the limit times the share of a
+round trip above the no-load latency is about how many requests wait in a queue (at the server,
+or in this process for the interpreter lock). A few waiting is right; none means more would go
+through, many only add latency and threads. A server far away keeps the estimate near zero, so
+the limit grows to its maximum; a server close by that is busy, or a client that is CPU-bound,
+keeps it low. The no-load latency is measured again now and then with one request in flight
+(as TCP BBR does), so a server that became slower for good is not held to its old best. A 429,
+a 5xx or a timeout halves the limit. `StallAlarm` turns the age of the oldest pending record
+into one warning per stall. Both batchers (threads and asyncio tasks) drive the same objects,
+so they pace and alarm alike.
 """
 
 from __future__ import annotations
@@ -25,14 +28,17 @@ __all__ = ["DEFAULT_MAX_CONCURRENCY", "ConcurrencyLimit", "StallAlarm"]
 DEFAULT_MAX_CONCURRENCY: Final = 96
 """The most requests in flight an adaptive batcher grows to (below the pool's 128 connections)."""
 
-_WINDOW: Final = 32
-"""Acknowledged requests per throughput window, or the limit (about a round trip) when more."""
+PROBE_EVERY: Final = 10.0
+"""Seconds between measurements of the no-load latency (with the fewest requests in flight)."""
 
-_PROBE_WINDOWS: Final = 20
-"""Windows after which a throughput ceiling is forgotten, so the limit probes past it again."""
+_PROBE_SAMPLES: Final = 3
+"""Replies taken at the fewest requests in flight; the lowest latency among them is the floor."""
 
-_LATENCY_HOLDS: Final = 2.0
-"""Latency "holds" while it stays within this multiple of the lowest latency seen recently."""
+_JITTER: Final = 1.5
+"""Latency within this multiple of the no-load latency counts as no requests waiting (jitter)."""
+
+_STALE: Final = 0.8
+"""With more than this share of the limit estimated waiting, the limit comes down."""
 
 
 @dataclass(slots=True)
@@ -48,80 +54,81 @@ class ConcurrencyLimit:
     minimum: int = 1
     clock: Callable[[], float] = time.monotonic
     _limit: float = field(init=False)
-    _slow_start: bool = field(init=False, default=True)
     _floor_latency: float = field(init=False, default=math.inf)
-    _samples: int = field(init=False, default=0)
-    _window_started: float = field(init=False, default=0.0)
-    _window_count: int = field(init=False, default=0)
-    _window_size: int = field(init=False, default=_WINDOW)
-    _last_rate: float = field(init=False, default=0.0)
-    _last_limit: float = field(init=False, default=0.0)
-    _ceiling: float = field(init=False, default=math.inf)
-    _windows_at_ceiling: int = field(init=False, default=0)
+    _probe_due: float = field(init=False, default=0.0)
+    _probing_from: float = field(init=False, default=0.0)
+    _probe_latencies: list[float] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
         self._limit = float(self.initial)
+        self._probe_due = self.clock() + PROBE_EVERY
 
     @property
     def limit(self) -> int:
         """Requests that may be in flight now."""
         return int(self._limit)
 
-    def succeeded(self, latency: float) -> None:
-        """Count one acknowledged request that took `latency` seconds."""
+    def succeeded(self, latency: float, in_flight: int) -> None:
+        """Count one acknowledged request that took `latency` seconds.
+
+        `in_flight` is the number of requests in flight when it was acknowledged, itself
+        included: the limit learns nothing from a reply while fewer than half of it are used.
+        """
         if self.fixed:
             return
-        self._samples += 1
-        # The floor forgets slowly, so a server that became slower for good is not held to its
-        # old best forever.
-        if latency < self._floor_latency or self._samples % 1000 == 0:
+        if in_flight <= self.minimum:
+            # Nothing of ours was queued beside it: this is the no-load latency now.
+            self._alone(latency)
+            return
+        if self._probing_from:
+            return  # requests sent before the probe are still draining
+        if latency < self._floor_latency:
             self._floor_latency = latency
-        self._measure()
-        if latency > self._floor_latency * _LATENCY_HOLDS + 0.005:
+        if self.clock() >= self._probe_due and self._limit > self.minimum:
+            # Drain to the fewest requests in flight; replies then show the no-load latency.
+            self._probing_from, self._limit = self._limit, float(self.minimum)
             return
-        top = min(float(self.maximum), self._ceiling)
-        if self._slow_start:
-            self._limit = min(self._limit + 1.0, top)
-        else:
-            self._limit = min(self._limit + 1.0 / max(self._limit, 1.0), top)
-        self._limit = max(self._limit, float(self.minimum))
+        if in_flight * 2 < self._limit:
+            return
+        limit = self._limit
+        waiting = limit * (1.0 - self._floor_latency * _JITTER / latency)
+        step = max(1.0, math.log10(limit))
+        if waiting > 6.0 * step or waiting > _STALE * limit:
+            # Many waiting, or nearly all: then the no-load latency is out of date (the server
+            # became slower), and the limit falls to where a reply alone measures it again.
+            limit -= step
+        elif waiting <= step:
+            limit += 6.0 * step
+        elif waiting < 3.0 * step:
+            limit += step
+        self._limit = min(max(limit, float(self.minimum)), float(self.maximum))
 
-    def _measure(self) -> None:
-        """Close a throughput window when it is full; cap the limit where growth stopped paying.
+    def _alone(self, latency: float) -> None:
+        """Take the latency of a reply that was alone in flight as the no-load latency.
 
-        Growth pays when it raises throughput by at least half as much as it raised the limit (a
-        limit twice as high should nearly double the rate while the round trip is what limits it).
+        While probing, the lowest of a few such replies ends the probe; otherwise the reply
+        stands for itself, so a server that became slower is seen as soon as the limit is low.
         """
-        now = self.clock()
-        if self._window_count == 0:
-            # The window's size is fixed when it opens: in slow start the limit grows by one
-            # per acknowledgement, as fast as the window fills.
-            self._window_started, self._window_size = now, max(_WINDOW, int(self._limit))
-        self._window_count += 1
-        if self._window_count < self._window_size:
+        if not self._probing_from:
+            self._floor_latency = latency
+            if self._limit < self.maximum:
+                self._limit = min(self._limit + 1.0, float(self.maximum))
             return
-        elapsed = now - self._window_started
-        count, self._window_count = self._window_count, 0
-        if elapsed <= 0:
+        self._probe_latencies.append(latency)
+        if len(self._probe_latencies) < _PROBE_SAMPLES:
             return
-        rate, limit = count / elapsed, self._limit
-        if self._ceiling != math.inf:
-            self._windows_at_ceiling += 1
-            if self._windows_at_ceiling >= _PROBE_WINDOWS:
-                self._ceiling, self._windows_at_ceiling = math.inf, 0
-        elif self._last_rate > 0 and limit > self._last_limit:
-            wanted = 1.0 + (limit / self._last_limit - 1.0) / 2.0
-            if rate < self._last_rate * wanted:
-                self._ceiling = max(self._last_limit, float(self.minimum))
-                self._limit = min(self._limit, self._ceiling)
-                self._windows_at_ceiling = 0
-        self._last_rate, self._last_limit = rate, self._limit
+        self._floor_latency = min(self._probe_latencies)
+        self._probe_latencies.clear()
+        self._limit, self._probing_from = self._probing_from, 0.0
+        self._probe_due = self.clock() + PROBE_EVERY
 
     def congested(self) -> None:
         """Count one push-back from the server (429, 5xx or a timeout): halve the limit."""
         if self.fixed:
             return
-        self._slow_start = False
+        if self._probing_from:
+            self._probing_from = max(self._probing_from / 2.0, float(self.minimum))
+            return
         self._limit = max(self._limit / 2.0, float(self.minimum))
 
 

@@ -4,80 +4,128 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from paigo_sdk.batching import DeliveryStats, UsageBatcher
-from paigo_sdk.batching._pace import ConcurrencyLimit, StallAlarm
+from paigo_sdk.batching._pace import PROBE_EVERY, ConcurrencyLimit, StallAlarm
 from tests.sdk.batching.test_batcher import FakeClient, FakeUsageServer, wait_until
 
 
-def test_the_limit_doubles_per_round_trip_until_pushed_back_then_halves() -> None:
-    pace = ConcurrencyLimit(initial=4, maximum=100)
-    for _ in range(4):
-        pace.succeeded(0.05)
-    assert pace.limit == 8
-    pace.congested()
-    assert pace.limit == 4
-    for _ in range(4):
-        pace.succeeded(0.05)
-    assert pace.limit == 4  # additive now: 1/limit per success, one more per round trip
-    pace.succeeded(0.05)
-    assert pace.limit == 5
+def _serve(
+    pace: ConcurrencyLimit, now: list[float], replies: int, latency: Callable[[int], float]
+) -> list[int]:
+    """Acknowledge `replies` requests with the limit in use, each taking `latency(limit)`.
 
-
-def test_the_limit_does_not_grow_while_latency_climbs() -> None:
-    pace = ConcurrencyLimit(initial=4, maximum=100)
-    pace.succeeded(0.05)
-    assert pace.limit == 5
-    for _ in range(50):
-        pace.succeeded(0.5)
-    assert pace.limit == 5
-
-
-def test_the_limit_stays_between_its_bounds_and_a_fixed_one_never_moves() -> None:
-    pace = ConcurrencyLimit(initial=2, maximum=3)
-    for _ in range(10):
-        pace.succeeded(0.01)
-    assert pace.limit == 3
-    for _ in range(10):
-        pace.congested()
-    assert pace.limit == 1
-    fixed = ConcurrencyLimit(initial=4, maximum=4, fixed=True)
-    fixed.succeeded(0.01)
-    fixed.congested()
-    assert fixed.limit == 4
-
-
-def _drive(pace: ConcurrencyLimit, now: list[float], successes: int, seconds: Any) -> list[int]:
-    """Acknowledge `successes` requests, each `seconds(limit)` after the one before."""
+    The clock moves on by one reply's share of a round trip (`limit` replies per latency).
+    """
     limits = []
-    for _ in range(successes):
-        now[0] += seconds(pace.limit)
-        pace.succeeded(0.05)
+    for _ in range(replies):
+        limit = pace.limit
+        took = latency(limit)
+        now[0] += took / limit
+        pace.succeeded(took, limit)
         limits.append(pace.limit)
     return limits
 
 
-def test_the_limit_stops_growing_when_throughput_stops_improving() -> None:
-    now = [0.0]
-    pace = ConcurrencyLimit(initial=4, maximum=96, clock=lambda: now[0])
-    # The client's CPU limits delivery: 1,000 acknowledgements a second whatever the limit.
-    limits = _drive(pace, now, 200, lambda _limit: 0.001)
-    assert max(limits) < 96
-    held = pace.limit
-    assert 4 <= held < max(limits)
-    assert _drive(pace, now, 300, lambda _limit: 0.001) == [held] * 300
+def _far(limit: int) -> float:
+    """A server 50 ms away with room to spare: latency does not depend on the limit."""
+    return 0.05
 
 
-def test_the_limit_grows_while_throughput_follows_it() -> None:
+def _busy(limit: int) -> float:
+    """A server close by that answers 2,500 requests a second one at a time (a queue forms)."""
+    return 0.0002 + limit / 2500
+
+
+def test_the_limit_grows_to_its_maximum_while_latency_holds() -> None:
     now = [0.0]
     pace = ConcurrencyLimit(initial=4, maximum=96, clock=lambda: now[0])
-    # The round trip limits delivery: the rate is the limit divided by 50 ms.
-    _drive(pace, now, 400, lambda limit: 0.05 / limit)
+    limits = _serve(pace, now, 60, _far)
+    assert limits[-1] == 96
+    assert limits == sorted(limits)
+
+
+def test_the_limit_settles_low_when_latency_climbs_with_it() -> None:
+    now = [0.0]
+    pace = ConcurrencyLimit(initial=4, maximum=96, clock=lambda: now[0])
+    _serve(pace, now, 500, _busy)
+    # About 1 request in flight keeps this server busy; a few more waiting is the target, not 96.
+    held = _serve(pace, now, 2000, _busy)
+    assert min(held) >= 3
+    assert max(held) <= 12
+
+
+def test_jitter_within_half_the_no_load_latency_is_not_taken_for_a_queue() -> None:
+    now = [0.0]
+    pace = ConcurrencyLimit(initial=4, maximum=96, clock=lambda: now[0])
+    jitter = iter([0.05, 0.07, 0.06, 0.074] * 100)
+    assert _serve(pace, now, 200, lambda _limit: next(jitter))[-1] == 96
+
+
+def test_the_limit_learns_nothing_while_most_of_it_is_unused() -> None:
+    now = [0.0]
+    pace = ConcurrencyLimit(initial=8, maximum=96, clock=lambda: now[0])
+    for _ in range(100):
+        now[0] += 0.01
+        pace.succeeded(0.05, 3)
+    assert pace.limit == 8
+
+
+def test_a_push_back_halves_the_limit() -> None:
+    pace = ConcurrencyLimit(initial=40, maximum=96)
+    pace.congested()
+    assert pace.limit == 20
+    for _ in range(10):
+        pace.congested()
+    assert pace.limit == 1
+
+
+def test_a_server_that_became_slower_is_measured_again_from_a_reply_alone() -> None:
+    now = [0.0]
+    pace = ConcurrencyLimit(initial=4, maximum=96, clock=lambda: now[0])
+    _serve(pace, now, 500, _busy)
+    assert pace.limit <= 12
+    # The same server now answers from 50 ms away: at first every reply looks queued.
+    limits = _serve(pace, now, 100, _far)
+    assert min(limits) == 1
+    assert limits[-1] == 96
+
+
+def test_the_no_load_latency_is_measured_again_with_one_request_in_flight() -> None:
+    now = [0.0]
+    pace = ConcurrencyLimit(initial=4, maximum=96, clock=lambda: now[0])
+    _serve(pace, now, 100, lambda _limit: 0.02)
     assert pace.limit == 96
+    # Now 50 ms: without a new floor this looks like 60 % of the limit waiting; it comes down.
+    lowered = _serve(pace, now, 300, _far)
+    assert 1 < lowered[-1] < 96
+    now[0] += PROBE_EVERY
+    pace.succeeded(0.05, pace.limit)
+    assert pace.limit == 1  # the probe: drain to one request in flight
+    pace.succeeded(0.05, 40)  # sent before the probe: ignored
+    assert pace.limit == 1
+    for _ in range(3):
+        pace.succeeded(0.05, 1)
+    assert pace.limit == lowered[-1]  # back where it was, with the new floor
+    assert _serve(pace, now, 100, _far)[-1] == 96
+
+
+def test_the_limit_stays_between_its_bounds_and_a_fixed_one_never_moves() -> None:
+    now = [0.0]
+    pace = ConcurrencyLimit(initial=2, maximum=3, clock=lambda: now[0])
+    assert max(_serve(pace, now, 10, _far)) == 3
+    for _ in range(10):
+        pace.congested()
+    assert pace.limit == 1
+    fixed = ConcurrencyLimit(initial=4, maximum=4, fixed=True)
+    fixed.succeeded(0.01, 4)
+    fixed.congested()
+    assert fixed.limit == 4
 
 
 def test_the_stall_alarm_fires_once_per_stall_and_rearms() -> None:
