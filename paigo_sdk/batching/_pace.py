@@ -7,7 +7,7 @@ round trip above the no-load latency is about how many requests wait in a queue 
 or in this process for the interpreter lock). A few waiting is right; none means more would go
 through, many only add latency and threads. A server far away keeps the estimate near zero, so
 the limit grows to its maximum; a server close by that is busy, or a client that is CPU-bound,
-keeps it low. The no-load latency is measured again now and then with one request in flight
+keeps it low. The no-load latency is measured again every 10 seconds with one request in flight
 (as TCP BBR does), so a server that became slower for good is not held to its old best. A 429,
 a 5xx or a timeout halves the limit. `StallAlarm` turns the age of the oldest pending record
 into one warning per stall. Both batchers (threads and asyncio tasks) drive the same objects,
@@ -74,17 +74,14 @@ class ConcurrencyLimit:
         `in_flight` is the number of requests in flight when it was acknowledged, itself
         included: the limit learns nothing from a reply while fewer than half of it are used.
         """
-        if self.fixed:
-            return
-        if in_flight <= self.minimum:
-            # Nothing of ours was queued beside it: this is the no-load latency now.
-            self._alone(latency)
-            return
+        if self.fixed or latency <= 0:
+            return  # a clock too coarse to time this reply tells nothing
         if self._probing_from:
-            return  # requests sent before the probe are still draining
+            self._probe(latency, in_flight)
+            return
         if latency < self._floor_latency:
             self._floor_latency = latency
-        if self.clock() >= self._probe_due and self._limit > self.minimum:
+        if self.clock() >= self._probe_due:
             # Drain to the fewest requests in flight; replies then show the no-load latency.
             self._probing_from, self._limit = self._limit, float(self.minimum)
             return
@@ -94,8 +91,8 @@ class ConcurrencyLimit:
         waiting = limit * (1.0 - self._floor_latency * _JITTER / latency)
         step = max(1.0, math.log10(limit))
         if waiting > 6.0 * step or waiting > _STALE * limit:
-            # Many waiting, or nearly all: then the no-load latency is out of date (the server
-            # became slower), and the limit falls to where a reply alone measures it again.
+            # Many waiting; or nearly all, which is also what an out-of-date no-load latency
+            # looks like (the server became slower) until the next probe measures it again.
             limit -= step
         elif waiting <= step:
             limit += 6.0 * step
@@ -103,16 +100,14 @@ class ConcurrencyLimit:
             limit += step
         self._limit = min(max(limit, float(self.minimum)), float(self.maximum))
 
-    def _alone(self, latency: float) -> None:
-        """Take the latency of a reply that was alone in flight as the no-load latency.
+    def _probe(self, latency: float, in_flight: int) -> None:
+        """Take one reply while measuring the no-load latency; end the probe after a few.
 
-        While probing, the lowest of a few such replies ends the probe; otherwise the reply
-        stands for itself, so a server that became slower is seen as soon as the limit is low.
+        Only replies that came back alone count: replies to requests sent before the probe are
+        still draining. The floor can rise only here, so a slow reply alone while the
+        application keeps the interpreter busy does not pass for the server's latency.
         """
-        if not self._probing_from:
-            self._floor_latency = latency
-            if self._limit < self.maximum:
-                self._limit = min(self._limit + 1.0, float(self.maximum))
+        if in_flight > self.minimum:
             return
         self._probe_latencies.append(latency)
         if len(self._probe_latencies) < _PROBE_SAMPLES:

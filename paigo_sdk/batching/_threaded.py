@@ -169,8 +169,10 @@ class UsageBatcher(RecordQueue):
         # Producers blocked on a full queue wait on `_space`; flush() waits on `_idle`.
         self._space = threading.Condition(self._lock)
         self._idle = threading.Condition(self._lock)
-        # Workers above the concurrency limit wait on `_room` until the limit grows.
-        self._room = threading.Condition(self._lock)
+        # Workers above the concurrency limit wait, each on its own event, until the limit grows
+        # past their number: waking only those (not every parked worker at every step up)
+        # matters because the limit moves by a step at a time.
+        self._parked: dict[int, threading.Event] = {}
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._in_flight = 0
@@ -442,7 +444,9 @@ class UsageBatcher(RecordQueue):
             self._workers += 1
             self._threads.append(thread)
             thread.start()
-        self._room.notify_all()
+        limit = self._pace.limit
+        for number in [number for number in self._parked if number < limit]:
+            self._parked.pop(number).set()
 
     def _take(self, timed_out: bool, number: int) -> list[RawRecord] | None:
         """Take the next unit of work from the queue, or None when there is nothing to send yet."""
@@ -607,10 +611,13 @@ def _work(reference: weakref.ref[UsageBatcher], generation: int, number: int) ->
         if number >= batcher._pace.limit:
             # Above the limit: wait for it to grow (or for the next interval), not on `_wake`,
             # which stays set while records are queued.
-            room = batcher._room
+            with batcher._lock:
+                gate = batcher._parked.get(number)
+                if gate is None and number >= batcher._pace.limit:
+                    gate = batcher._parked[number] = threading.Event()
             del batcher
-            with room:
-                room.wait(interval)
+            if gate is not None:
+                gate.wait(interval)
             continue
         if idle:
             del batcher

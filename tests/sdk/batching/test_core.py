@@ -290,13 +290,15 @@ def test_a_bad_record_inside_a_refused_array_is_found_and_wire_batches_stay_on()
 def test_latency_that_holds_grows_the_limit_and_tells_the_shell() -> None:
     clock = Clock()
     core = make_core(clock=clock)
+    # One request in flight uses all of a limit of 1, so its reply counts.
+    core.pace = ConcurrencyLimit(initial=1, maximum=96)
     steps = core.deliver([raw("k1")])
     start(steps)
     clock.now += 0.05
     finish = steps.send(created())
     assert isinstance(finish, Finish)
     assert finish.grew
-    assert core.pace.limit == 5
+    assert core.pace.limit == 7  # nothing waiting: the fast step, six at this size
 
 
 def test_what_the_before_send_step_answers_is_what_is_sent() -> None:

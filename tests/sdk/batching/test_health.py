@@ -85,15 +85,29 @@ def test_a_push_back_halves_the_limit() -> None:
     assert pace.limit == 1
 
 
-def test_a_server_that_became_slower_is_measured_again_from_a_reply_alone() -> None:
+def test_a_server_that_became_slower_is_measured_again_at_the_next_probe() -> None:
     now = [0.0]
     pace = ConcurrencyLimit(initial=4, maximum=96, clock=lambda: now[0])
     _serve(pace, now, 500, _busy)
     assert pace.limit <= 12
-    # The same server now answers from 50 ms away: at first every reply looks queued.
-    limits = _serve(pace, now, 100, _far)
+    # The same server now answers from 50 ms away: every reply looks queued until a probe
+    # (one request in flight, at most PROBE_EVERY seconds later) measures the new latency.
+    limits = _serve(pace, now, 400, _far)
     assert min(limits) == 1
+    assert now[0] > PROBE_EVERY
     assert limits[-1] == 96
+
+
+def test_a_slow_reply_alone_does_not_raise_the_no_load_latency() -> None:
+    # While the application keeps the interpreter busy, a lone reply waits for the lock too.
+    now = [0.0]
+    pace = ConcurrencyLimit(initial=4, maximum=96, clock=lambda: now[0])
+    _serve(pace, now, 500, _busy)
+    for _ in range(20):
+        now[0] += 0.03
+        pace.succeeded(0.03, 1)
+        pace.succeeded(0.03, pace.limit)
+    assert pace.limit == 1
 
 
 def test_the_no_load_latency_is_measured_again_with_one_request_in_flight() -> None:
@@ -197,3 +211,11 @@ def test_stats_count_requests_sent_and_report_the_concurrency() -> None:
     assert stats.retried == 1
     assert 1 <= stats.concurrency <= 96
     assert stats.oldest_pending_age is None
+
+
+def test_a_reply_the_clock_could_not_time_changes_nothing() -> None:
+    now = [0.0]
+    pace = ConcurrencyLimit(initial=4, maximum=96, clock=lambda: now[0])
+    pace.succeeded(0.0, 4)
+    assert pace.limit == 4
+    assert _serve(pace, now, 60, _far)[-1] == 96
