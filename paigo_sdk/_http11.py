@@ -30,6 +30,7 @@ from __future__ import annotations
 import collections
 import http.client
 import io
+import queue
 import select
 import socket
 import ssl
@@ -78,7 +79,11 @@ class Http11Pool:
     ) -> None:
         self._ssl_context = ssl_context
         self._keepalive_expiry = keepalive_expiry
-        self._slots = threading.BoundedSemaphore(max_connections)
+        # One token per connection that may be open; a queue implemented in C, because a
+        # semaphore's acquire and release run Python code under the interpreter lock.
+        self._slots: queue.SimpleQueue[None] = queue.SimpleQueue()
+        for _ in range(max_connections):
+            self._slots.put(None)
         self._origins: dict[str, _Origin] = {}
         self._lock = threading.Lock()
         self._closed = False
@@ -107,8 +112,10 @@ class Http11Pool:
             deadline = outer
         origin, target = self._origin(url)
         head = request_head(method, target, headers, len(body))
-        if not self._slots.acquire(timeout=None if deadline is None else _left(deadline, 0.0)):
-            raise httpx.PoolTimeout("no connection became free in time")
+        try:
+            self._slots.get(timeout=None if deadline is None else _left(deadline, 0.0))
+        except queue.Empty:
+            raise httpx.PoolTimeout("no connection became free in time") from None
         try:
             connection = origin.take(self._keepalive_expiry)
             if connection is None:
@@ -123,7 +130,7 @@ class Http11Pool:
                     connection.close()
             return reply
         finally:
-            self._slots.release()
+            self._slots.put(None)
 
     def close(self) -> None:
         """Close every idle connection; connections in use close when their request ends.
