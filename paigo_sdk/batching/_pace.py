@@ -29,10 +29,11 @@ DEFAULT_MAX_CONCURRENCY: Final = 96
 """The most requests in flight an adaptive batcher grows to (below the pool's 128 connections)."""
 
 PROBE_EVERY: Final = 10.0
-"""Seconds between measurements of the no-load latency (with the fewest requests in flight)."""
+"""Seconds between measurements of the no-load latency (with the fewest requests in flight), or
+`_PROBE_ROUND_TRIPS` no-load round trips when that is longer."""
 
-_PROBE_SAMPLES: Final = 3
-"""Replies taken at the fewest requests in flight; the lowest latency among them is the floor."""
+_PROBE_ROUND_TRIPS: Final = 50
+"""A probe costs about two round trips at a low rate: this keeps it to a few per cent of them."""
 
 _JITTER: Final = 1.5
 """Latency within this multiple of the no-load latency counts as no requests waiting (jitter)."""
@@ -57,7 +58,6 @@ class ConcurrencyLimit:
     _floor_latency: float = field(init=False, default=math.inf)
     _probe_due: float = field(init=False, default=0.0)
     _probing_from: float = field(init=False, default=0.0)
-    _probe_latencies: list[float] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
         self._limit = float(self.initial)
@@ -101,21 +101,18 @@ class ConcurrencyLimit:
         self._limit = min(max(limit, float(self.minimum)), float(self.maximum))
 
     def _probe(self, latency: float, in_flight: int) -> None:
-        """Take one reply while measuring the no-load latency; end the probe after a few.
+        """Take one reply while measuring the no-load latency; the first that came back alone
+        (replies to requests sent before the probe drain first) ends the probe.
 
-        Only replies that came back alone count: replies to requests sent before the probe are
-        still draining. The floor can rise only here, so a slow reply alone while the
-        application keeps the interpreter busy does not pass for the server's latency.
+        The floor can rise only here, so a slow reply alone while the application keeps the
+        interpreter busy does not pass for the server's latency; a later, faster reply lowers it
+        again as any reply does.
         """
         if in_flight > self.minimum:
             return
-        self._probe_latencies.append(latency)
-        if len(self._probe_latencies) < _PROBE_SAMPLES:
-            return
-        self._floor_latency = min(self._probe_latencies)
-        self._probe_latencies.clear()
+        self._floor_latency = latency
         self._limit, self._probing_from = self._probing_from, 0.0
-        self._probe_due = self.clock() + PROBE_EVERY
+        self._probe_due = self.clock() + max(PROBE_EVERY, _PROBE_ROUND_TRIPS * latency)
 
     def congested(self) -> None:
         """Count one push-back from the server (429, 5xx or a timeout): halve the limit."""

@@ -123,8 +123,7 @@ def test_the_no_load_latency_is_measured_again_with_one_request_in_flight() -> N
     assert pace.limit == 1  # the probe: drain to one request in flight
     pace.succeeded(0.05, 40)  # sent before the probe: ignored
     assert pace.limit == 1
-    for _ in range(3):
-        pace.succeeded(0.05, 1)
+    pace.succeeded(0.05, 1)
     assert pace.limit == lowered[-1]  # back where it was, with the new floor
     assert _serve(pace, now, 100, _far)[-1] == 96
 
