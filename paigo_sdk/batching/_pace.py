@@ -89,6 +89,8 @@ class ConcurrencyLimit:
             return
         limit = self._limit
         waiting = limit * (1.0 - self._floor_latency * _JITTER / latency)
+        # Thresholds and steps grow with the limit's logarithm (as in Netflix's Vegas limiter):
+        # a few requests waiting is the target at any size.
         step = max(1.0, math.log10(limit))
         if waiting > 6.0 * step or waiting > _STALE * limit:
             # Many waiting; or nearly all, which is also what an out-of-date no-load latency
