@@ -124,6 +124,10 @@ class AsyncUsageBatcher(RecordQueue):
         self._wake: asyncio.Event | None = None
         self._stop: asyncio.Event | None = None
         self._changed: asyncio.Event | None = None
+        # Workers above the concurrency limit wait, each on its own event, until the limit grows
+        # past their number (or the next interval): polling would run every parked task on the
+        # application's loop many times a second.
+        self._parked: dict[int, asyncio.Event] = {}
         self._in_flight = 0
         self._forced = 0
         self._draining = False
@@ -281,6 +285,9 @@ class AsyncUsageBatcher(RecordQueue):
         report = await self.flush(timeout)
         if self._stop is not None:
             self._stop.set()
+        for gate in self._parked.values():
+            gate.set()  # parked workers see the stop now
+        self._parked.clear()
         self._signal()
         if self._changed is not None:
             self._changed.set()  # a flush() waiting in another task returns now
@@ -363,9 +370,12 @@ class AsyncUsageBatcher(RecordQueue):
         if not self._started or self._stopping():
             return
         loop = asyncio.get_running_loop()
-        while self._workers < self._pace.limit:
+        limit = self._pace.limit
+        while self._workers < limit:
             self._tasks.append(loop.create_task(_work(weakref.ref(self), self._workers)))
             self._workers += 1
+        for number in [number for number in self._parked if number < limit]:
+            self._parked.pop(number).set()
 
     def _take(self, timed_out: bool, number: int) -> list[RawRecord] | None:
         if number >= self._pace.limit:
@@ -536,9 +546,13 @@ async def _work(reference: weakref.ref[AsyncUsageBatcher], number: int) -> None:
             not batcher._queue,
         )
         if number >= batcher._pace.limit:
-            # Above the limit: `_wake` stays set while records are queued, so sleep instead.
+            # Above the limit: not on `_wake`, which stays set while records are queued.
+            gate = batcher._parked.get(number)
+            if gate is None:
+                gate = batcher._parked[number] = asyncio.Event()
             del batcher
-            await asyncio.sleep(min(interval, 0.05))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(gate.wait(), interval)
             continue
         if idle:
             del batcher

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
+import collections
 import logging
 import threading
+import time
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from paigo_sdk.batching import DeliveryStats, UsageBatcher
+from paigo_sdk.batching import AsyncUsageBatcher, DeliveryStats, UsageBatcher
 from paigo_sdk.batching._pace import PROBE_EVERY, ConcurrencyLimit, StallAlarm
-from tests.sdk.batching.test_batcher import FakeClient, FakeUsageServer, wait_until
+from tests.sdk.batching.test_batcher import (
+    AsyncFakeClient,
+    FakeClient,
+    FakeUsageServer,
+    wait_until,
+)
 
 
 def _serve(
@@ -218,3 +226,69 @@ def test_a_reply_the_clock_could_not_time_changes_nothing() -> None:
     pace.succeeded(0.0, 4)
     assert pace.limit == 4
     assert _serve(pace, now, 60, _far)[-1] == 96
+
+
+def _count_takes(batcher: Any) -> collections.Counter[int]:
+    """Count each worker's visits to the queue (one per wake-up) by its number."""
+    takes: collections.Counter[int] = collections.Counter()
+    take = batcher._take
+
+    def counted(timed_out: bool, number: int) -> Any:
+        takes[number] += 1
+        return take(timed_out, number)
+
+    batcher._take = counted
+    return takes
+
+
+def test_a_step_up_wakes_only_the_parked_workers_it_lets_through() -> None:
+    server = FakeUsageServer()
+    batcher = UsageBatcher(FakeClient(server), flush_interval=30.0)  # type: ignore[arg-type]
+    try:
+        batcher.add("c1", "d1", Decimal(1))
+        assert batcher.flush(timeout=10).delivered == 1
+        assert batcher.stats().concurrency == 4
+        takes = _count_takes(batcher)
+        with batcher._lock:
+            batcher._pace._limit = 1.0
+        batcher._wake.set()  # workers 1 to 3 see the lower limit and park
+        assert wait_until(lambda: len(batcher._parked) == 3)
+        parked = dict(takes)
+        with batcher._lock:
+            batcher._pace._limit = 2.0
+            batcher._grow()
+        assert wait_until(lambda: takes[1] > parked.get(1, 0))
+        time.sleep(0.2)
+        assert (takes[2], takes[3]) == (parked.get(2, 0), parked.get(3, 0))
+        assert sorted(batcher._parked) == [2, 3]
+    finally:
+        assert batcher.close(timeout=60).pending == 0
+
+
+@pytest.mark.anyio
+async def test_parked_async_workers_wait_for_the_limit_instead_of_polling() -> None:
+    server = FakeUsageServer()
+    batcher = AsyncUsageBatcher(AsyncFakeClient(server), flush_interval=30.0)  # type: ignore[arg-type]
+    try:
+        await batcher.add("c1", "d1", Decimal(1))
+        assert (await batcher.flush(timeout=10)).delivered == 1
+        assert batcher.stats().concurrency == 4
+        batcher._pace._limit = 1.0
+        batcher._signal()  # workers 1 to 3 see the lower limit and park
+        for _ in range(100):
+            if len(batcher._parked) == 3:
+                break
+            await asyncio.sleep(0.01)
+        assert sorted(batcher._parked) == [1, 2, 3]
+        takes = _count_takes(batcher)
+        await asyncio.sleep(0.3)
+        assert sum(takes[number] for number in (1, 2, 3)) == 0
+        batcher._pace._limit = 3.0
+        batcher._grow()
+        for _ in range(100):
+            if takes[1] and takes[2]:
+                break
+            await asyncio.sleep(0.01)
+        assert (takes[1] > 0, takes[2] > 0, takes[3]) == (True, True, 0)
+    finally:
+        assert (await batcher.close(timeout=60)).pending == 0
