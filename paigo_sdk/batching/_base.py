@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
 
 from paigo_sdk.batching._ledger import FileLedger, LedgerSource, MemoryLedger, tally
 from paigo_sdk.batching._outbox import Durability, Outbox
@@ -546,3 +546,17 @@ def announce(step: Finish, settings: BatcherSettings) -> None:
         call_back(settings.on_error, list(step.failed))
     if step.delivered:
         call_back(settings.on_delivered, list(step.delivered))
+
+
+class _Gate(Protocol):
+    def set(self) -> None: ...
+
+
+_G = TypeVar("_G", bound=_Gate)
+
+
+def unpark(parked: dict[int, _G], below: float) -> None:
+    """Wake the parked workers numbered below `below` (the new concurrency limit, or infinity
+    when the batcher stops), and forget their events; the others stay parked."""
+    for number in [number for number in parked if number < below]:
+        parked.pop(number).set()

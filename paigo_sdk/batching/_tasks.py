@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import math
 import os
 import time
 import weakref
@@ -23,6 +24,7 @@ from paigo_sdk.batching._base import (
     RecordQueue,
     announce,
     logger,
+    unpark,
 )
 from paigo_sdk.batching._core import (
     BeforeSend,
@@ -285,9 +287,7 @@ class AsyncUsageBatcher(RecordQueue):
         report = await self.flush(timeout)
         if self._stop is not None:
             self._stop.set()
-        for gate in self._parked.values():
-            gate.set()  # parked workers see the stop now
-        self._parked.clear()
+        unpark(self._parked, math.inf)  # parked workers see the stop now
         self._signal()
         if self._changed is not None:
             self._changed.set()  # a flush() waiting in another task returns now
@@ -370,12 +370,10 @@ class AsyncUsageBatcher(RecordQueue):
         if not self._started or self._stopping():
             return
         loop = asyncio.get_running_loop()
-        limit = self._pace.limit
-        while self._workers < limit:
+        while self._workers < self._pace.limit:
             self._tasks.append(loop.create_task(_work(weakref.ref(self), self._workers)))
             self._workers += 1
-        for number in [number for number in self._parked if number < limit]:
-            self._parked.pop(number).set()
+        unpark(self._parked, self._pace.limit)
 
     def _take(self, timed_out: bool, number: int) -> list[RawRecord] | None:
         if number >= self._pace.limit:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import importlib
+import math
 import os
 import threading
 import time
@@ -23,6 +24,7 @@ from paigo_sdk.batching._base import (
     RecordQueue,
     announce,
     logger,
+    unpark,
 )
 from paigo_sdk.batching._core import (
     BeforeSend,
@@ -351,6 +353,7 @@ class UsageBatcher(RecordQueue):
         self._stop.set()
         self._wake.set()
         with self._lock:
+            unpark(self._parked, math.inf)  # parked workers see the stop now
             self._idle.notify_all()  # a flush() waiting in another thread returns now
         _LIVE.discard(self)
         try:
@@ -444,9 +447,7 @@ class UsageBatcher(RecordQueue):
             self._workers += 1
             self._threads.append(thread)
             thread.start()
-        limit = self._pace.limit
-        for number in [number for number in self._parked if number < limit]:
-            self._parked.pop(number).set()
+        unpark(self._parked, self._pace.limit)
 
     def _take(self, timed_out: bool, number: int) -> list[RawRecord] | None:
         """Take the next unit of work from the queue, or None when there is nothing to send yet."""
